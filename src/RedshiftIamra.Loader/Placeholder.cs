@@ -1,0 +1,1 @@
+namespace RedshiftIamra.Loader; internal static class Placeholder {}

@@ -1,0 +1,1 @@
+namespace RedshiftIamra.PowerShell; internal static class Placeholder {}

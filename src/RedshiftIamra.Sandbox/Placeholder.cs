@@ -1,0 +1,1 @@
+namespace RedshiftIamra.Sandbox; internal static class Placeholder {}

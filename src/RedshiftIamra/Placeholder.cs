@@ -1,0 +1,1 @@
+namespace RedshiftIamra; internal static class Placeholder {}
