@@ -1,0 +1,198 @@
+<#
+.SYNOPSIS
+    Builds, tests, packages and demonstrates the RedshiftIamra module.
+
+.DESCRIPTION
+    One entry point for every task:
+
+      build    stage a complete module under out/RedshiftIamra/<version>/
+      test     build, then run the xunit suite and the Pester suite (in a child pwsh,
+               against the staged module); ends with "N passed, N failed"
+      package  build, then write out/packages/RedshiftIamra.<version>.nupkg
+      demo     build, then run the README's main example end to end
+      bench    build in Release, then run the benchmarks (figures, never pass/fail)
+
+    On a fresh machine: dotnet tool restore && dotnet pwsh ./build.ps1 <task>
+
+.EXAMPLE
+    dotnet pwsh ./build.ps1 test
+#>
+[CmdletBinding()]
+param(
+    [Parameter(Position = 0)]
+    [ValidateSet('build', 'test', 'package', 'demo', 'bench', 'clean')]
+    [string] $Task = 'build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Run only the Pester files whose name matches (e.g. 'Certificate').
+    [string] $PesterFilter,
+
+    # Skip the xunit suite (for quick Pester iterations).
+    [switch] $SkipXunit,
+
+    # Skip the Pester suite (for quick xunit iterations).
+    [switch] $SkipPester
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+$root = $PSScriptRoot
+$manifest = Import-PowerShellDataFile (Join-Path $root 'RedshiftIamra.psd1')
+$version = $manifest.ModuleVersion
+$outRoot = Join-Path $root 'out'
+$stage = Join-Path $outRoot "RedshiftIamra/$version"
+
+function Write-Step([string] $Message) {
+    Write-Host "==> $Message" -ForegroundColor Cyan
+}
+
+function Invoke-Native {
+    param([string] $FilePath, [string[]] $ArgumentList, [switch] $AllowFailure)
+    & $FilePath @ArgumentList | Out-Host
+    $code = $LASTEXITCODE
+    if ($code -ne 0 -and -not $AllowFailure) {
+        throw "'$FilePath $($ArgumentList -join ' ')' failed with exit code $code."
+    }
+    return $code
+}
+
+# The command line that starts this same PowerShell in a child process. As a local .NET
+# tool, pwsh runs as the dotnet host plus pwsh.dll.
+function Get-PwshCommand {
+    $exe = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') {
+        return @($exe, [System.Reflection.Assembly]::GetEntryAssembly().Location)
+    }
+    return @($exe)
+}
+
+function Invoke-ChildPwsh {
+    param([string[]] $ArgumentList, [switch] $AllowFailure)
+    $pwsh = Get-PwshCommand
+    $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive') + $ArgumentList
+    Invoke-Native -FilePath $pwsh[0] -ArgumentList $arguments -AllowFailure:$AllowFailure
+}
+
+function Get-NuGetPackageRoot {
+    if ($env:NUGET_PACKAGES) { return $env:NUGET_PACKAGES }
+    return Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages'
+}
+
+function Invoke-Build {
+    Write-Step "Building RedshiftIamra $version ($Configuration)"
+    $publish = Join-Path $outRoot "publish/$Configuration"
+    if (Test-Path $publish) { Remove-Item $publish -Recurse -Force }
+    $common = @('-c', $Configuration, '--nologo', '-v', 'quiet', '-clp:ErrorsOnly')
+    Invoke-Native dotnet (@('publish', (Join-Path $root 'src/RedshiftIamra.PowerShell/RedshiftIamra.PowerShell.csproj'), '-o', "$publish/lib") + $common) | Out-Null
+    Invoke-Native dotnet (@('publish', (Join-Path $root 'src/RedshiftIamra.Loader/RedshiftIamra.Loader.csproj'), '-o', "$publish/loader") + $common) | Out-Null
+
+    Write-Step "Staging the module in $stage"
+    if (Test-Path $stage) { Remove-Item $stage -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path "$stage/bin/lib", "$stage/en-US" -Force
+    Copy-Item (Join-Path $root 'RedshiftIamra.psd1') $stage
+    Copy-Item (Join-Path $root 'module/RedshiftIamra.psm1') $stage
+    Copy-Item (Join-Path $root 'module/*.ps1xml') $stage
+    Copy-Item (Join-Path $root 'module/en-US/*.help.txt') "$stage/en-US"
+    Copy-Item (Join-Path $root 'LICENSE') $stage
+    Copy-Item "$publish/loader/RedshiftIamra.Loader.dll" "$stage/bin"
+    Get-ChildItem "$publish/lib" -File |
+        Where-Object { $_.Extension -in '.dll', '.pem' -or ($Configuration -eq 'Debug' -and $_.Extension -eq '.pdb') } |
+        Copy-Item -Destination "$stage/bin/lib"
+
+    Write-Step 'Generating MAML help from the cmdlets and module/en-US/cmdlets'
+    Invoke-ChildPwsh @('-File', (Join-Path $root 'tools/New-MamlHelp.ps1'), '-ModulePath', "$stage/RedshiftIamra.psd1", '-SourcePath', (Join-Path $root 'module/en-US/cmdlets'), '-OutputPath', "$stage/en-US/RedshiftIamra.PowerShell.dll-Help.xml") | Out-Null
+    Write-Host "Module staged: $stage"
+}
+
+function Read-TrxCounts([string] $Path) {
+    [xml] $trx = Get-Content -Raw $Path
+    $c = $trx.TestRun.ResultSummary.Counters
+    [pscustomobject]@{
+        Passed  = [int] $c.passed
+        Failed  = [int] $c.failed + [int] $c.error + [int] $c.timeout + [int] $c.aborted
+        Skipped = [int] $c.total - [int] $c.executed
+    }
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $results = Join-Path $outRoot 'test-results'
+    if (Test-Path $results) { Remove-Item $results -Recurse -Force }
+    $null = New-Item -ItemType Directory -Path $results
+    $totals = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    $suites = @()
+
+    if (-not $SkipXunit) {
+        Write-Step 'xunit: engine, wire formats, signing vectors, sandbox'
+        $code = Invoke-Native dotnet @('test', (Join-Path $root 'tests/RedshiftIamra.Tests/RedshiftIamra.Tests.csproj'),
+            '-c', $Configuration, '--nologo', '--logger', 'trx;LogFileName=xunit.trx', '--logger', 'console;verbosity=normal',
+            '--results-directory', $results) -AllowFailure
+        $trx = Join-Path $results 'xunit.trx'
+        if (-not (Test-Path $trx)) { throw "The xunit run (exit code $code) wrote no results." }
+        $counts = Read-TrxCounts $trx
+        if ($code -ne 0 -and $counts.Failed -eq 0) { $counts.Failed = 1 }
+        $suites += [pscustomobject]@{ Suite = 'xunit'; Passed = $counts.Passed; Failed = $counts.Failed; Skipped = $counts.Skipped }
+    }
+
+    if (-not $SkipPester) {
+        Write-Step 'Pester: the staged module, driven from a child pwsh'
+        Invoke-Native dotnet @('restore', (Join-Path $root 'tests/tools/tools.proj'), '--nologo', '-v', 'quiet') | Out-Null
+        $pester = Join-Path (Get-NuGetPackageRoot) 'pester/5.7.1/tools/Pester.psd1'
+        $summary = Join-Path $results 'pester-summary.json'
+        $env:REDSHIFTIAMRA_MODULE = Join-Path $stage 'RedshiftIamra.psd1'
+        $env:REDSHIFTIAMRA_REPO = $root
+        $env:REDSHIFTIAMRA_PACKAGES = Get-NuGetPackageRoot
+        $code = Invoke-ChildPwsh @('-File', (Join-Path $root 'tests/pester/Invoke-PesterSuite.ps1'),
+            '-PesterPath', $pester, '-TestPath', (Join-Path $root 'tests/pester'), '-SummaryPath', $summary,
+            '-ResultPath', (Join-Path $results 'pester.xml'), '-Filter', "$PesterFilter") -AllowFailure
+        if (-not (Test-Path $summary)) { throw "The Pester run (exit code $code) wrote no summary." }
+        $counts = Get-Content -Raw $summary | ConvertFrom-Json
+        if ($code -ne 0 -and $counts.Failed -eq 0) { $counts.Failed = 1 }
+        $suites += [pscustomobject]@{ Suite = 'pester'; Passed = $counts.Passed; Failed = $counts.Failed; Skipped = $counts.Skipped }
+    }
+
+    foreach ($suite in $suites) {
+        $totals.Passed += $suite.Passed
+        $totals.Failed += $suite.Failed
+        $totals.Skipped += $suite.Skipped
+    }
+    $suites | Format-Table -AutoSize | Out-String | Write-Host
+    $line = "$($totals.Passed) passed, $($totals.Failed) failed"
+    if ($totals.Skipped) { $line += ", $($totals.Skipped) skipped" }
+    Write-Host $line
+    if ($totals.Failed -gt 0) { exit 1 }
+}
+
+function Invoke-Package {
+    Invoke-Build
+    $packages = Join-Path $outRoot 'packages'
+    $null = New-Item -ItemType Directory -Path $packages -Force
+    Get-ChildItem $packages -Filter 'RedshiftIamra.*.nupkg' | Remove-Item -Force
+    Write-Step "Packaging into $packages"
+    Invoke-ChildPwsh @('-File', (Join-Path $root 'tools/Publish-LocalPackage.ps1'), '-ModulePath', $stage, '-Destination', $packages) | Out-Null
+    Get-ChildItem $packages -Filter 'RedshiftIamra.*.nupkg' | ForEach-Object { Write-Host "Package: $($_.FullName)" }
+}
+
+function Invoke-Demo {
+    Invoke-Build
+    Write-Step 'Demo'
+    Invoke-ChildPwsh @('-File', (Join-Path $root 'tools/Invoke-Demo.ps1'), '-ModulePath', (Join-Path $stage 'RedshiftIamra.psd1')) | Out-Null
+}
+
+function Invoke-Bench {
+    $script:Configuration = 'Release'
+    Invoke-Build
+    Write-Step 'Benchmarks (figures, not pass/fail)'
+    Invoke-ChildPwsh @('-File', (Join-Path $root 'bench/Invoke-Benchmarks.ps1'), '-ModulePath', (Join-Path $stage 'RedshiftIamra.psd1'), '-RepoRoot', $root) | Out-Null
+}
+
+switch ($Task) {
+    'build' { Invoke-Build }
+    'test' { Invoke-Test }
+    'package' { Invoke-Package }
+    'demo' { Invoke-Demo }
+    'bench' { Invoke-Bench }
+    'clean' { if (Test-Path $outRoot) { Remove-Item $outRoot -Recurse -Force } }
+}

@@ -1,0 +1,58 @@
+@{
+    Synopsis    = 'Finds certificates that can sign IAM Roles Anywhere requests: in a certificate store, in files, or on the pipeline.'
+    Description = @'
+Get-IamraCertificate finds the X.509 certificate a workload signs IAM Roles Anywhere requests with, and tells whether each one can be used: valid now, with a private key of a supported type (RSA of 2048 bits or more, ECDSA P-256, P-384 or P-521), allowed to make digital signatures and, when its extended key usage is restricted, allowed for client authentication.
+
+Certificates come from the certificate store (Cert:\CurrentUser\My unless -StoreLocation and -StoreName say otherwise), looked up by -Thumbprint or by a -Subject, -Issuer or -SerialNumber selector with wildcards; from files with -Path (PEM, DER or PFX/PKCS#12; the private key in the same PEM file or in -PrivateKeyPath as PKCS#1, SEC1, PKCS#8 or encrypted PKCS#8, the form AWS Certificate Manager exports); or from X509Certificate2 objects on the pipeline.
+
+By default only usable certificates are returned. -All returns every certificate with the reason it cannot be used. When a lookup finds certificates but none is usable, the error says why (for example the date it expired). -Latest returns the usable certificate that expires last.
+
+The private key is never exported: signing later goes through the certificate's key handle, so non-exportable keys in the Windows store work.
+'@
+    Parameters  = @{
+        Certificate    = 'One or more X509Certificate2 objects, for example from Get-ChildItem Cert:\CurrentUser\My or Get-PfxCertificate.'
+        Thumbprint     = 'The SHA-1 thumbprint of the certificate in the store (40 hexadecimal digits; spaces and colons are ignored).'
+        Subject        = 'Selects store certificates whose subject distinguished name or common name matches this pattern. Wildcards are allowed, e.g. ''CN=etl-host-01*''.'
+        Issuer         = 'Selects store certificates whose issuer distinguished name or common name matches this pattern. Wildcards are allowed.'
+        SerialNumber   = 'Selects store certificates whose serial number matches this pattern, in hexadecimal (colons ignored) or in decimal. Wildcards are allowed.'
+        StoreLocation  = 'The store location: CurrentUser (the default) or LocalMachine. On Linux and macOS, .NET offers only CurrentUser for the My store.'
+        StoreName      = 'The store name, My by default.'
+        Path           = 'A certificate file: PEM (certificate, optionally with its private key and intermediates), DER, or PFX/PKCS#12.'
+        PrivateKeyPath = 'The private key file when it is not inside -Path: PEM or DER; PKCS#1, SEC1, PKCS#8 or encrypted PKCS#8 (PBES2 with PBKDF2 and AES-CBC).'
+        Password       = 'The password of a PFX file or the passphrase of an encrypted private key, as a SecureString (e.g. Read-Host -AsSecureString).'
+        ChainPath      = 'A PEM bundle of intermediate certificates to send with requests (X-Amz-X509-Chain). Self-signed roots in it are not sent.'
+        All            = 'Returns unusable certificates too, each with the reason in its Reason property.'
+        Latest         = 'Returns only the usable certificate that expires last.'
+    }
+    Inputs      = @{
+        'System.Security.Cryptography.X509Certificates.X509Certificate2' = 'Certificates to inspect.'
+        'System.String' = 'A thumbprint, by property name (Thumbprint).'
+    }
+    Outputs     = @{
+        'RedshiftIamra.IamraCertificate' = 'The certificate and its facts: subject, issuer, serial (hex and decimal), validity, days left, key algorithm and size or curve, private key, client-auth usage, source, whether it is usable and why not, its chain, and the X509Certificate2 itself.'
+    }
+    Examples    = @(
+        @{
+            Title   = 'Find a certificate by subject'
+            Code    = "Get-IamraCertificate -Subject 'CN=etl-host-01*'"
+            Remarks = 'Lists the usable certificates in Cert:\CurrentUser\My whose subject starts with CN=etl-host-01.'
+        }
+        @{
+            Title   = 'Use the files AWS Certificate Manager exports'
+            Code    = "Get-IamraCertificate -Path ./certificate.pem -PrivateKeyPath ./private_key.pem -ChainPath ./certificate_chain.pem -Password (Read-Host -AsSecureString 'Passphrase')"
+            Remarks = 'Reads the certificate, decrypts the encrypted PKCS#8 private key in memory (no openssl step), and attaches the chain.'
+        }
+        @{
+            Title   = 'See why certificates cannot be used'
+            Code    = 'Get-IamraCertificate -All | Where-Object { -not $_.Usable } | Format-Table Subject, NotAfter, Reason'
+            Remarks = 'Shows every certificate in the store that cannot sign, and why.'
+        }
+        @{
+            Title   = 'Pick the newest of several renewed certificates'
+            Code    = "Get-IamraCertificate -Subject 'CN=etl-host-01' -Latest | Get-IamraSession -TrustAnchorArn `$ta -ProfileArn `$pa -RoleArn `$ra"
+            Remarks = 'After a renewal both certificates may be in the store; -Latest takes the one that expires last.'
+        }
+    )
+    Notes       = 'The private key never leaves its store or the process; passwords are SecureStrings and never appear in output, logs or errors.'
+    Links       = @('about_RedshiftIamra', 'Get-IamraSession')
+}

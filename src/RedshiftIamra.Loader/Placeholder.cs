@@ -1,1 +1,0 @@
-namespace RedshiftIamra.Loader; internal static class Placeholder {}

@@ -1,1 +1,0 @@
-namespace RedshiftIamra.PowerShell; internal static class Placeholder {}

@@ -1,1 +1,0 @@
-namespace RedshiftIamra; internal static class Placeholder {}
