@@ -15,11 +15,14 @@ public abstract class IamraCmdlet : PSCmdlet
 
     protected override void StopProcessing() => _cancellation.Cancel();
 
-    protected sealed override void BeginProcessing() => Run(Begin);
+    // A failure while binding the command (Begin) stops it; a failure for one input
+    // (Process, End) is a non-terminating error, so -ErrorAction decides and the rest of
+    // the pipeline input is still processed.
+    protected sealed override void BeginProcessing() => Run(Begin, terminating: true);
 
-    protected sealed override void ProcessRecord() => Run(Process);
+    protected sealed override void ProcessRecord() => Run(Process, terminating: false);
 
-    protected sealed override void EndProcessing() => Run(End);
+    protected sealed override void EndProcessing() => Run(End, terminating: false);
 
     protected virtual void Begin()
     {
@@ -36,15 +39,19 @@ public abstract class IamraCmdlet : PSCmdlet
     /// <summary>Writes a non-terminating error for an engine failure.</summary>
     protected void WriteIamraError(IamraException exception) => WriteError(ToErrorRecord(exception));
 
-    private void Run(Action action)
+    private void Run(Action action, bool terminating)
     {
         try
         {
             action();
         }
-        catch (IamraException e)
+        catch (IamraException e) when (terminating)
         {
             ThrowTerminatingError(ToErrorRecord(e));
+        }
+        catch (IamraException e)
+        {
+            WriteError(ToErrorRecord(e));
         }
         catch (OperationCanceledException) when (_cancellation.IsCancellationRequested)
         {

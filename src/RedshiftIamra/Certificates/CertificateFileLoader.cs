@@ -316,6 +316,12 @@ internal static class CertificateFileLoader
             }
             catch (CryptographicException e)
             {
+                if (encrypted && DecryptsAsOtherKeyType(algorithm, password, der))
+                {
+                    throw new IamraException(CertificateErrors.KeyMismatch, IamraErrorCategory.InvalidData,
+                        $"The private key in '{keyPath}' is not of the certificate's key type ({(algorithm == CertificateInspector.RsaOid ? "RSA" : "ECDSA")}), so it does not belong to the certificate {certificate.Subject}. Give the key that was issued with this certificate.", keyPath, e);
+                }
+
                 if (encrypted)
                 {
                     throw new IamraException(CertificateErrors.PasswordInvalid, IamraErrorCategory.SecurityError,
@@ -345,6 +351,20 @@ internal static class CertificateFileLoader
         finally
         {
             key.Dispose();
+        }
+    }
+
+    private static bool DecryptsAsOtherKeyType(string? algorithm, SecureString? password, byte[] der)
+    {
+        using AsymmetricAlgorithm other = algorithm == CertificateInspector.RsaOid ? ECDsa.Create() : RSA.Create();
+        try
+        {
+            WithPassword(password, chars => ImportEncrypted(other, chars!, der));
+            return true;
+        }
+        catch (CryptographicException)
+        {
+            return false;
         }
     }
 

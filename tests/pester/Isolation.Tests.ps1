@@ -1,0 +1,93 @@
+# Our users run AWS Tools for PowerShell in the same session: other versions of AWSSDK.Core
+# and Npgsql in the default load context must not break the module, in either order.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    $otherAws = Join-Path $PackageRoot 'awssdk.core/3.7.402/lib/net8.0/AWSSDK.Core.dll'
+    $otherNpgsql = Join-Path $PackageRoot 'npgsql/8.0.5/lib/net8.0/Npgsql.dll'
+    $otherLogging = Join-Path $PackageRoot 'microsoft.extensions.logging.abstractions/8.0.0/lib/net8.0/Microsoft.Extensions.Logging.Abstractions.dll'
+    foreach ($path in $otherAws, $otherNpgsql, $otherLogging) {
+        if (-not (Test-Path $path)) { throw "Missing ${path}: restore tests/tools/tools.proj (build.ps1 test does)." }
+    }
+
+    $loadOthers = @"
+Add-Type -Path '$otherLogging'
+Add-Type -Path '$otherAws'
+Add-Type -Path '$otherNpgsql'
+# Use them, as AWS.Tools would: types resolve from the default context.
+`$null = [Amazon.RegionEndpoint]::GetBySystemName('eu-west-1')
+`$null = [Npgsql.NpgsqlConnectionStringBuilder]::new('Host=example;Database=dev')
+"DEFAULT AWSSDK.Core=`$([Amazon.RegionEndpoint].Assembly.GetName().Version)"
+"DEFAULT Npgsql=`$([Npgsql.NpgsqlConnectionStringBuilder].Assembly.GetName().Version)"
+"@
+
+    # Runs our cmdlet and uses our private copies of both dependencies.
+    $useOurs = @"
+Import-Module '$ModulePath'
+`$cert = Get-IamraCertificate -Path '__CERT__' -PrivateKeyPath '__KEY__'
+if (-not `$cert.Usable) { throw 'certificate not usable' }
+`$context = [System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'RedshiftIamra'
+`$aws = `$context.LoadFromAssemblyName([System.Reflection.AssemblyName]::new('AWSSDK.Core'))
+`$npgsql = `$context.LoadFromAssemblyName([System.Reflection.AssemblyName]::new('Npgsql'))
+`$region = `$aws.GetType('Amazon.RegionEndpoint')::GetBySystemName('cn-north-1')
+`$builder = [System.Activator]::CreateInstance(`$npgsql.GetType('Npgsql.NpgsqlConnectionStringBuilder'), @('Host=example;Port=5439'))
+"OURS AWSSDK.Core=`$(`$aws.GetName().Version) suffix=`$(`$region.PartitionDnsSuffix)"
+"OURS Npgsql=`$(`$npgsql.GetName().Version) port=`$(`$builder.Port)"
+"CMDLET=`$(`$cert.Subject)"
+"@
+
+    $dir = Join-Path ([IO.Path]::GetTempPath()) "iamra-isolation-$([guid]::NewGuid().ToString('N'))"
+    $null = New-Item -ItemType Directory $dir
+    $root = New-TestRootCA
+    $files = Export-TestPem -Certificate (New-TestClientCertificate -Issuer $root -Subject 'CN=isolation-test') -Directory $dir
+    $useOurs = $useOurs.Replace('__CERT__', $files.Certificate).Replace('__KEY__', $files.Key)
+
+    function Assert-BothWork($Result) {
+        $Result.ExitCode | Should -Be 0 -Because ($Result.Error + $Result.Output)
+        $Result.Output | Should -Match 'DEFAULT AWSSDK\.Core=3\.'
+        $Result.Output | Should -Match 'DEFAULT Npgsql=8\.'
+        $Result.Output | Should -Match 'OURS AWSSDK\.Core=4\.\S+ suffix=amazonaws\.com\.cn'
+        $Result.Output | Should -Match 'OURS Npgsql=10\.\S+ port=5439'
+        $Result.Output | Should -Match 'CMDLET=CN=isolation-test'
+    }
+}
+
+AfterAll {
+    Remove-Item $dir -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Loading beside other versions of our dependencies' {
+    It 'works when AWSSDK.Core 3.7 and Npgsql 8 are loaded first' {
+        Assert-BothWork (Invoke-FreshPwsh ($loadOthers + "`n" + $useOurs))
+    }
+
+    It 'works when the module is imported first and the others after' {
+        Assert-BothWork (Invoke-FreshPwsh ($useOurs + "`n" + $loadOthers + "`n" + "Get-IamraCertificate -Path '$($files.Certificate)' -PrivateKeyPath '$($files.Key)' | Out-Null"))
+    }
+
+    It 'survives Remove-Module and Import-Module -Force in the same session' {
+        $script = $loadOthers + "`n" + $useOurs + @"
+
+Remove-Module RedshiftIamra
+if (Get-Command Get-IamraCertificate -ErrorAction SilentlyContinue) { throw 'still exported after Remove-Module' }
+Import-Module '$ModulePath' -Force
+`$again = Get-IamraCertificate -Path '$($files.Certificate)' -PrivateKeyPath '$($files.Key)'
+"REIMPORT=`$(`$again.Subject)"
+Import-Module '$ModulePath' -Force
+"COMMANDS=`$((Get-Command -Module RedshiftIamra).Count)"
+"@
+        $result = Invoke-FreshPwsh $script
+        Assert-BothWork $result
+        $result.Output | Should -Match 'REIMPORT=CN=isolation-test'
+        $result.Output | Should -Match 'COMMANDS=[1-9]'
+    }
+
+    It 'keeps its dependencies out of the default load context' {
+        $result = Invoke-FreshPwsh ($useOurs + @"
+
+`$default = [System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies | ForEach-Object { `$_.GetName().Name }
+"DEFAULTHAS=`$((`$default | Where-Object { `$_ -in 'AWSSDK.Core', 'Npgsql', 'RedshiftIamra', 'RedshiftIamra.PowerShell' }) -join ',')"
+"@)
+        $result.ExitCode | Should -Be 0 -Because $result.Error
+        ($result.Output -split "`n" | Where-Object { $_ -like 'DEFAULTHAS=*' }).Trim() | Should -Be 'DEFAULTHAS='
+    }
+}
