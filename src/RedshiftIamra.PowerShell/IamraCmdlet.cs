@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Management.Automation;
+using RedshiftIamra.Aws;
 
 namespace RedshiftIamra.PowerShell;
 
@@ -34,6 +36,73 @@ public abstract class IamraCmdlet : PSCmdlet
 
     protected virtual void End()
     {
+    }
+
+    /// <summary>
+    /// Runs engine work off the pipeline thread and waits for it here, writing its verbose,
+    /// debug and warning messages as they come (cmdlet output may only be written from the
+    /// pipeline thread). Ctrl+C cancels it.
+    /// </summary>
+    protected T Await<T>(Func<IOperationLog, CancellationToken, Task<T>> operation)
+    {
+        var log = new QueuedLog();
+        var task = Task.Run(() => operation(log, CancellationToken));
+        while (!task.IsCompleted)
+        {
+            log.Signal.Wait(TimeSpan.FromMilliseconds(100));
+            Drain(log);
+        }
+
+        Drain(log);
+        log.Close();
+        return task.GetAwaiter().GetResult();
+    }
+
+    private void Drain(QueuedLog log)
+    {
+        while (log.Messages.TryDequeue(out var entry))
+        {
+            switch (entry.Kind)
+            {
+                case 'V':
+                    WriteVerbose(entry.Text);
+                    break;
+                case 'D':
+                    WriteDebug(entry.Text);
+                    break;
+                default:
+                    WriteWarning(entry.Text);
+                    break;
+            }
+        }
+    }
+
+    private sealed class QueuedLog : IOperationLog
+    {
+        private volatile bool _closed;
+
+        public ConcurrentQueue<(char Kind, string Text)> Messages { get; } = new();
+
+        public SemaphoreSlim Signal { get; } = new(0);
+
+        public void Verbose(string message) => Add('V', message);
+
+        public void Debug(string message) => Add('D', message);
+
+        public void Warning(string message) => Add('W', message);
+
+        public void Close() => _closed = true;
+
+        private void Add(char kind, string message)
+        {
+            if (_closed)
+            {
+                return;
+            }
+
+            Messages.Enqueue((kind, message));
+            Signal.Release();
+        }
     }
 
     /// <summary>Writes a non-terminating error for an engine failure.</summary>

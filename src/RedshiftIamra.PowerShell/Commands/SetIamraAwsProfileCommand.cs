@@ -1,0 +1,210 @@
+using System.Management.Automation;
+using System.Reflection;
+using System.Text;
+using RedshiftIamra.Aws;
+using RedshiftIamra.Certificates;
+using RedshiftIamra.Sessions;
+
+namespace RedshiftIamra.PowerShell.Commands;
+
+/// <summary>
+/// <c>Set-IamraAwsProfile</c>: writes an AWS config profile whose <c>credential_process</c>
+/// runs this module, so the AWS CLI, the SDKs and AWS Tools for PowerShell get Roles
+/// Anywhere credentials with no secret on disk.
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "IamraAwsProfile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ThumbprintSet)]
+[OutputType(typeof(FileInfo))]
+public sealed class SetIamraAwsProfileCommand : CertificateSourceCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidatePattern(@"^[A-Za-z0-9_.+@-]{1,64}$")]
+    public string ProfileName { get; set; } = null!;
+
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string TrustAnchorArn { get; set; } = null!;
+
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string ProfileArn { get; set; } = null!;
+
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string RoleArn { get; set; } = null!;
+
+    [Parameter]
+    public int DurationSeconds { get; set; } = RolesAnywhereSessionSource.DefaultDuration;
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? RoleSessionName { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? EndpointUrl { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CaBundlePath { get; set; }
+
+    [Parameter(ParameterSetName = StoreSet)]
+    public SwitchParameter Latest { get; set; }
+
+    /// <summary>The config file to write; by default AWS_CONFIG_FILE or ~/.aws/config.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ConfigPath { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void Process()
+    {
+        if (Password is not null)
+        {
+            throw new IamraException("IamraProfileCannotHoldPassword", IamraErrorCategory.InvalidArgument,
+                "A credential_process profile cannot hold a password: it would be written to the config file in clear. Import the certificate into the certificate store (then use -Thumbprint), or keep its key in a file readable only by the job's account.", ProfileName);
+        }
+
+        // Check everything the credential process will use now, so a mistake shows here and
+        // not at 3 a.m. in a job: the certificate resolves to exactly one usable certificate,
+        // and the ARNs, duration and endpoint are valid.
+        var query = BuildQuery();
+        var certificate = CertificateFinder.FindSingle(query, Latest.IsPresent);
+        var source = RolesAnywhereSessionSource.Create(new RolesAnywhereSessionOptions
+        {
+            Certificate = certificate,
+            TrustAnchorArn = TrustAnchorArn,
+            ProfileArn = ProfileArn,
+            RoleArn = RoleArn,
+            DurationSeconds = DurationSeconds,
+            RoleSessionName = RoleSessionName,
+            EndpointUrl = EndpointUrl,
+            Http = new AwsHttpSettings { CaBundlePath = Resolve(CaBundlePath) },
+        });
+
+        var path = Resolve(ConfigPath) ?? AwsConfigFile.DefaultPath();
+        var command = BuildCredentialProcess(query, source);
+        WriteVerbose($"credential_process = {command}");
+        if (!ShouldProcess(path, $"Set profile '{ProfileName}' (credential_process with certificate {certificate.Thumbprint}, region {source.Region})"))
+        {
+            return;
+        }
+
+        var existing = File.Exists(path) ? File.ReadAllText(path) : string.Empty;
+        var updated = AwsConfigFile.SetProfile(existing, ProfileName, new[]
+        {
+            new KeyValuePair<string, string>("credential_process", command),
+            new KeyValuePair<string, string>("region", source.Region),
+        });
+        AtomicFile.WriteAllText(path, updated, ownerOnly: true);
+        WriteVerbose($"Wrote profile '{ProfileName}' to {path}.");
+        if (PassThru.IsPresent)
+        {
+            WriteObject(new FileInfo(path));
+        }
+    }
+
+    private string BuildCredentialProcess(CertificateQuery query, RolesAnywhereSessionSource source)
+    {
+        var script = new StringBuilder("$ErrorActionPreference='Stop'; Import-Module ")
+            .Append(Quote(ModuleManifestPath()))
+            .Append("; Get-IamraSession");
+        if (ParameterSetName == ThumbprintSet)
+        {
+            Append("-Thumbprint", query.Thumbprint!);
+        }
+        else if (ParameterSetName == PathSet)
+        {
+            Append("-Path", query.Path!);
+            if (query.PrivateKeyPath is not null) Append("-PrivateKeyPath", query.PrivateKeyPath);
+        }
+        else
+        {
+            if (query.Subject is not null) Append("-Subject", query.Subject);
+            if (query.Issuer is not null) Append("-Issuer", query.Issuer);
+            if (query.SerialNumber is not null) Append("-SerialNumber", query.SerialNumber);
+            if (Latest.IsPresent) script.Append(" -Latest");
+        }
+
+        if (ParameterSetName != PathSet)
+        {
+            if (query.StoreLocation != System.Security.Cryptography.X509Certificates.StoreLocation.CurrentUser) Append("-StoreLocation", query.StoreLocation.ToString());
+            if (!string.Equals(query.StoreName, "My", StringComparison.OrdinalIgnoreCase)) Append("-StoreName", query.StoreName);
+        }
+
+        if (query.ChainPath is not null) Append("-ChainPath", query.ChainPath);
+        Append("-TrustAnchorArn", source.TrustAnchorArn);
+        Append("-ProfileArn", source.ProfileArn);
+        Append("-RoleArn", source.RoleArn);
+        if (source.DurationSeconds != RolesAnywhereSessionSource.DefaultDuration) Append("-DurationSeconds", source.DurationSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (source.RoleSessionName is not null) Append("-RoleSessionName", source.RoleSessionName);
+        if (EndpointUrl is not null) Append("-EndpointUrl", source.Endpoint.Uri.ToString());
+        if (source.Http.CaBundlePath is not null) Append("-CaBundlePath", source.Http.CaBundlePath);
+        script.Append(" | ConvertTo-IamraCredentialProcess");
+
+        var words = PwshCommandLine().Select(QuoteArgument).ToList();
+        words.Add("-NoProfile");
+        words.Add("-NonInteractive");
+        words.Add("-Command");
+        words.Add(QuoteArgument(script.ToString()));
+        return string.Join(' ', words);
+
+        void Append(string name, string value) => script.Append(' ').Append(name).Append(' ').Append(Quote(value));
+    }
+
+    /// <summary>A PowerShell single-quoted string.</summary>
+    private static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    /// <summary>
+    /// A double-quoted word, as both POSIX shell splitting (botocore on Linux and macOS) and
+    /// the Windows command-line rules read it.
+    /// </summary>
+    private static string QuoteArgument(string value)
+    {
+        if (value.IndexOfAny(new[] { '"', '\\', '$', '`' }) >= 0 && !OperatingSystem.IsWindows())
+        {
+            var escaped = new StringBuilder("\"");
+            foreach (var c in value)
+            {
+                if (c is '"' or '\\' or '$' or '`')
+                {
+                    escaped.Append('\\');
+                }
+
+                escaped.Append(c);
+            }
+
+            return escaped.Append('"').ToString();
+        }
+
+        return "\"" + value.Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+    }
+
+    /// <summary>The absolute path of this module's manifest.</summary>
+    internal static string ModuleManifestPath()
+    {
+        // The cmdlets live in <module>/bin/lib; the manifest two folders up.
+        var lib = Path.GetDirectoryName(typeof(SetIamraAwsProfileCommand).Assembly.Location)!;
+        return Path.GetFullPath(Path.Combine(lib, "..", "..", "RedshiftIamra.psd1"));
+    }
+
+    /// <summary>
+    /// The absolute command line of the PowerShell running now: pwsh itself, or, when pwsh
+    /// runs as a .NET tool, the dotnet host followed by pwsh.dll.
+    /// </summary>
+    internal static IReadOnlyList<string> PwshCommandLine()
+    {
+        var process = Environment.ProcessPath ?? "pwsh";
+        if (string.Equals(Path.GetFileNameWithoutExtension(process), "dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            var entry = Assembly.GetEntryAssembly()?.Location;
+            if (!string.IsNullOrEmpty(entry))
+            {
+                return new[] { process, entry };
+            }
+        }
+
+        return new[] { process };
+    }
+}

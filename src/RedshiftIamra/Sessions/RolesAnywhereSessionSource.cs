@@ -1,0 +1,202 @@
+using System.Security.Cryptography.X509Certificates;
+using System.Text.RegularExpressions;
+using RedshiftIamra.Aws;
+using RedshiftIamra.Certificates;
+using RedshiftIamra.RolesAnywhere;
+
+namespace RedshiftIamra.Sessions;
+
+/// <summary>What a caller asks for: a certificate, the three ARNs and how to reach the service.</summary>
+public sealed record RolesAnywhereSessionOptions
+{
+    public required IamraCertificate Certificate { get; init; }
+
+    public required string TrustAnchorArn { get; init; }
+
+    public required string ProfileArn { get; init; }
+
+    public required string RoleArn { get; init; }
+
+    public string? Region { get; init; }
+
+    public int? DurationSeconds { get; init; }
+
+    public string? RoleSessionName { get; init; }
+
+    public string? EndpointUrl { get; init; }
+
+    public bool AllowInsecureEndpoint { get; init; }
+
+    public AwsHttpSettings Http { get; init; } = new();
+
+    public TimeSpan? RenewalMargin { get; init; }
+}
+
+/// <summary>
+/// A validated request for Roles Anywhere sessions, and the way to get one: from the
+/// in-process cache while fresh, otherwise from one shared <c>CreateSession</c> call.
+/// </summary>
+public sealed class RolesAnywhereSessionSource
+{
+    public const int MinimumDuration = 900;
+    public const int MaximumDuration = 43200;
+    public const int DefaultDuration = 3600;
+    public static readonly TimeSpan DefaultRenewalMargin = TimeSpan.FromMinutes(5);
+
+    private static readonly Regex s_sessionName = new(@"^[\w+=,.@-]{2,64}$", RegexOptions.CultureInvariant);
+
+    /// <summary>The process-wide session cache, shared by every runspace.</summary>
+    public static CredentialCache<string, IamraSession> Cache { get; } = new();
+
+    /// <summary>Creates the service client; replaceable in tests.</summary>
+    internal static Func<RolesAnywhereClientConfig, IRolesAnywhereClient> ClientFactory { get; set; } = config => new RolesAnywhereClient(config);
+
+    private RolesAnywhereSessionSource(RolesAnywhereSessionOptions options, string region, string regionSource, AwsEndpoint endpoint, int duration)
+    {
+        Certificate = options.Certificate.Certificate;
+        Chain = options.Certificate.Chain;
+        TrustAnchorArn = options.TrustAnchorArn;
+        ProfileArn = options.ProfileArn;
+        RoleArn = options.RoleArn;
+        Region = region;
+        RegionSource = regionSource;
+        Endpoint = endpoint;
+        DurationSeconds = duration;
+        RoleSessionName = options.RoleSessionName;
+        Http = options.Http;
+        RenewalMargin = options.RenewalMargin ?? DefaultRenewalMargin;
+        CertificateDescription = $"{options.Certificate.Subject} ({options.Certificate.KeyAlgorithm} {options.Certificate.Curve ?? options.Certificate.KeySize.ToString(System.Globalization.CultureInfo.InvariantCulture)}, serial {options.Certificate.SerialNumberDecimal}, thumbprint {options.Certificate.Thumbprint})";
+        CacheKey = string.Join('|', Certificate.Thumbprint, TrustAnchorArn, ProfileArn, RoleArn, Region, Endpoint.Uri, DurationSeconds, RoleSessionName, Http.EffectiveCaBundlePath, Http.Proxy);
+    }
+
+    public X509Certificate2 Certificate { get; }
+
+    public IReadOnlyList<X509Certificate2> Chain { get; }
+
+    public string TrustAnchorArn { get; }
+
+    public string ProfileArn { get; }
+
+    public string RoleArn { get; }
+
+    public string Region { get; }
+
+    /// <summary>Where the region came from, for -Verbose.</summary>
+    public string RegionSource { get; }
+
+    public AwsEndpoint Endpoint { get; }
+
+    public int DurationSeconds { get; }
+
+    public string? RoleSessionName { get; }
+
+    public AwsHttpSettings Http { get; }
+
+    public TimeSpan RenewalMargin { get; }
+
+    public string CertificateDescription { get; }
+
+    internal string CacheKey { get; }
+
+    /// <summary>Checks every input before any network call; throws <see cref="IamraException"/> naming the bad value.</summary>
+    public static RolesAnywhereSessionSource Create(RolesAnywhereSessionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var certificate = options.Certificate;
+        if (!certificate.Usable)
+        {
+            throw new IamraException(certificate.ProblemId ?? CertificateErrors.NotUsable, CertificateFinder.CategoryOf(certificate.ProblemId),
+                certificate.Reason ?? $"The certificate {certificate.Subject} cannot sign Roles Anywhere requests.", certificate);
+        }
+
+        var anchor = AwsArn.ParseRolesAnywhere(options.TrustAnchorArn, "TrustAnchorArn", "trust-anchor");
+        var profile = AwsArn.ParseRolesAnywhere(options.ProfileArn, "ProfileArn", "profile");
+        var role = AwsArn.ParseRole(options.RoleArn, "RoleArn");
+        if (profile.Region != anchor.Region)
+        {
+            throw new IamraException(RolesAnywhereErrors.RegionMismatch, IamraErrorCategory.InvalidArgument,
+                $"-ProfileArn is in {profile.Region} but -TrustAnchorArn is in {anchor.Region}: a Roles Anywhere profile and trust anchor must be in the same region.", options.ProfileArn);
+        }
+
+        if (profile.Account != anchor.Account || role.Partition != anchor.Partition)
+        {
+            throw new IamraException(RolesAnywhereErrors.RegionMismatch, IamraErrorCategory.InvalidArgument,
+                $"-TrustAnchorArn ({anchor.Partition}, account {anchor.Account}), -ProfileArn ({profile.Partition}, account {profile.Account}) and -RoleArn ({role.Partition}) must be in one partition, and the trust anchor and profile in one account.", options.ProfileArn);
+        }
+
+        var region = anchor.Region;
+        var regionSource = "the trust anchor ARN";
+        if (options.Region is not null)
+        {
+            AwsRegion.Validate(options.Region);
+            if (options.Region != anchor.Region)
+            {
+                throw new IamraException(RolesAnywhereErrors.RegionMismatch, IamraErrorCategory.InvalidArgument,
+                    $"-Region {options.Region} differs from the trust anchor's region {anchor.Region}: Roles Anywhere sessions are created in the trust anchor's region. Leave -Region out.", options.Region);
+            }
+
+            regionSource = "the -Region parameter";
+        }
+
+        var duration = options.DurationSeconds ?? DefaultDuration;
+        if (duration is < MinimumDuration or > MaximumDuration)
+        {
+            throw new IamraException(RolesAnywhereErrors.InvalidDuration, IamraErrorCategory.InvalidArgument,
+                $"-DurationSeconds {duration} is out of range: Roles Anywhere sessions last {MinimumDuration} to {MaximumDuration} seconds (15 minutes to 12 hours).", duration);
+        }
+
+        if (options.RoleSessionName is not null && !s_sessionName.IsMatch(options.RoleSessionName))
+        {
+            throw new IamraException(RolesAnywhereErrors.InvalidRoleSessionName, IamraErrorCategory.InvalidArgument,
+                $"-RoleSessionName '{options.RoleSessionName}' is not valid: use 2 to 64 letters, digits and +=,.@_-.", options.RoleSessionName);
+        }
+
+        if (options.RenewalMargin is { } margin && (margin < TimeSpan.Zero || margin > TimeSpan.FromHours(1)))
+        {
+            throw new IamraException("IamraInvalidRenewalMargin", IamraErrorCategory.InvalidArgument,
+                $"-RenewalMargin {margin} is out of range: use 0 to 1 hour.", margin);
+        }
+
+        var endpoint = AwsEndpoint.Resolve(options.EndpointUrl, "ROLESANYWHERE", "rolesanywhere", region, options.AllowInsecureEndpoint);
+        if (options.Http.EffectiveCaBundlePath is { } bundle)
+        {
+            AwsHttpClients.LoadBundle(bundle);
+        }
+
+        return new RolesAnywhereSessionSource(options, region, regionSource, endpoint, duration);
+    }
+
+    /// <summary>A fresh session: from the cache while it is fresh (unless <paramref name="force"/>), otherwise one shared CreateSession.</summary>
+    public async Task<IamraSession> GetSessionAsync(bool force, IOperationLog log, CancellationToken cancellationToken)
+    {
+        log.Verbose($"Roles Anywhere session for {RoleArn} with certificate {CertificateDescription}; region {Region} (from {RegionSource}); endpoint {Endpoint.Uri} (from {Endpoint.Source}).");
+        var (session, fromCache) = await Cache.GetAsync(CacheKey, ct => CreateAsync(log, ct), RenewalMargin, force, cancellationToken).ConfigureAwait(false);
+        if (fromCache)
+        {
+            log.Verbose($"Using the cached session {session.AccessKeyId}, valid until {session.ExpiresAt:yyyy-MM-dd HH:mm:ss}Z (renewed {RenewalMargin.TotalMinutes:0.#} minutes before it expires).");
+            return session.AsCached();
+        }
+
+        return session;
+    }
+
+    private async Task<IamraSession> CreateAsync(IOperationLog log, CancellationToken cancellationToken)
+    {
+        var client = ClientFactory(new RolesAnywhereClientConfig { Region = Region, Endpoint = Endpoint, Http = Http });
+        var request = new CreateSessionRequest
+        {
+            TrustAnchorArn = TrustAnchorArn,
+            ProfileArn = ProfileArn,
+            RoleArn = RoleArn,
+            DurationSeconds = DurationSeconds,
+            RoleSessionName = RoleSessionName,
+            Certificate = Certificate,
+            Chain = Chain,
+        };
+        var issuedAt = DateTimeOffset.UtcNow;
+        var response = await client.CreateSessionAsync(request, log, cancellationToken).ConfigureAwait(false);
+        var session = new IamraSession(response.CredentialSet.Credentials, issuedAt, this, response);
+        log.Verbose($"CreateSession issued {session.AccessKeyId} for {session.AssumedRoleArn ?? session.RoleArn}, valid until {session.ExpiresAt:yyyy-MM-dd HH:mm:ss}Z.");
+        return session;
+    }
+}
