@@ -40,12 +40,19 @@ public sealed class X509SignatureProvider : ISignatureProvider, IDisposable
 
     /// <summary>Creates a provider for a certificate that has its private key.</summary>
     /// <param name="certificate">The leaf certificate, with an RSA or ECDSA private key.</param>
-    /// <param name="intermediates">Intermediate CA certificates to send in <c>X-Amz-X509-Chain</c>, leaf first order; none for a leaf issued by the trust anchor.</param>
+    /// <param name="intermediates">Intermediate CA certificates to send in <c>X-Amz-X509-Chain</c>, the leaf's issuer first; none for a leaf issued by the trust anchor.</param>
     /// <exception cref="ArgumentException">The certificate has no private key.</exception>
     /// <exception cref="NotSupportedException">The key is neither RSA nor ECDSA (e.g. DSA, Ed25519).</exception>
     public X509SignatureProvider(X509Certificate2 certificate, IEnumerable<X509Certificate2>? intermediates = null)
     {
         ArgumentNullException.ThrowIfNull(certificate);
+        var keyOid = certificate.PublicKey.Oid.Value;
+        if (keyOid is not (RsaOid or EcPublicKeyOid))
+        {
+            throw new NotSupportedException(
+                $"The certificate '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) has a {DescribeKeyAlgorithm(certificate.PublicKey.Oid)} key. IAM Roles Anywhere signing needs an RSA or ECDSA (P-256, P-384, P-521) key.");
+        }
+
         if (!certificate.HasPrivateKey)
         {
             throw new ArgumentException(
@@ -53,27 +60,21 @@ public sealed class X509SignatureProvider : ISignatureProvider, IDisposable
                 nameof(certificate));
         }
 
-        var keyOid = certificate.PublicKey.Oid.Value;
-        switch (keyOid)
+        if (keyOid == RsaOid)
         {
-            case RsaOid:
-                _rsa = certificate.GetRSAPrivateKey();
-                Algorithm = RsaAlgorithm;
-                break;
-            case EcPublicKeyOid:
-                _ecdsa = certificate.GetECDsaPrivateKey();
-                Algorithm = EcdsaAlgorithm;
-                break;
-            default:
-                Algorithm = string.Empty;
-                break;
+            _rsa = certificate.GetRSAPrivateKey();
+            Algorithm = RsaAlgorithm;
+        }
+        else
+        {
+            _ecdsa = certificate.GetECDsaPrivateKey();
+            Algorithm = EcdsaAlgorithm;
         }
 
         if (_rsa is null && _ecdsa is null)
         {
-            var keyName = certificate.PublicKey.Oid.FriendlyName is { Length: > 0 } friendly ? $"{friendly} ({keyOid})" : keyOid;
             throw new NotSupportedException(
-                $"The certificate '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) has a {keyName} key, or its private key cannot be used for signing. IAM Roles Anywhere needs an RSA or ECDSA (P-256, P-384, P-521) key.");
+                $"The private key of the certificate '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) cannot be opened for {DescribeKeyAlgorithm(certificate.PublicKey.Oid)} signing.");
         }
 
         Certificate = certificate;
@@ -130,6 +131,21 @@ public sealed class X509SignatureProvider : ISignatureProvider, IDisposable
 
     /// <summary>Shows the algorithm, the serial and the subject.</summary>
     public override string ToString() => $"{Algorithm} serial {CredentialId} {_subject}";
+
+    private static string DescribeKeyAlgorithm(Oid oid)
+    {
+        var name = oid.Value switch
+        {
+            RsaOid => "RSA",
+            EcPublicKeyOid => "ECDSA",
+            "1.2.840.10040.4.1" => "DSA",
+            "1.3.101.112" => "Ed25519",
+            "1.3.101.113" => "Ed448",
+            "1.2.840.113549.1.1.10" => "RSASSA-PSS",
+            _ => oid.FriendlyName,
+        };
+        return string.IsNullOrEmpty(name) ? $"unknown ({oid.Value})" : $"{name} ({oid.Value})";
+    }
 
     /// <summary>Releases the private key handle (not the certificate).</summary>
     public void Dispose()
