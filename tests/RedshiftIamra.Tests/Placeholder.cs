@@ -1,1 +1,0 @@
-namespace RedshiftIamra.Tests; public class PlaceholderTests { [Fact] public void Runs() => Assert.True(true); }
