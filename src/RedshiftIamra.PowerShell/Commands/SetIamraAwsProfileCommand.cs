@@ -185,8 +185,8 @@ public sealed class SetIamraAwsProfileCommand : CertificateSourceCmdlet
     internal static string ModuleManifestPath()
     {
         // The cmdlets live in <module>/bin/lib; the manifest two folders up.
-        var lib = Path.GetDirectoryName(typeof(SetIamraAwsProfileCommand).Assembly.Location)!;
-        return Path.GetFullPath(Path.Combine(lib, "..", "..", "RedshiftIamra.psd1"));
+        var lib = System.IO.Path.GetDirectoryName(typeof(SetIamraAwsProfileCommand).Assembly.Location)!;
+        return System.IO.Path.GetFullPath(System.IO.Path.Combine(lib, "..", "..", "RedshiftIamra.psd1"));
     }
 
     /// <summary>
@@ -196,7 +196,7 @@ public sealed class SetIamraAwsProfileCommand : CertificateSourceCmdlet
     internal static IReadOnlyList<string> PwshCommandLine()
     {
         var process = Environment.ProcessPath ?? "pwsh";
-        if (string.Equals(Path.GetFileNameWithoutExtension(process), "dotnet", StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(System.IO.Path.GetFileNameWithoutExtension(process), "dotnet", StringComparison.OrdinalIgnoreCase))
         {
             var entry = Assembly.GetEntryAssembly()?.Location;
             if (!string.IsNullOrEmpty(entry))
