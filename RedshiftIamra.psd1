@@ -12,6 +12,9 @@
     TypesToProcess         = @('RedshiftIamra.Types.ps1xml')
     CmdletsToExport        = @(
         'Get-IamraCertificate'
+        'Get-IamraSession'
+        'ConvertTo-IamraCredentialProcess'
+        'Set-IamraAwsProfile'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()
