@@ -166,7 +166,7 @@ Describe 'Get-IamraCertificate from files and the pipeline' {
     }
 
     It 'formats as a table with the useful columns' {
-        $table = Get-IamraCertificate -Path $plain.Certificate -PrivateKeyPath $plain.Key | Format-Table | Out-String
+        $table = Get-IamraCertificate -Path $plain.Certificate -PrivateKeyPath $plain.Key | Format-Table | Out-String -Width 250
         $table | Should -Match 'Thumbprint'
         $table | Should -Match 'DaysLeft'
         $table | Should -Match 'RSA 2048'

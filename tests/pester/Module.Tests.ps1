@@ -51,7 +51,7 @@ Describe 'Every cmdlet' {
 Describe 'Importing the module' {
     It 'loads no dependency and does no heavy work at import (measured in a fresh process)' {
         $result = Invoke-FreshPwsh @"
-`$watched = 'AWSSDK.Core', 'Npgsql', 'Microsoft.Extensions.Logging.Abstractions', 'System.Net.Security'
+`$watched = 'AWSSDK.Core', 'Npgsql', 'Microsoft.Extensions.Logging.Abstractions', 'RedshiftIamra', 'RedshiftIamra.Sandbox'
 `$before = [System.AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { `$_.GetName().Name }
 `$sw = [System.Diagnostics.Stopwatch]::StartNew()
 Import-Module '$ModulePath'
