@@ -110,7 +110,7 @@ public static class CertificateFinder
         var usable = Select(candidates, query, includeUnusable: false, latest);
         if (usable.Count > 1)
         {
-            var list = string.Join(Environment.NewLine, usable.Select(c => $"  {c.Thumbprint} {c.Subject} (expires {c.NotAfter:yyyy-MM-dd})"));
+            var list = string.Join(Environment.NewLine, usable.Select(c => Invariant($"  {c.Thumbprint} {c.Subject} (expires {c.NotAfter:yyyy-MM-dd})")));
             throw new IamraException(CertificateErrors.Ambiguous, IamraErrorCategory.InvalidArgument,
                 $"{usable.Count} usable certificates match {query.Describe()}; one is needed:{Environment.NewLine}{list}{Environment.NewLine}Narrow the selector, give -Thumbprint, or add -Latest to take the one that expires last.", query.Describe());
         }
