@@ -144,8 +144,9 @@ internal static class CertificateFileLoader
 
     private static bool LooksLikePem(byte[] bytes)
     {
-        var probe = Encoding.ASCII.GetString(bytes, 0, Math.Min(bytes.Length, 4096));
-        return probe.Contains("-----BEGIN ", StringComparison.Ordinal);
+        // Search the whole file: `openssl x509 -text` output (and Easy-RSA's issued
+        // certificates) put several KiB of text before the first BEGIN line.
+        return bytes.AsSpan().IndexOf("-----BEGIN "u8) >= 0;
     }
 
     internal sealed record PemBlock(string Label, byte[] Der, Range Location);
