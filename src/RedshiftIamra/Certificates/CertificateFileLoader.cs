@@ -25,7 +25,7 @@ internal static class CertificateFileLoader
         if (LooksLikePem(bytes))
         {
             var text = Encoding.ASCII.GetString(bytes);
-            var blocks = PemBlocks(text).ToList();
+            var blocks = PemBlocks(text, path).ToList();
             var certificates = blocks.Where(b => b.Label == "CERTIFICATE").Select(b => LoadDer(b.Der, path)).ToList();
             if (certificates.Count == 0)
             {
@@ -97,7 +97,7 @@ internal static class CertificateFileLoader
             return new List<X509Certificate2> { LoadDer(bytes, path) };
         }
 
-        var list = PemBlocks(Encoding.ASCII.GetString(bytes))
+        var list = PemBlocks(Encoding.ASCII.GetString(bytes), path)
             .Where(b => b.Label == "CERTIFICATE")
             .Select(b => LoadDer(b.Der, path))
             .ToList();
@@ -151,27 +151,24 @@ internal static class CertificateFileLoader
 
     internal sealed record PemBlock(string Label, byte[] Der, Range Location);
 
-    internal static IEnumerable<PemBlock> PemBlocks(string text)
+    internal static IEnumerable<PemBlock> PemBlocks(string text, string? path = null)
     {
         var offset = 0;
         while (offset < text.Length)
         {
             var rest = text.AsSpan(offset);
-            if (!PemEncoding.TryFind(rest, out var fields))
+            var found = PemEncoding.TryFind(rest, out var fields);
+
+            // TryFind skips a damaged block and returns the next good one, so a BEGIN line
+            // before the block it found (or anywhere, when it found none) is a damaged block.
+            var skipped = found ? rest[..fields.Location.Start.Value] : rest;
+            if (skipped.IndexOf("-----BEGIN ".AsSpan(), StringComparison.Ordinal) >= 0)
             {
-                if (rest.IndexOf("-----BEGIN ".AsSpan(), StringComparison.Ordinal) >= 0)
-                {
-                    var label = ReadLabel(rest);
-                    if (label.Contains("PRIVATE KEY", StringComparison.Ordinal) && rest.IndexOf("Proc-Type:".AsSpan(), StringComparison.Ordinal) >= 0)
-                    {
-                        throw new IamraException(CertificateErrors.KeyFormatInvalid, IamraErrorCategory.InvalidData,
-                            "The key is in OpenSSL's legacy encrypted PEM form (Proc-Type/DEK-Info), which is not supported. Convert it to encrypted PKCS#8: openssl pkcs8 -topk8 -in key.pem -out key.p8.pem");
-                    }
+                throw Malformed(skipped, path);
+            }
 
-                    throw new IamraException(CertificateErrors.FormatInvalid, IamraErrorCategory.InvalidData,
-                        $"A PEM block ('{label}') is truncated or malformed: its BEGIN line has no matching END line or its base64 is damaged.");
-                }
-
+            if (!found)
+            {
                 yield break;
             }
 
@@ -180,6 +177,20 @@ internal static class CertificateFileLoader
             yield return new PemBlock(pemLabel, der, new Range(offset + fields.Location.Start.Value, offset + fields.Location.End.Value));
             offset += fields.Location.End.Value;
         }
+    }
+
+    private static IamraException Malformed(ReadOnlySpan<char> text, string? path)
+    {
+        var label = ReadLabel(text);
+        var where = path is null ? string.Empty : $" in '{path}'";
+        if (label.Contains("PRIVATE KEY", StringComparison.Ordinal) && text.IndexOf("Proc-Type:".AsSpan(), StringComparison.Ordinal) >= 0)
+        {
+            return new IamraException(CertificateErrors.KeyFormatInvalid, IamraErrorCategory.InvalidData,
+                $"The key{where} is in OpenSSL's legacy encrypted PEM form (Proc-Type/DEK-Info), which is not supported. Convert it to encrypted PKCS#8: openssl pkcs8 -topk8 -in key.pem -out key.p8.pem", path);
+        }
+
+        return new IamraException(CertificateErrors.FormatInvalid, IamraErrorCategory.InvalidData,
+            $"A PEM block ('{label}'){where} is truncated or malformed: its BEGIN line has no matching END line or its base64 is damaged.", path);
     }
 
     private static string ReadLabel(ReadOnlySpan<char> text)
@@ -268,7 +279,7 @@ internal static class CertificateFileLoader
 
     private static X509Certificate2 AttachKey(X509Certificate2 certificate, string pemText, SecureString? password, string keyPath)
     {
-        var block = PemBlocks(pemText).FirstOrDefault(b => IsKeyLabel(b.Label));
+        var block = PemBlocks(pemText, keyPath).FirstOrDefault(b => IsKeyLabel(b.Label));
         if (block is null)
         {
             throw new IamraException(CertificateErrors.KeyFormatInvalid, IamraErrorCategory.InvalidData,
