@@ -328,13 +328,20 @@ internal static class CertificateFileLoader
             }
             catch (CryptographicException e)
             {
+                var kind = algorithm == CertificateInspector.RsaOid ? "RSA" : "ECDSA";
+                if (encrypted && DecryptsAsOtherAlgorithm(algorithm, der, password))
+                {
+                    // The password is right; the key is of the other type.
+                    throw new IamraException(CertificateErrors.KeyMismatch, IamraErrorCategory.InvalidData,
+                        $"The private key in '{keyPath}' is not an {kind} key, so it cannot belong to the certificate {certificate.Subject} (which has an {kind} public key). Give the key that was issued with this certificate.", keyPath, e);
+                }
+
                 if (encrypted)
                 {
                     throw new IamraException(CertificateErrors.PasswordInvalid, IamraErrorCategory.SecurityError,
                         $"The private key in '{keyPath}' cannot be decrypted with the password given: the password is wrong or the key uses an unsupported cipher (PBES2 with PBKDF2 and AES-CBC, and PKCS#12 PBE, are supported).", keyPath, e);
                 }
 
-                var kind = algorithm == CertificateInspector.RsaOid ? "RSA" : "ECDSA";
                 throw new IamraException(CertificateErrors.KeyMismatch, IamraErrorCategory.InvalidData,
                     $"The private key in '{keyPath}' is not a readable {kind} key, so it cannot belong to the certificate {certificate.Subject} (which has an {kind} public key): {e.Message}", keyPath, e);
             }
@@ -357,6 +364,21 @@ internal static class CertificateFileLoader
         finally
         {
             key.Dispose();
+        }
+    }
+
+    /// <summary>True when the encrypted key decrypts with the password as a key of the other type (RSA instead of ECDSA or the reverse).</summary>
+    private static bool DecryptsAsOtherAlgorithm(string algorithm, byte[] der, SecureString? password)
+    {
+        using AsymmetricAlgorithm other = algorithm == CertificateInspector.RsaOid ? ECDsa.Create() : RSA.Create();
+        try
+        {
+            WithPassword(password, chars => ImportEncrypted(other, chars!, der));
+            return true;
+        }
+        catch (CryptographicException)
+        {
+            return false;
         }
     }
 
