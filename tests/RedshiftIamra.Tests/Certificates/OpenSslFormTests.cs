@@ -22,12 +22,21 @@ public sealed class OpenSslFormTests : IClassFixture<OpenSslFormTests.Keys>, IDi
         public Keys()
         {
             var d = _directory.Path;
-            OpenSsl.Run(d, "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "rsa.key");
-            OpenSsl.Run(d, "req", "-x509", "-key", "rsa.key", "-out", "rsa.crt", "-subj", "/CN=openssl rsa/O=RedshiftIamra Tests", "-days", "30", "-sha256",
-                "-addext", "extendedKeyUsage=clientAuth", "-addext", "keyUsage=critical,digitalSignature", "-addext", "basicConstraints=critical,CA:FALSE");
-            OpenSsl.Run(d, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "ec.key");
-            OpenSsl.Run(d, "req", "-x509", "-key", "ec.key", "-out", "ec.crt", "-subj", "/CN=openssl ec/O=RedshiftIamra Tests", "-days", "30", "-sha256",
-                "-addext", "basicConstraints=critical,CA:FALSE");
+            try
+            {
+                OpenSsl.Run(d, "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "rsa.key");
+                OpenSsl.Run(d, "req", "-x509", "-key", "rsa.key", "-out", "rsa.crt", "-subj", "/CN=openssl rsa/O=RedshiftIamra Tests", "-days", "30", "-sha256",
+                    "-addext", "extendedKeyUsage=clientAuth", "-addext", "keyUsage=critical,digitalSignature", "-addext", "basicConstraints=critical,CA:FALSE");
+                OpenSsl.Run(d, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "ec.key");
+                OpenSsl.Run(d, "req", "-x509", "-key", "ec.key", "-out", "ec.crt", "-subj", "/CN=openssl ec/O=RedshiftIamra Tests", "-days", "30", "-sha256",
+                    "-addext", "basicConstraints=critical,CA:FALSE");
+            }
+            catch
+            {
+                // xunit does not dispose a fixture whose constructor throws (e.g. openssl missing).
+                _directory.Dispose();
+                throw;
+            }
         }
 
         public string Directory => _directory.Path;
