@@ -256,8 +256,9 @@ internal static class CertificateFileLoader
     private static X509Certificate2 PickLeafForKey(List<X509Certificate2> certificates, PemBlock keyBlock, string text, SecureString? password, string path)
     {
         // In a PEM holding a key and several certificates, the leaf is usually first; when
-        // it is not, choose the certificate whose public key matches the key.
-        if (certificates.Count == 1 || keyBlock.Label == "ENCRYPTED PRIVATE KEY")
+        // it is not, choose the certificate whose public key matches the key (an encrypted
+        // key too: a wrong or missing password surfaces here as it would below).
+        if (certificates.Count == 1)
         {
             return certificates[0];
         }

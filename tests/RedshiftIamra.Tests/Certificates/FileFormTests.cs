@@ -93,6 +93,22 @@ public sealed class FileFormTests : IDisposable
         Assert.Equal(new[] { pki.Intermediate.Thumbprint }, certificate.Chain.Select(c => c.Thumbprint));
     }
 
+    [Theory]
+    [InlineData("ECDSA")]
+    [InlineData("RSA")]
+    public void One_pem_file_with_intermediate_before_leaf_and_encrypted_key(string algorithm)
+    {
+        using var pki = TestPki.CreateHierarchy();
+        using var leaf = pki.IssueLeaf(new CertificateOptions { KeySpec = algorithm == "RSA" ? KeySpec.Rsa2048 : KeySpec.EcP256 });
+        var path = _directory.Write("bundle.pem", pki.Intermediate.CertificatePem() + leaf.CertificatePem() + leaf.KeyPem(KeyFormat.EncryptedPkcs8, Password));
+
+        var certificate = CertificateLoading.LoadUsable(path, password: Password);
+        Assert.Equal(leaf.Thumbprint, certificate.Thumbprint);
+        Assert.Equal(new[] { pki.Intermediate.Thumbprint }, certificate.Chain.Select(c => c.Thumbprint));
+        CertificateLoading.LoadFails(RedshiftIamra.Certificates.CertificateErrors.PasswordInvalid, path, password: "wrong");
+        CertificateLoading.LoadFails(RedshiftIamra.Certificates.CertificateErrors.PasswordRequired, path);
+    }
+
     [Fact]
     public void Pem_with_crlf_line_endings_and_text_around_the_blocks()
     {
