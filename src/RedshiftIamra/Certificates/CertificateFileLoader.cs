@@ -25,7 +25,7 @@ internal static class CertificateFileLoader
         if (LooksLikePem(bytes))
         {
             var text = Encoding.ASCII.GetString(bytes);
-            var blocks = PemBlocks(text).ToList();
+            var blocks = PemBlocks(text, path).ToList();
             var certificates = blocks.Where(b => b.Label == "CERTIFICATE").Select(b => LoadDer(b.Der, path)).ToList();
             if (certificates.Count == 0)
             {
@@ -97,7 +97,7 @@ internal static class CertificateFileLoader
             return new List<X509Certificate2> { LoadDer(bytes, path) };
         }
 
-        var list = PemBlocks(Encoding.ASCII.GetString(bytes))
+        var list = PemBlocks(Encoding.ASCII.GetString(bytes), path)
             .Where(b => b.Label == "CERTIFICATE")
             .Select(b => LoadDer(b.Der, path))
             .ToList();
@@ -144,33 +144,31 @@ internal static class CertificateFileLoader
 
     private static bool LooksLikePem(byte[] bytes)
     {
-        var probe = Encoding.ASCII.GetString(bytes, 0, Math.Min(bytes.Length, 4096));
-        return probe.Contains("-----BEGIN ", StringComparison.Ordinal);
+        // Search the whole file: `openssl x509 -text` output (and Easy-RSA's issued
+        // certificates) put several KiB of text before the first BEGIN line.
+        return bytes.AsSpan().IndexOf("-----BEGIN "u8) >= 0;
     }
 
     internal sealed record PemBlock(string Label, byte[] Der, Range Location);
 
-    internal static IEnumerable<PemBlock> PemBlocks(string text)
+    internal static IEnumerable<PemBlock> PemBlocks(string text, string? path = null)
     {
         var offset = 0;
         while (offset < text.Length)
         {
             var rest = text.AsSpan(offset);
-            if (!PemEncoding.TryFind(rest, out var fields))
+            var found = PemEncoding.TryFind(rest, out var fields);
+
+            // TryFind skips a damaged block and returns the next good one, so a BEGIN line
+            // before the block it found (or anywhere, when it found none) is a damaged block.
+            var skipped = found ? rest[..fields.Location.Start.Value] : rest;
+            if (skipped.IndexOf("-----BEGIN ".AsSpan(), StringComparison.Ordinal) >= 0)
             {
-                if (rest.IndexOf("-----BEGIN ".AsSpan(), StringComparison.Ordinal) >= 0)
-                {
-                    var label = ReadLabel(rest);
-                    if (label.Contains("PRIVATE KEY", StringComparison.Ordinal) && rest.IndexOf("Proc-Type:".AsSpan(), StringComparison.Ordinal) >= 0)
-                    {
-                        throw new IamraException(CertificateErrors.KeyFormatInvalid, IamraErrorCategory.InvalidData,
-                            "The key is in OpenSSL's legacy encrypted PEM form (Proc-Type/DEK-Info), which is not supported. Convert it to encrypted PKCS#8: openssl pkcs8 -topk8 -in key.pem -out key.p8.pem");
-                    }
+                throw Malformed(skipped, path);
+            }
 
-                    throw new IamraException(CertificateErrors.FormatInvalid, IamraErrorCategory.InvalidData,
-                        $"A PEM block ('{label}') is truncated or malformed: its BEGIN line has no matching END line or its base64 is damaged.");
-                }
-
+            if (!found)
+            {
                 yield break;
             }
 
@@ -179,6 +177,20 @@ internal static class CertificateFileLoader
             yield return new PemBlock(pemLabel, der, new Range(offset + fields.Location.Start.Value, offset + fields.Location.End.Value));
             offset += fields.Location.End.Value;
         }
+    }
+
+    private static IamraException Malformed(ReadOnlySpan<char> text, string? path)
+    {
+        var label = ReadLabel(text);
+        var where = path is null ? string.Empty : $" in '{path}'";
+        if (label.Contains("PRIVATE KEY", StringComparison.Ordinal) && text.IndexOf("Proc-Type:".AsSpan(), StringComparison.Ordinal) >= 0)
+        {
+            return new IamraException(CertificateErrors.KeyFormatInvalid, IamraErrorCategory.InvalidData,
+                $"The key{where} is in OpenSSL's legacy encrypted PEM form (Proc-Type/DEK-Info), which is not supported. Convert it to encrypted PKCS#8: openssl pkcs8 -topk8 -in key.pem -out key.p8.pem", path);
+        }
+
+        return new IamraException(CertificateErrors.FormatInvalid, IamraErrorCategory.InvalidData,
+            $"A PEM block ('{label}'){where} is truncated or malformed: its BEGIN line has no matching END line or its base64 is damaged.", path);
     }
 
     private static string ReadLabel(ReadOnlySpan<char> text)
@@ -244,8 +256,9 @@ internal static class CertificateFileLoader
     private static X509Certificate2 PickLeafForKey(List<X509Certificate2> certificates, PemBlock keyBlock, string text, SecureString? password, string path)
     {
         // In a PEM holding a key and several certificates, the leaf is usually first; when
-        // it is not, choose the certificate whose public key matches the key.
-        if (certificates.Count == 1 || keyBlock.Label == "ENCRYPTED PRIVATE KEY")
+        // it is not, choose the certificate whose public key matches the key (an encrypted
+        // key too: a wrong or missing password surfaces here as it would below).
+        if (certificates.Count == 1)
         {
             return certificates[0];
         }
@@ -267,7 +280,7 @@ internal static class CertificateFileLoader
 
     private static X509Certificate2 AttachKey(X509Certificate2 certificate, string pemText, SecureString? password, string keyPath)
     {
-        var block = PemBlocks(pemText).FirstOrDefault(b => IsKeyLabel(b.Label));
+        var block = PemBlocks(pemText, keyPath).FirstOrDefault(b => IsKeyLabel(b.Label));
         if (block is null)
         {
             throw new IamraException(CertificateErrors.KeyFormatInvalid, IamraErrorCategory.InvalidData,
@@ -316,10 +329,12 @@ internal static class CertificateFileLoader
             }
             catch (CryptographicException e)
             {
-                if (encrypted && DecryptsAsOtherKeyType(algorithm, password, der))
+                var kind = algorithm == CertificateInspector.RsaOid ? "RSA" : "ECDSA";
+                if (encrypted && DecryptsAsOtherAlgorithm(algorithm, der, password))
                 {
+                    // The password is right; the key is of the other type.
                     throw new IamraException(CertificateErrors.KeyMismatch, IamraErrorCategory.InvalidData,
-                        $"The private key in '{keyPath}' is not of the certificate's key type ({(algorithm == CertificateInspector.RsaOid ? "RSA" : "ECDSA")}), so it does not belong to the certificate {certificate.Subject}. Give the key that was issued with this certificate.", keyPath, e);
+                        $"The private key in '{keyPath}' is not an {kind} key, so it cannot belong to the certificate {certificate.Subject} (which has an {kind} public key). Give the key that was issued with this certificate.", keyPath, e);
                 }
 
                 if (encrypted)
@@ -328,7 +343,6 @@ internal static class CertificateFileLoader
                         $"The private key in '{keyPath}' cannot be decrypted with the password given: the password is wrong or the key uses an unsupported cipher (PBES2 with PBKDF2 and AES-CBC, and PKCS#12 PBE, are supported).", keyPath, e);
                 }
 
-                var kind = algorithm == CertificateInspector.RsaOid ? "RSA" : "ECDSA";
                 throw new IamraException(CertificateErrors.KeyMismatch, IamraErrorCategory.InvalidData,
                     $"The private key in '{keyPath}' is not a readable {kind} key, so it cannot belong to the certificate {certificate.Subject} (which has an {kind} public key): {e.Message}", keyPath, e);
             }
@@ -354,7 +368,8 @@ internal static class CertificateFileLoader
         }
     }
 
-    private static bool DecryptsAsOtherKeyType(string? algorithm, SecureString? password, byte[] der)
+    /// <summary>True when the encrypted key decrypts with the password as a key of the other type (RSA instead of ECDSA or the reverse).</summary>
+    private static bool DecryptsAsOtherAlgorithm(string algorithm, byte[] der, SecureString? password)
     {
         using AsymmetricAlgorithm other = algorithm == CertificateInspector.RsaOid ? ECDsa.Create() : RSA.Create();
         try

@@ -110,7 +110,7 @@ public static class CertificateFinder
         var usable = Select(candidates, query, includeUnusable: false, latest);
         if (usable.Count > 1)
         {
-            var list = string.Join(Environment.NewLine, usable.Select(c => $"  {c.Thumbprint} {c.Subject} (expires {c.NotAfter:yyyy-MM-dd})"));
+            var list = string.Join(Environment.NewLine, usable.Select(c => Invariant($"  {c.Thumbprint} {c.Subject} (expires {c.NotAfter:yyyy-MM-dd})")));
             throw new IamraException(CertificateErrors.Ambiguous, IamraErrorCategory.InvalidArgument,
                 $"{usable.Count} usable certificates match {query.Describe()}; one is needed:{Environment.NewLine}{list}{Environment.NewLine}Narrow the selector, give -Thumbprint, or add -Latest to take the one that expires last.", query.Describe());
         }
@@ -193,8 +193,13 @@ public static class CertificateFinder
 
         if (query.SerialNumber is not null)
         {
-            var pattern = query.SerialNumber.Replace(":", string.Empty, StringComparison.Ordinal).Replace(" ", string.Empty, StringComparison.Ordinal);
-            if (!Wildcard(pattern).IsMatch(certificate.SerialNumber) && !Wildcard(pattern).IsMatch(IamraCertificate.ToDecimalSerial(certificate)))
+            var pattern = Wildcard(query.SerialNumber.Replace(":", string.Empty, StringComparison.Ordinal).Replace(" ", string.Empty, StringComparison.Ordinal));
+
+            // A serial with its high bit set is DER-encoded with a leading 00, which .NET shows
+            // (0080...) and OpenSSL does not (80...): accept both.
+            if (!pattern.IsMatch(certificate.SerialNumber)
+                && !pattern.IsMatch(certificate.SerialNumber.TrimStart('0'))
+                && !pattern.IsMatch(IamraCertificate.ToDecimalSerial(certificate)))
             {
                 return false;
             }

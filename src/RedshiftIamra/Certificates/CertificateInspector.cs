@@ -1,4 +1,5 @@
 using System.Formats.Asn1;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
@@ -47,14 +48,14 @@ internal static class CertificateInspector
         var notBefore = certificate.NotBefore.ToUniversalTime();
         if (now.UtcDateTime > notAfter)
         {
-            return new CertificateProblem(CertificateErrors.Expired,
-                $"The certificate {certificate.Subject} expired on {notAfter:yyyy-MM-dd HH:mm:ss} UTC. Renew it with your certificate authority.");
+            return new CertificateProblem(CertificateErrors.Expired, string.Create(CultureInfo.InvariantCulture,
+                $"The certificate {certificate.Subject} expired on {notAfter:yyyy-MM-dd HH:mm:ss} UTC. Renew it with your certificate authority."));
         }
 
         if (now.UtcDateTime < notBefore)
         {
-            return new CertificateProblem(CertificateErrors.NotYetValid,
-                $"The certificate {certificate.Subject} is not valid until {notBefore:yyyy-MM-dd HH:mm:ss} UTC. Wait until then, or check this machine's clock.");
+            return new CertificateProblem(CertificateErrors.NotYetValid, string.Create(CultureInfo.InvariantCulture,
+                $"The certificate {certificate.Subject} is not valid until {notBefore:yyyy-MM-dd HH:mm:ss} UTC. Wait until then, or check this machine's clock."));
         }
 
         return null;
