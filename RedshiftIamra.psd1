@@ -15,6 +15,8 @@
         'Get-IamraSession'
         'ConvertTo-IamraCredentialProcess'
         'Set-IamraAwsProfile'
+        'Start-RedshiftIamraSandbox'
+        'Stop-RedshiftIamraSandbox'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -13,6 +13,8 @@ public sealed class ModuleLifetime : IModuleAssemblyInitializer, IModuleAssembly
     public void OnRemove(PSModuleInfo psModuleInfo)
     {
         ModuleState.CloseAll();
+        Sessions.RolesAnywhereSessionSource.Cache.Clear();
+        Aws.AwsHttpClients.DisposeAll();
     }
 }
 

@@ -1,0 +1,183 @@
+using System.Management.Automation;
+using System.Security.Cryptography.X509Certificates;
+using RedshiftIamra.Sandbox;
+
+namespace RedshiftIamra.PowerShell.Commands;
+
+/// <summary>
+/// <c>Start-RedshiftIamraSandbox</c>: starts the local stand-in for the AWS APIs (HTTPS on
+/// loopback with its own CA) so scripts and Pester checks run offline.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Start, "RedshiftIamraSandbox", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(SandboxHost))]
+public sealed class StartRedshiftIamraSandboxCommand : IamraCmdlet
+{
+    /// <summary>Where the sandbox writes its files; a new temporary folder by default.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Region { get; set; } = "us-east-1";
+
+    [Parameter]
+    [ValidateRange(0, 65535)]
+    public int Port { get; set; }
+
+    /// <summary>How long sessions from the default profile last (seconds; the sandbox allows less than 900).</summary>
+    [Parameter]
+    [ValidateRange(1, 43200)]
+    public int SessionDurationSeconds { get; set; } = 3600;
+
+    /// <summary>Also puts the sandbox's client certificate (with its key) into Cert:\CurrentUser\My; Stop-RedshiftIamraSandbox removes it.</summary>
+    [Parameter]
+    public SwitchParameter ImportClientCertificate { get; set; }
+
+    protected override void Process()
+    {
+        if (!ShouldProcess("127.0.0.1", "Start the RedshiftIamra sandbox"))
+        {
+            return;
+        }
+
+        AwsRegionCheck(Region);
+        var options = new SandboxOptions
+        {
+            WorkingDirectory = Resolve(Path),
+            Region = Region,
+            Port = Port,
+            DefaultProfileDurationSeconds = SessionDurationSeconds,
+        };
+        var sandbox = Await((_, token) => SandboxHost.StartAsync(options, token));
+        SandboxRegistry.Add(sandbox);
+        WriteVerbose($"Sandbox started in {sandbox.StartupTime.TotalMilliseconds:0} ms: Roles Anywhere at {sandbox.RolesAnywhereEndpoint}, files in {sandbox.WorkingDirectory}.");
+        if (ImportClientCertificate.IsPresent)
+        {
+            var thumbprint = SandboxRegistry.ImportClientCertificate(sandbox);
+            WriteVerbose($@"Imported the sandbox client certificate {thumbprint} into Cert:\CurrentUser\My.");
+        }
+
+        WriteObject(sandbox);
+    }
+
+    private static void AwsRegionCheck(string region) => Aws.AwsRegion.Validate(region);
+
+    private string? Resolve(string? path) => path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+}
+
+/// <summary><c>Stop-RedshiftIamraSandbox</c>: stops sandboxes started in this process.</summary>
+[Cmdlet(VerbsLifecycle.Stop, "RedshiftIamraSandbox", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(void))]
+public sealed class StopRedshiftIamraSandboxCommand : IamraCmdlet
+{
+    /// <summary>The sandbox to stop; every sandbox of this process when omitted.</summary>
+    [Parameter(Position = 0, ValueFromPipeline = true)]
+    public SandboxHost[]? Sandbox { get; set; }
+
+    protected override void Process()
+    {
+        foreach (var sandbox in Sandbox ?? SandboxRegistry.All())
+        {
+            if (ShouldProcess(sandbox.RolesAnywhereEndpoint, "Stop the RedshiftIamra sandbox"))
+            {
+                SandboxRegistry.Stop(sandbox);
+                WriteVerbose($"Stopped the sandbox at {sandbox.RolesAnywhereEndpoint}.");
+            }
+        }
+    }
+}
+
+/// <summary>Sandboxes started by the cmdlets, so they can be stopped by name-less calls and when the module is removed.</summary>
+internal static class SandboxRegistry
+{
+    private static readonly List<(SandboxHost Sandbox, string? Thumbprint)> s_running = new();
+    private static bool s_registered;
+
+    public static void Add(SandboxHost sandbox)
+    {
+        lock (s_running)
+        {
+            s_running.Add((sandbox, null));
+            if (!s_registered)
+            {
+                s_registered = true;
+                ModuleState.Own(new StopAllOnRemove());
+            }
+        }
+    }
+
+    public static IReadOnlyList<SandboxHost> All()
+    {
+        lock (s_running)
+        {
+            return s_running.Select(r => r.Sandbox).ToList();
+        }
+    }
+
+    public static string ImportClientCertificate(SandboxHost sandbox)
+    {
+        var source = sandbox.ClientCertificate.Certificate;
+        var pfx = source.Export(X509ContentType.Pkcs12);
+#pragma warning disable SYSLIB0057
+        var persisted = new X509Certificate2(pfx, (string?)null, X509KeyStorageFlags.PersistKeySet | X509KeyStorageFlags.UserKeySet | X509KeyStorageFlags.Exportable);
+#pragma warning restore SYSLIB0057
+        using (var store = new X509Store(StoreName.My, StoreLocation.CurrentUser))
+        {
+            store.Open(OpenFlags.ReadWrite);
+            store.Add(persisted);
+        }
+
+        lock (s_running)
+        {
+            var index = s_running.FindIndex(r => ReferenceEquals(r.Sandbox, sandbox));
+            if (index >= 0)
+            {
+                s_running[index] = (sandbox, persisted.Thumbprint);
+            }
+        }
+
+        return persisted.Thumbprint;
+    }
+
+    public static void Stop(SandboxHost sandbox)
+    {
+        string? thumbprint = null;
+        lock (s_running)
+        {
+            var index = s_running.FindIndex(r => ReferenceEquals(r.Sandbox, sandbox));
+            if (index >= 0)
+            {
+                thumbprint = s_running[index].Thumbprint;
+                s_running.RemoveAt(index);
+            }
+        }
+
+        sandbox.Stop();
+        if (thumbprint is not null)
+        {
+            using var store = new X509Store(StoreName.My, StoreLocation.CurrentUser);
+            store.Open(OpenFlags.ReadWrite);
+            foreach (var certificate in store.Certificates.Find(X509FindType.FindByThumbprint, thumbprint, validOnly: false))
+            {
+                store.Remove(certificate);
+            }
+        }
+    }
+
+    private sealed class StopAllOnRemove : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var sandbox in All())
+            {
+                Stop(sandbox);
+            }
+
+            lock (s_running)
+            {
+                s_registered = false;
+            }
+        }
+    }
+}
