@@ -173,3 +173,21 @@ internal static class RawHttps
         return chain.Build(leaf);
     }
 }
+
+/// <summary>One sandbox shared by the tests of a class (tests of one class run one at a time).</summary>
+public sealed class SandboxFixture : IAsyncLifetime
+{
+    private SandboxHost? _sandbox;
+
+    public SandboxHost Sandbox => _sandbox ?? throw new InvalidOperationException("The sandbox has not started.");
+
+    public async Task InitializeAsync() => _sandbox = await SandboxHost.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_sandbox is not null)
+        {
+            await _sandbox.DisposeAsync();
+        }
+    }
+}
