@@ -78,7 +78,9 @@ public static class RolesAnywhereErrors
                 $"The session duration {request.DurationSeconds ?? 3600} s is longer than the profile or role allows. {said} Ask for less with -DurationSeconds, or raise the profile's and role's maximum.", request.DurationSeconds, exception);
         }
 
-        if (Says("role") && (error.Code.StartsWith("AccessDenied", StringComparison.Ordinal) || error.Code.StartsWith("Validation", StringComparison.Ordinal)))
+        // "role" as a word: not the "role" inside "rolesanywhere" (every Roles Anywhere ARN) or "roleSessionName".
+        if (System.Text.RegularExpressions.Regex.IsMatch(message, @"\brole\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant)
+            && (error.Code.StartsWith("AccessDenied", StringComparison.Ordinal) || error.Code.StartsWith("Validation", StringComparison.Ordinal)))
         {
             return new IamraException(RoleNotAllowed, IamraErrorCategory.PermissionDenied,
                 $"The role {request.RoleArn} cannot be assumed through the profile {request.ProfileArn}. {said} Add the role to the profile's roles, and check the role's trust policy allows rolesanywhere.amazonaws.com for this trust anchor and certificate.", request.RoleArn, exception);

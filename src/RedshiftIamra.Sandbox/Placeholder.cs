@@ -1,1 +1,0 @@
-namespace RedshiftIamra.Sandbox; internal static class Placeholder {}

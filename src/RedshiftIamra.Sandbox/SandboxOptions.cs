@@ -1,0 +1,38 @@
+namespace RedshiftIamra.Sandbox;
+
+/// <summary>How to start a sandbox. Every property has a default; plain settable properties so PowerShell can build one from a hashtable.</summary>
+public sealed class SandboxOptions
+{
+    /// <summary>Where the sandbox writes its PEM files and audit log. Default: a new temporary folder, deleted when the sandbox stops.</summary>
+    public string? WorkingDirectory { get; set; }
+
+    public string Region { get; set; } = "us-east-1";
+
+    public string AccountId { get; set; } = "123456789012";
+
+    /// <summary>The port on 127.0.0.1; 0 picks a free one.</summary>
+    public int Port { get; set; }
+
+    /// <summary>The base clock (the system clock when null).</summary>
+    public TimeProvider? Clock { get; set; }
+
+    /// <summary>How far the server's clock is off at start (changeable later with <see cref="SandboxHost.ClockOffset"/>).</summary>
+    public TimeSpan ClockOffset { get; set; }
+
+    /// <summary>How far a request's signing time may be from the server's clock.</summary>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The key type of the default client certificate (<c>client.pem</c>).</summary>
+    public SandboxKeyType DefaultClientKeyType { get; set; } = SandboxKeyType.EcP256;
+
+    public string DefaultClientSubject { get; set; } = "CN=redshift-iamra-sandbox-client, O=RedshiftIamra Sandbox";
+
+    /// <summary>The name of the default role (<c>arn:aws:iam::{account}:role/{name}</c>).</summary>
+    public string DefaultRoleName { get; set; } = "redshift-iamra-sandbox";
+
+    /// <summary>The default profile's session duration cap, seconds.</summary>
+    public int DefaultProfileDurationSeconds { get; set; } = SandboxConfiguration.DefaultProfileDurationSeconds;
+
+    /// <summary>Largest request body accepted (larger ones get 413).</summary>
+    public int MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+}
