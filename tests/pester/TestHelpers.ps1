@@ -146,3 +146,44 @@ function Remove-TestStoreCertificate([string] $Thumbprint) {
     foreach ($c in @($store.Certificates | Where-Object Thumbprint -EQ $Thumbprint)) { $store.Remove($c) }
     $store.Close()
 }
+
+# A free TCP port on 127.0.0.1.
+function Get-FreePort {
+    $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $listener.Start()
+    try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+}
+
+# Starts moto_server (the AWS API emulator) on a free loopback port and waits until it
+# answers. In CI a missing moto_server is a failure; elsewhere the caller may skip.
+function Start-MotoServer {
+    $command = Get-Command moto_server -ErrorAction SilentlyContinue
+    if (-not $command) { throw 'moto_server is not on PATH (pip install "moto[server]").' }
+    $port = Get-FreePort
+    $info = [System.Diagnostics.ProcessStartInfo]::new($command.Source)
+    foreach ($a in '-H', '127.0.0.1', '-p', "$port") { $info.ArgumentList.Add($a) }
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    $info.UseShellExecute = $false
+    $process = [System.Diagnostics.Process]::Start($info)
+    $null = $process.StandardOutput.ReadToEndAsync()
+    $null = $process.StandardError.ReadToEndAsync()
+    $deadline = [DateTime]::UtcNow.AddSeconds(30)
+    while ([DateTime]::UtcNow -lt $deadline) {
+        try {
+            $client = [System.Net.Sockets.TcpClient]::new()
+            $client.Connect('127.0.0.1', $port)
+            $client.Dispose()
+            return [pscustomobject]@{ Process = $process; Port = $port; Url = "http://127.0.0.1:$port" }
+        } catch {
+            if ($process.HasExited) { throw "moto_server exited with code $($process.ExitCode)." }
+            Start-Sleep -Milliseconds 100
+        }
+    }
+    $process.Kill($true)
+    throw 'moto_server did not start listening within 30 s.'
+}
+
+function Stop-MotoServer($Moto) {
+    if ($Moto -and -not $Moto.Process.HasExited) { $Moto.Process.Kill($true); $Moto.Process.WaitForExit(5000) | Out-Null }
+}

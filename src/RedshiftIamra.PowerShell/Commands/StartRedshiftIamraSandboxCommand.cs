@@ -128,6 +128,17 @@ internal static class SandboxRegistry
             store.Add(persisted);
         }
 
+        // As in production, the issuing CA goes into the intermediate store, where chain
+        // building finds it (the module then sends it in X-Amz-X509-Chain).
+        using (var intermediates = new X509Store(StoreName.CertificateAuthority, StoreLocation.CurrentUser))
+        {
+            intermediates.Open(OpenFlags.ReadWrite);
+            foreach (var certificate in sandbox.ClientCertificate.Chain)
+            {
+                intermediates.Add(certificate);
+            }
+        }
+
         lock (s_running)
         {
             var index = s_running.FindIndex(r => ReferenceEquals(r.Sandbox, sandbox));
@@ -153,16 +164,26 @@ internal static class SandboxRegistry
             }
         }
 
-        sandbox.Stop();
         if (thumbprint is not null)
         {
-            using var store = new X509Store(StoreName.My, StoreLocation.CurrentUser);
-            store.Open(OpenFlags.ReadWrite);
-            foreach (var certificate in store.Certificates.Find(X509FindType.FindByThumbprint, thumbprint, validOnly: false))
+            using (var store = new X509Store(StoreName.My, StoreLocation.CurrentUser))
             {
-                store.Remove(certificate);
+                store.Open(OpenFlags.ReadWrite);
+                foreach (var certificate in store.Certificates.Find(X509FindType.FindByThumbprint, thumbprint, validOnly: false))
+                {
+                    store.Remove(certificate);
+                }
+            }
+
+            using var intermediates = new X509Store(StoreName.CertificateAuthority, StoreLocation.CurrentUser);
+            intermediates.Open(OpenFlags.ReadWrite);
+            foreach (var certificate in sandbox.ClientCertificate.Chain)
+            {
+                intermediates.Remove(certificate);
             }
         }
+
+        sandbox.Stop();
     }
 
     private sealed class StopAllOnRemove : IDisposable

@@ -104,7 +104,7 @@ public static class CertificateFinder
         if (candidates.Count == 0)
         {
             throw new IamraException(CertificateErrors.NotFound, IamraErrorCategory.ObjectNotFound,
-                $"No certificate found in {query.Describe()}. Give -Thumbprint, -Subject, -Path or a certificate on the pipeline.", query.Describe());
+                $"No certificate matches {query.Describe()}. Give -Thumbprint, -Subject, -Path or a certificate on the pipeline.", query.Describe());
         }
 
         var usable = Select(candidates, query, includeUnusable: false, latest);

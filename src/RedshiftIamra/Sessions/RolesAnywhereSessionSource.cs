@@ -115,7 +115,7 @@ public sealed class RolesAnywhereSessionSource
         if (profile.Region != anchor.Region)
         {
             throw new IamraException(RolesAnywhereErrors.RegionMismatch, IamraErrorCategory.InvalidArgument,
-                $"-ProfileArn is in {profile.Region} but -TrustAnchorArn is in {anchor.Region}: a Roles Anywhere profile and trust anchor must be in the same region.", options.ProfileArn);
+                $"-ProfileArn '{options.ProfileArn}' is in {profile.Region} but -TrustAnchorArn '{options.TrustAnchorArn}' is in {anchor.Region}: a Roles Anywhere profile and trust anchor must be in the same region.", options.ProfileArn);
         }
 
         if (profile.Account != anchor.Account || role.Partition != anchor.Partition)
