@@ -96,9 +96,9 @@ public static class AwsCredentialSources
             return FromProfile(profile, because: "AWS_PROFILE");
         }
 
-        if (new CredentialProfileStoreChain().TryGetProfile(SharedCredentialsFile.DefaultProfileName, out _))
+        if (AwsSharedProfiles.Load().Properties("default") is not null)
         {
-            return FromProfile(SharedCredentialsFile.DefaultProfileName, because: "no AWS_PROFILE, so the default profile");
+            return FromProfile("default", because: "no AWS_PROFILE, so the default profile");
         }
 
         if (Env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") is not null || Env("AWS_CONTAINER_CREDENTIALS_FULL_URI") is not null)
@@ -122,8 +122,8 @@ public static class AwsCredentialSources
     /// <summary>The config and credentials files the SDK reads (after AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE).</summary>
     public static (string ConfigFile, string CredentialsFile) SharedFiles()
     {
-        var file = new SharedCredentialsFile();
-        return (file.ConfigFilePath, file.FilePath);
+        var profiles = AwsSharedProfiles.Load();
+        return (profiles.ConfigFile, profiles.CredentialsFile);
     }
 
     private static AwsCredentialSource FromProfile(string profileName, string? because)
@@ -134,16 +134,17 @@ public static class AwsCredentialSources
         }
 
         profileName = profileName.Trim();
-        var chain = new CredentialProfileStoreChain();
+        AwsSharedProfiles profiles;
         CredentialProfile? profile;
         try
         {
-            if (!chain.TryGetProfile(profileName, out profile))
+            profiles = AwsSharedProfiles.Load();
+            if (!profiles.TryGetProfile(profileName, out profile))
             {
                 profile = null;
             }
         }
-        catch (Exception e) when (e is AmazonClientException or IOException or UnauthorizedAccessException or FormatException or InvalidDataException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new IamraException(NoCredentials, IamraErrorCategory.ReadError,
                 $"The AWS config files ({DescribeFiles()}) could not be read: {e.Message}", profileName, e);
@@ -151,13 +152,13 @@ public static class AwsCredentialSources
 
         if (profile is null)
         {
-            var known = ListProfileNames(chain);
+            var known = profiles.Names;
             throw new IamraException(ProfileNotFound, IamraErrorCategory.ObjectNotFound,
-                $"The AWS profile '{profileName}'{(because == "AWS_PROFILE" ? " (named by AWS_PROFILE)" : string.Empty)} is not in {DescribeFiles()}. {(known.Count == 0 ? "Those files define no profile." : $"Profiles there: {string.Join(", ", known)}.")} Check the name, or AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE.", profileName);
+                $"The AWS profile '{profileName}'{(because == "AWS_PROFILE" ? " (named by AWS_PROFILE)" : string.Empty)} is not in {Tilde(profiles.ConfigFile)} or {Tilde(profiles.CredentialsFile)}. {(known.Count == 0 ? "Those files define no profile." : $"Profiles there: {string.Join(", ", known)}.")} Check the name, or AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE.", profileName);
         }
 
         var kind = DescribeKind(profile.Options);
-        var where = $"profile '{profileName}' in {DescribeLocation(profileName)} ({kind}){(because is null ? string.Empty : $", chosen by {because}")}";
+        var where = $"profile '{profileName}' in {DescribeLocation(profiles, profileName)} ({kind}){(because is null ? string.Empty : $", chosen by {because}")}";
         if (!profile.CanCreateAWSCredentials)
         {
             throw new IamraException(NoCredentials, IamraErrorCategory.InvalidData,
@@ -165,7 +166,7 @@ public static class AwsCredentialSources
         }
 
         var isProcess = !string.IsNullOrEmpty(profile.Options.CredentialProcess);
-        return new SdkSource(() => profile.GetAWSCredentials(chain), where, profile.Region?.SystemName)
+        return new SdkSource(() => AWSCredentialsFactory.GetAWSCredentials(profile, profiles), where, profile.Region?.SystemName)
         {
             IsCredentialProcess = isProcess,
             AccountIdFromProfile = string.IsNullOrEmpty(profile.Options.AwsAccountId) ? null : profile.Options.AwsAccountId,
@@ -184,70 +185,27 @@ public static class AwsCredentialSources
         _ => "no credentials",
     };
 
-    /// <summary>Which of the two files defines the profile's section, with the home folder written as ~.</summary>
-    private static string DescribeLocation(string profileName)
+    /// <summary>Which of the two files define the profile's section, with the home folder written as ~.</summary>
+    private static string DescribeLocation(AwsSharedProfiles profiles, string profileName)
     {
-        var (config, credentials) = SharedFiles();
         var places = new List<string>();
-        if (FileHasSection(config, profileName == "default" ? ["default", "profile default"] : [$"profile {profileName}"]))
+        if (profiles.InConfigFile(profileName))
         {
-            places.Add(Tilde(config));
+            places.Add(Tilde(profiles.ConfigFile));
         }
 
-        if (FileHasSection(credentials, [profileName]))
+        if (profiles.InCredentialsFile(profileName))
         {
-            places.Add(Tilde(credentials));
+            places.Add(Tilde(profiles.CredentialsFile));
         }
 
-        return places.Count == 0 ? "the .NET SDK credential store" : string.Join(" and ", places);
+        return string.Join(" and ", places);
     }
 
     private static string DescribeFiles()
     {
         var (config, credentials) = SharedFiles();
         return $"{Tilde(config)} and {Tilde(credentials)}";
-    }
-
-    private static List<string> ListProfileNames(CredentialProfileStoreChain chain)
-    {
-        try
-        {
-            return chain.ListProfiles().Select(p => p.Name).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        }
-        catch (Exception e) when (e is AmazonClientException or IOException or UnauthorizedAccessException)
-        {
-            return [];
-        }
-    }
-
-    private static bool FileHasSection(string path, string[] names)
-    {
-        try
-        {
-            if (!File.Exists(path))
-            {
-                return false;
-            }
-
-            foreach (var line in File.ReadLines(path))
-            {
-                var trimmed = line.Trim();
-                if (trimmed.StartsWith('[') && trimmed.EndsWith(']'))
-                {
-                    var section = string.Join(' ', trimmed[1..^1].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries));
-                    if (names.Contains(section, StringComparer.Ordinal))
-                    {
-                        return true;
-                    }
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-
-        return false;
     }
 
     private static string Tilde(string path)
