@@ -114,6 +114,12 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
 
     public bool IsRunning => Volatile.Read(ref _stopped) == 0;
 
+    /// <summary>TCP connections accepted since start.</summary>
+    public long AcceptedConnections => _server.AcceptedConnections;
+
+    /// <summary>TCP connections open now.</summary>
+    public int OpenConnections => _server.OpenConnections;
+
     /// <summary>Starts a sandbox: makes its CAs and certificates, writes its files, listens on 127.0.0.1.</summary>
     public static Task<SandboxHost> StartAsync(SandboxOptions? options = null, CancellationToken cancellationToken = default)
     {

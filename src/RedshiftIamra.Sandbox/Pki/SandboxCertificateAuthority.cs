@@ -128,7 +128,7 @@ public sealed class SandboxCertificateAuthority : IDisposable
 
             certificateRequest.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(certificateRequest.PublicKey, false));
             certificateRequest.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false));
-            var notBefore = request.NotBefore ?? now.AddMinutes(-5);
+            var notBefore = request.NotBefore ?? now.AddHours(-1);
             var notAfter = request.NotAfter ?? notBefore + request.Validity;
             using var certificate = certificateRequest.Create(Certificate.SubjectName, Generator(request.SignatureHash), notBefore, notAfter, request.SerialNumber ?? SandboxKeys.NewSerial());
             return new SandboxClientCertificate(SandboxKeys.WithKey(certificate, key), key, ownsKey, keyType, Intermediates);

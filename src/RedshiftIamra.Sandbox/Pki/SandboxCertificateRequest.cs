@@ -33,7 +33,7 @@ public sealed class SandboxCertificateRequest
 
     public SandboxKeyType KeyType { get; set; } = SandboxKeyType.EcP256;
 
-    /// <summary>Start of validity; default five minutes before the sandbox's now.</summary>
+    /// <summary>Start of validity; default one hour before the sandbox's now (backdated, as CAs do, so a server clock a little off still accepts it).</summary>
     public DateTimeOffset? NotBefore { get; set; }
 
     /// <summary>End of validity; default <see cref="NotBefore"/> plus <see cref="Validity"/>.</summary>

@@ -123,6 +123,13 @@ internal static class X509RequestVerifier
             throw Denied($"Invalid signature: SignedHeaders names {string.Join(';', absent)}, which the request does not have.");
         }
 
+        // The Host a client signs must name this endpoint, port included (it is not the default port).
+        var host = request.GetHeader("Host")!;
+        if (!IsThisEndpoint(host, request.LocalPort))
+        {
+            throw Denied($"Invalid signature: the signed Host '{Shorten(host)}' does not name this endpoint (127.0.0.1:{request.LocalPort}); sign and send the Host with its port.");
+        }
+
         if (signatureHex.Length == 0 || signatureHex.Length % 2 != 0 || !signatureHex.All(char.IsAsciiHexDigitLower))
         {
             throw Denied("Invalid signature: Signature must be lower-case hex.");
@@ -255,6 +262,18 @@ internal static class X509RequestVerifier
         builder.Append('\n').Append(string.Join(';', signedHeaders)).Append('\n');
         builder.Append(Convert.ToHexString(SHA256.HashData(request.Body)).ToLowerInvariant());
         return builder.ToString();
+    }
+
+    private static bool IsThisEndpoint(string host, int port)
+    {
+        var suffix = ":" + port.ToString(CultureInfo.InvariantCulture);
+        if (!host.EndsWith(suffix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var name = host[..^suffix.Length];
+        return name is "127.0.0.1" or "[::1]" || name.Equals("localhost", StringComparison.OrdinalIgnoreCase);
     }
 
     private static IReadOnlyList<X509Certificate2> ParseChain(string? header)

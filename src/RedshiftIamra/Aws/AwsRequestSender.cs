@@ -161,8 +161,9 @@ public sealed class AwsRequestSender
 
                 if (error.MayBeClockSkew && serverDate is { } date)
                 {
+                    // Compare with the offset this attempt was signed with: a learned offset goes stale when the server's clock is fixed.
                     var skew = date - _time.GetUtcNow();
-                    if (skew.Duration() > s_skewTolerance)
+                    if ((skew - offset).Duration() > s_skewTolerance)
                     {
                         if (!skewCorrected)
                         {
