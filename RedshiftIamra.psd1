@@ -17,6 +17,8 @@
         'Set-IamraAwsProfile'
         'Start-RedshiftIamraSandbox'
         'Stop-RedshiftIamraSandbox'
+        'Get-RedshiftDbCredential'
+        'ConvertTo-RedshiftConnectionString'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -96,6 +96,7 @@ function Invoke-Build {
     Copy-Item (Join-Path $root 'module/*.ps1xml') $stage
     Copy-Item (Join-Path $root 'module/en-US/*.help.txt') "$stage/en-US"
     Copy-Item (Join-Path $root 'LICENSE') $stage
+    Copy-Item (Join-Path $root 'module/amazon-trust-roots.pem') $stage
     Copy-Item "$publish/loader/RedshiftIamra.Loader.dll" "$stage/bin"
     Get-ChildItem "$publish/lib" -File |
         Where-Object { $_.Extension -in '.dll', '.pem' -or ($Configuration -eq 'Debug' -and $_.Extension -eq '.pdb') } |

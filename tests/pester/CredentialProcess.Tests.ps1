@@ -56,7 +56,7 @@ Describe 'Set-IamraAwsProfile' {
     It 'creates a new config file readable by its owner only' -Skip:$IsWindows {
         $fresh = Join-Path $work 'new-dir/config'
         Set-IamraAwsProfile -ProfileName onprem -Thumbprint $thumbprint @session -ConfigPath $fresh
-        (Get-Item $fresh).UnixFileMode | Should -Be 'UserRead, UserWrite'
+        (Get-Item $fresh).UnixFileMode | Should -Be ([System.IO.UnixFileMode] 'UserRead, UserWrite')
     }
 
     It 'refuses a password, which would end up in the file' {

@@ -23,6 +23,14 @@ public abstract class AwsCredentialSource
     /// <summary>Current credentials; refreshed by the source when they are about to expire.</summary>
     public abstract Task<AwsCredentials> GetCredentialsAsync(CancellationToken cancellationToken);
 
+    /// <summary>A key that names the identity behind the credentials (for caches). Never a secret.</summary>
+    public virtual string IdentityKey => Description;
+
+    /// <summary>The service said the credentials expired: the next call must fetch new ones (sources that cannot renew ignore it).</summary>
+    public virtual void Invalidate()
+    {
+    }
+
     public override string ToString() => Description;
 }
 

@@ -1,0 +1,69 @@
+@{
+    Synopsis    = 'Gets short-lived Redshift database credentials for a cluster or a serverless workgroup, from a Roles Anywhere session or any AWS credential source.'
+    Description = @'
+Get-RedshiftDbCredential exchanges AWS credentials for temporary database credentials and finds where to connect:
+
+- a provisioned cluster with a named database user (-ClusterIdentifier -DbUser, GetClusterCredentials; -AutoCreate and -DbGroup as in the API);
+- a provisioned cluster with the caller's IAM identity (-ClusterIdentifier -UseIamIdentity, GetClusterCredentialsWithIAM);
+- a Redshift Serverless workgroup (-WorkgroupName, GetCredentials);
+- or a host name (-Hostname): the cluster or workgroup and the region are read from standard names (*.redshift.amazonaws.com, *.redshift-serverless.amazonaws.com, also .amazonaws.com.cn and with :port). Any other name is treated as a custom domain or VPC endpoint and needs -ClusterIdentifier or -WorkgroupName (or -CustomDomainName).
+
+AWS credentials come from a session on the pipeline (Get-IamraSession; renewed as needed), -ProfileName (any profile type, including a credential_process profile that runs the Roles Anywhere signing helper), -AccessKey/-SecretKey/-SessionToken, or the default chain (AWS_PROFILE, environment variables, default profile). The region is -Region, else the host name's, else the session's or profile's, else AWS_REGION / AWS_DEFAULT_REGION. -Verbose says which were used.
+
+The database endpoint comes from DescribeClusters or GetWorkgroup unless -Hostname gives it. The database user is returned exactly as Redshift issued it (IAM:, IAMA:, IAMR: prefixes kept; the login needs them). Credentials are cached in-process per identity and target, renewed before they expire, and shared by concurrent callers; an ExpiredToken answer renews the session once and retries.
+
+Names and durations are checked against Redshift's rules before any call. Errors name the cause and the fix; for AccessDenied, the exact IAM action and resource ARN the role needs.
+'@
+    Parameters  = @{
+        Session               = 'A Roles Anywhere session from Get-IamraSession. It is renewed automatically when it nears its end.'
+        ProfileName           = 'An AWS profile from the shared config files (any kind AWSSDK.Core understands, credential_process included).'
+        AccessKey             = 'An AWS access key id, with -SecretKey (and -SessionToken for temporary credentials).'
+        SecretKey             = 'The secret access key, as a SecureString.'
+        SessionToken          = 'The session token of temporary credentials, as a SecureString.'
+        ClusterIdentifier     = 'The provisioned cluster''s identifier (the first label of its host name).'
+        DbUser                = 'The database user to get credentials for (GetClusterCredentials). The returned user is IAM:<user> (or IAMA:<user> with -AutoCreate).'
+        UseIamIdentity        = 'Uses the caller''s IAM identity as the database user (GetClusterCredentialsWithIAM): IAMR:<role> for a role.'
+        WorkgroupName         = 'The Redshift Serverless workgroup name.'
+        Hostname              = 'A Redshift host name, optionally with :port: the cluster or workgroup and region are read from standard names.'
+        Port                  = 'The database port, when it is not the one Redshift reports (5439 by default).'
+        DbName                = 'The database; by default the cluster''s database from DescribeClusters, else dev.'
+        AutoCreate            = 'Creates the database user at first login (GetClusterCredentials AutoCreate).'
+        DbGroup               = 'Database groups the user joins for this session (lower-case names).'
+        DurationSeconds       = 'How long the password lasts: 900 to 3600 seconds (the service default is 900).'
+        CustomDomainName      = 'The custom domain name of the cluster or workgroup.'
+        Region                = 'The region of the cluster or workgroup.'
+        EndpointUrl           = 'A Redshift (or Redshift Serverless) API endpoint to call instead of the regional one; also AWS_ENDPOINT_URL_REDSHIFT, AWS_ENDPOINT_URL_REDSHIFT_SERVERLESS, AWS_ENDPOINT_URL.'
+        Proxy                 = 'An HTTPS proxy instead of the standard settings (HTTPS_PROXY, NO_PROXY).'
+        CaBundlePath          = 'A PEM file of extra trusted roots for the API endpoint; defaults to AWS_CA_BUNDLE.'
+        TimeoutSeconds        = 'How long one API attempt may take, 15 seconds by default.'
+        RenewalMargin         = 'How long before expiry cached credentials are renewed, 2 minutes by default (at most a quarter of their lifetime).'
+        AllowInsecureEndpoint = 'Allows a plain http API endpoint that is not on this machine (a warning says so).'
+        Force                 = 'Ignores cached credentials.'
+    }
+    Inputs      = @{
+        'RedshiftIamra.IamraSession' = 'The AWS credentials to use.'
+        'System.String'              = 'ClusterIdentifier, WorkgroupName, Hostname and Port by property name.'
+    }
+    Outputs     = @{
+        'RedshiftIamra.RedshiftDbCredential' = 'The database user, the password as a SecureString, expiration, next refresh time, host, port, database, cluster or workgroup, region and kind; its Credential property is a PSCredential.'
+    }
+    Examples    = @(
+        @{
+            Title   = 'From a certificate to database credentials'
+            Code    = "Get-IamraCertificate -Thumbprint `$t | Get-IamraSession -TrustAnchorArn `$ta -ProfileArn `$pa -RoleArn `$ra | Get-RedshiftDbCredential -ClusterIdentifier my-redshift-cluster -DbUser analytics_user -DbName dev"
+            Remarks = 'Returns IAM:analytics_user with a password valid for 15 minutes, and the cluster''s host and port.'
+        }
+        @{
+            Title   = 'A serverless workgroup with the caller''s identity'
+            Code    = "`$session | Get-RedshiftDbCredential -WorkgroupName my-serverless-workgroup -DbName dev"
+            Remarks = 'The user is IAMR:<role-name>.'
+        }
+        @{
+            Title   = 'From a host name, with an existing AWS profile'
+            Code    = "Get-RedshiftDbCredential -ProfileName onprem-redshift -Hostname my-redshift-cluster.abc123xyz.eu-west-1.redshift.amazonaws.com:5439 -DbUser etl"
+            Remarks = 'The cluster and region come from the host name; the profile may be a credential_process profile.'
+        }
+    )
+    Notes       = 'The password never appears in output, views, logs or errors. ConvertTo-RedshiftConnectionString -IncludePassword is the deliberate way to hand it to another tool.'
+    Links       = @('Get-IamraSession', 'ConvertTo-RedshiftConnectionString', 'about_RedshiftIamra')
+}

@@ -1,0 +1,260 @@
+using System.Management.Automation;
+using System.Security;
+using RedshiftIamra.Aws;
+using RedshiftIamra.Redshift;
+using RedshiftIamra.Sessions;
+
+namespace RedshiftIamra.PowerShell.Commands;
+
+/// <summary>
+/// <c>Get-RedshiftDbCredential</c>: short-lived Redshift database credentials for a cluster
+/// (by user or by IAM identity) or a serverless workgroup, from any AWS credential source.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "RedshiftDbCredential", DefaultParameterSetName = ClusterSet)]
+[OutputType(typeof(RedshiftDbCredential))]
+public sealed class GetRedshiftDbCredentialCommand : IamraCmdlet
+{
+    private const string ClusterSet = "Cluster";
+    private const string ClusterIamSet = "ClusterIam";
+    private const string ServerlessSet = "Serverless";
+    private const string HostnameSet = "Hostname";
+
+    /// <summary>A Roles Anywhere session from Get-IamraSession (renewed as needed).</summary>
+    [Parameter(ValueFromPipeline = true)]
+    public IamraSession? Session { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [Alias("AWSProfileName")]
+    public string? ProfileName { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? AccessKey { get; set; }
+
+    [Parameter]
+    public SecureString? SecretKey { get; set; }
+
+    [Parameter]
+    public SecureString? SessionToken { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = ClusterSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = ClusterIamSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = HostnameSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string ClusterIdentifier { get; set; } = null!;
+
+    [Parameter(Mandatory = true, ParameterSetName = ClusterSet)]
+    [Parameter(ParameterSetName = HostnameSet)]
+    [ValidateNotNullOrEmpty]
+    public string? DbUser { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = ClusterIamSet)]
+    [Parameter(ParameterSetName = HostnameSet)]
+    public SwitchParameter UseIamIdentity { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = ServerlessSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = HostnameSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string WorkgroupName { get; set; } = null!;
+
+    /// <summary>A Redshift host name (cluster, workgroup, custom domain or VPC endpoint), optionally with :port.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = HostnameSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [Alias("Host", "Endpoint")]
+    public string Hostname { get; set; } = null!;
+
+    [Parameter(ParameterSetName = HostnameSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ClusterSet)]
+    [Parameter(ParameterSetName = ClusterIamSet)]
+    [Parameter(ParameterSetName = ServerlessSet)]
+    public int Port { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [Alias("Database")]
+    public string? DbName { get; set; }
+
+    [Parameter(ParameterSetName = ClusterSet)]
+    [Parameter(ParameterSetName = HostnameSet)]
+    public SwitchParameter AutoCreate { get; set; }
+
+    [Parameter(ParameterSetName = ClusterSet)]
+    [Parameter(ParameterSetName = HostnameSet)]
+    [Alias("DbGroups")]
+    public string[]? DbGroup { get; set; }
+
+    [Parameter]
+    public int DurationSeconds { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CustomDomainName { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Region { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? EndpointUrl { get; set; }
+
+    [Parameter]
+    public Uri? Proxy { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CaBundlePath { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 300)]
+    public int TimeoutSeconds { get; set; } = 15;
+
+    [Parameter]
+    public TimeSpan RenewalMargin { get; set; } = DbCredentialSource.DefaultRenewalMargin;
+
+    [Parameter]
+    public SwitchParameter AllowInsecureEndpoint { get; set; }
+
+    /// <summary>Ignores cached credentials and asks Redshift again.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void Process()
+    {
+        var credentials = ResolveCredentials();
+        var target = ResolveTarget();
+        var (region, regionSource) = ResolveRegion(target.HostRegion, credentials);
+        var source = DbCredentialSource.Create(new DbCredentialOptions
+        {
+            Credentials = credentials,
+            Kind = target.Kind,
+            ClusterIdentifier = target.ClusterIdentifier,
+            WorkgroupName = target.WorkgroupName,
+            DbUser = DbUser,
+            DbName = DbName ?? target.DbName,
+            AutoCreate = AutoCreate.IsPresent,
+            DbGroups = DbGroup ?? Array.Empty<string>(),
+            DurationSeconds = MyInvocation.BoundParameters.ContainsKey(nameof(DurationSeconds)) ? DurationSeconds : null,
+            CustomDomainName = CustomDomainName,
+            Host = target.Host,
+            Port = target.Port ?? (MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : null),
+            Region = region,
+            RegionSource = regionSource,
+            EndpointUrl = EndpointUrl,
+            AllowInsecureEndpoint = AllowInsecureEndpoint.IsPresent,
+            Http = new AwsHttpSettings
+            {
+                Proxy = Proxy,
+                CaBundlePath = Resolve(CaBundlePath),
+                AttemptTimeout = TimeSpan.FromSeconds(TimeoutSeconds),
+            },
+            RenewalMargin = RenewalMargin,
+        });
+        WriteObject(Await((log, token) => source.GetCredentialAsync(Force.IsPresent, log, token)));
+    }
+
+    private AwsCredentialSource ResolveCredentials()
+    {
+        var given = new List<string>();
+        if (Session is not null) given.Add("-Session");
+        if (ProfileName is not null) given.Add("-ProfileName");
+        if (AccessKey is not null || SecretKey is not null) given.Add("-AccessKey/-SecretKey");
+        if (given.Count > 1)
+        {
+            throw new IamraException("IamraConflictingCredentials", IamraErrorCategory.InvalidArgument,
+                $"Give one AWS credential source, not {string.Join(" and ", given)}.", string.Join(",", given));
+        }
+
+        if (Session is not null)
+        {
+            return new IamraSessionCredentialSource(Session);
+        }
+
+        if (ProfileName is not null)
+        {
+            return AwsCredentialSources.FromProfile(ProfileName);
+        }
+
+        if (AccessKey is not null || SecretKey is not null)
+        {
+            return AwsCredentialSources.FromKeys(AccessKey ?? string.Empty, Plain(SecretKey), SessionToken is null ? null : Plain(SessionToken));
+        }
+
+        return AwsCredentialSources.Default();
+    }
+
+    private sealed record Target(RedshiftTargetKind Kind, string? ClusterIdentifier, string? WorkgroupName, string? Host, int? Port, string? DbName, string? HostRegion);
+
+    private Target ResolveTarget()
+    {
+        switch (ParameterSetName)
+        {
+            case ClusterSet:
+                return new Target(RedshiftTargetKind.Provisioned, ClusterIdentifier, null, null, null, null, null);
+            case ClusterIamSet:
+                return new Target(RedshiftTargetKind.ProvisionedIam, ClusterIdentifier, null, null, null, null, null);
+            case ServerlessSet:
+                return new Target(RedshiftTargetKind.Serverless, null, WorkgroupName, null, null, null, null);
+        }
+
+        var info = RedshiftHostName.Parse(Hostname);
+        var port = info.Port ?? (MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : null);
+        var cluster = MyInvocation.BoundParameters.ContainsKey(nameof(ClusterIdentifier)) ? ClusterIdentifier : info.ClusterIdentifier;
+        var workgroup = MyInvocation.BoundParameters.ContainsKey(nameof(WorkgroupName)) ? WorkgroupName : info.WorkgroupName;
+        if (info.Kind == RedshiftHostKind.Serverless || (info.Kind == RedshiftHostKind.Unknown && workgroup is not null && cluster is null))
+        {
+            WriteVerbose($"Host name {info.Host}: {info}.");
+            return new Target(RedshiftTargetKind.Serverless, null, workgroup, info.Host, port, info.DbName, info.Region);
+        }
+
+        if (cluster is null && CustomDomainName is null)
+        {
+            throw new IamraException("RedshiftHostnameUnknown", IamraErrorCategory.InvalidArgument,
+                $"-Hostname '{Hostname}' is not a standard Redshift name ({RedshiftHostName.UnknownReason}): it may be a custom domain or a VPC endpoint. Add -ClusterIdentifier or -WorkgroupName (and -Region), or -CustomDomainName.", Hostname);
+        }
+
+        WriteVerbose($"Host name {info.Host}: {info}.");
+        var kind = DbUser is not null ? RedshiftTargetKind.Provisioned : RedshiftTargetKind.ProvisionedIam;
+        if (kind == RedshiftTargetKind.ProvisionedIam && !UseIamIdentity.IsPresent)
+        {
+            WriteVerbose("No -DbUser: using the caller's IAM identity (GetClusterCredentialsWithIAM).");
+        }
+
+        return new Target(kind, cluster, null, info.Host, port, info.DbName, info.Region);
+    }
+
+    private (string Region, string Source) ResolveRegion(string? hostRegion, AwsCredentialSource credentials)
+    {
+        if (Region is not null)
+        {
+            return (AwsRegion.Validate(Region), "the -Region parameter");
+        }
+
+        if (hostRegion is not null)
+        {
+            return (hostRegion, "the host name");
+        }
+
+        if (credentials.Region is { } fromCredentials)
+        {
+            return (fromCredentials, Session is not null ? "the session (its trust anchor's region)" : "the profile");
+        }
+
+        foreach (var variable in new[] { "AWS_REGION", "AWS_DEFAULT_REGION" })
+        {
+            var value = Environment.GetEnvironmentVariable(variable);
+            if (!string.IsNullOrWhiteSpace(value))
+            {
+                return (AwsRegion.Validate(value.Trim(), variable), $"the {variable} environment variable");
+            }
+        }
+
+        throw new IamraException(DbCredentialSource.RegionRequiredErrorId, IamraErrorCategory.InvalidArgument,
+            "No region: give -Region, a standard Redshift -Hostname, a session, a profile with a region, or set AWS_REGION.");
+    }
+
+    private string? Resolve(string? path) => path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
+    private static string Plain(SecureString? value) => value is null ? string.Empty : new System.Net.NetworkCredential(string.Empty, value).Password;
+}
