@@ -19,6 +19,9 @@
         'Stop-RedshiftIamraSandbox'
         'Get-RedshiftDbCredential'
         'ConvertTo-RedshiftConnectionString'
+        'Connect-RedshiftIamra'
+        'Invoke-RedshiftQuery'
+        'Disconnect-RedshiftIamra'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

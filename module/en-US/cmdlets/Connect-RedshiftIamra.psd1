@@ -1,0 +1,50 @@
+@{
+    Synopsis    = 'Opens a TLS-verified connection to Redshift that renews its own password, and makes it the default for Invoke-RedshiftQuery.'
+    Description = @'
+Connect-RedshiftIamra opens a connection with a RedshiftDbCredential from Get-RedshiftDbCredential. The connection is backed by a pool (an Npgsql data source) whose password provider asks the module's credential cache for every new physical connection: the database credential, and the Roles Anywhere session behind it, are renewed before they expire, so a job that runs for hours keeps opening connections without an authentication failure. Sessions already open stay open past the credential's expiration.
+
+TLS is verified fully by default (VerifyFull: the certificate chains to a trusted root and is for the host name) against the Amazon Trust Services roots that ship with the module, or -RootCertificatePath. Anything weaker needs -TlsMode with -AllowUnverifiedTls and prints a warning. When verification fails, the error says which name or root did not match.
+
+The new connection becomes this PowerShell session's default connection unless -NoDefault. Its DbConnection property is the ADO.NET connection, for Dapper or your own code; OpenConnection() gives another pooled connection.
+'@
+    Parameters  = @{
+        Credential            = 'The database credential from Get-RedshiftDbCredential.'
+        RootCertificatePath   = 'A PEM file of trusted roots; by default the Amazon Trust Services bundle in the module folder.'
+        TlsMode               = 'VerifyFull (the default), VerifyCA (no host name check) or Require (no certificate check). Anything but VerifyFull needs -AllowUnverifiedTls.'
+        AllowUnverifiedTls    = 'Confirms a -TlsMode weaker than VerifyFull. A warning is printed.'
+        MaxPoolSize           = 'The most pooled connections, 20 by default.'
+        NoPooling             = 'Opens a new physical connection each time instead of pooling.'
+        ConnectTimeoutSeconds = 'How long opening a connection may take, 15 seconds by default.'
+        CommandTimeoutSeconds = 'The default time a statement may run on this connection; 0 (the default) waits forever.'
+        NoDefault             = 'Does not make this connection the default for Invoke-RedshiftQuery.'
+    }
+    Inputs      = @{
+        'RedshiftIamra.RedshiftDbCredential' = 'The database credential to connect with.'
+    }
+    Outputs     = @{
+        'RedshiftIamra.RedshiftConnection' = 'The open connection: host, port, database, user, state, the current credential''s expiration, the ADO.NET DbConnection.'
+    }
+    Examples    = @(
+        @{
+            Title   = 'The whole pipeline'
+            Code    = @'
+Get-IamraCertificate -Thumbprint $t |
+  Get-IamraSession -TrustAnchorArn $ta -ProfileArn $p -RoleArn $r |
+  Get-RedshiftDbCredential -ClusterIdentifier my-redshift-cluster -DbUser analytics_user -DbName dev |
+  Connect-RedshiftIamra
+Invoke-RedshiftQuery 'select current_user, now()'
+'@
+            Remarks = 'Connects, makes the connection the default, and queries it.'
+        }
+        @{
+            Title   = 'Dapper or plain ADO.NET'
+            Code    = @'
+$conn = $credential | Connect-RedshiftIamra -NoDefault
+$cmd = $conn.DbConnection.CreateCommand(); $cmd.CommandText = 'select 1'; $cmd.ExecuteScalar()
+'@
+            Remarks = 'DbConnection is a System.Data.Common.DbConnection.'
+        }
+    )
+    Notes       = 'The password never leaves the module: the pool asks the credential cache for it when it opens a physical connection.'
+    Links       = @('Invoke-RedshiftQuery', 'Disconnect-RedshiftIamra', 'Get-RedshiftDbCredential')
+}

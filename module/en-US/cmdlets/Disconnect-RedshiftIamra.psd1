@@ -1,0 +1,22 @@
+@{
+    Synopsis    = 'Closes a Redshift connection and its pool.'
+    Description = @'
+Disconnect-RedshiftIamra closes the given connection (or the default one) and the pool behind it. -All closes every connection this process opened. Removing the module closes them all as well.
+'@
+    Parameters  = @{
+        Connection = 'The connection(s) to close; the default connection when omitted.'
+        All        = 'Closes every connection this process opened.'
+    }
+    Inputs      = @{
+        'RedshiftIamra.RedshiftConnection' = 'A connection to close.'
+    }
+    Outputs     = @{}
+    Examples    = @(
+        @{
+            Title   = 'Close the default connection'
+            Code    = 'Disconnect-RedshiftIamra'
+            Remarks = 'Closes the connection Connect-RedshiftIamra made the default.'
+        }
+    )
+    Links       = @('Connect-RedshiftIamra')
+}

@@ -1,0 +1,333 @@
+using System.Data;
+using System.Data.Common;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using Npgsql;
+using RedshiftIamra.Aws;
+using RedshiftIamra.Sessions;
+
+namespace RedshiftIamra;
+
+/// <summary>How strictly the database server's TLS certificate is checked.</summary>
+public enum RedshiftTlsMode
+{
+    /// <summary>The certificate chains to a trusted root and is for the host name (the default).</summary>
+    VerifyFull,
+
+    /// <summary>The certificate chains to a trusted root; the name is not checked.</summary>
+    VerifyCA,
+
+    /// <summary>TLS without any certificate check: only with an explicit switch, and a warning.</summary>
+    Require,
+}
+
+/// <summary>How to connect: TLS, pooling and timeouts.</summary>
+public sealed record RedshiftConnectionOptions
+{
+    public RedshiftTlsMode TlsMode { get; init; } = RedshiftTlsMode.VerifyFull;
+
+    /// <summary>A PEM file of trusted roots (the Amazon Trust Services bundle the module ships by default).</summary>
+    public required string RootCertificatePath { get; init; }
+
+    public bool Pooling { get; init; } = true;
+
+    public int MaxPoolSize { get; init; } = 20;
+
+    public int ConnectTimeoutSeconds { get; init; } = 15;
+
+    /// <summary>0 waits forever.</summary>
+    public int CommandTimeoutSeconds { get; init; }
+
+    public string ApplicationName { get; init; } = "RedshiftIamra";
+}
+
+/// <summary>
+/// A live connection to Redshift: a session connection for queries and a pool (an Npgsql data
+/// source) whose password provider asks the credential cache for every new physical
+/// connection, so the database credential (and the Roles Anywhere session behind it) is renewed
+/// before it expires and a job can keep connecting for hours.
+/// </summary>
+public sealed class RedshiftConnection : IDisposable, IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly DbCredentialSource _credentials;
+    private readonly object _gate = new();
+    private NpgsqlConnection? _session;
+    private RedshiftDbCredential _current;
+    private int _renewals;
+    private bool _disposed;
+
+    private RedshiftConnection(RedshiftDbCredential credential, RedshiftConnectionOptions options, NpgsqlDataSource dataSource)
+    {
+        _credentials = credential.Source;
+        _current = credential;
+        _dataSource = dataSource;
+        Options = options;
+        Host = credential.Host;
+        Port = credential.Port;
+        Database = credential.Database;
+        User = credential.DbUser;
+        Kind = credential.Kind;
+        ClusterIdentifier = credential.ClusterIdentifier;
+        WorkgroupName = credential.WorkgroupName;
+        Region = credential.Region;
+        Id = Guid.NewGuid().ToString("N")[..8];
+    }
+
+    /// <summary>A short id that names this connection in messages.</summary>
+    public string Id { get; }
+
+    public string Host { get; }
+
+    public int Port { get; }
+
+    public string Database { get; }
+
+    public string User { get; }
+
+    public RedshiftTargetKind Kind { get; }
+
+    public string? ClusterIdentifier { get; }
+
+    public string? WorkgroupName { get; }
+
+    public string Region { get; }
+
+    public RedshiftConnectionOptions Options { get; }
+
+    public RedshiftTlsMode TlsMode => Options.TlsMode;
+
+    public DateTime OpenedAt { get; } = DateTime.Now;
+
+    /// <summary>When the current database credential stops working for new logins (open sessions stay open), local time.</summary>
+    public DateTime CredentialExpiration => _current.Expiration;
+
+    /// <summary>How many times a new physical connection got a renewed credential.</summary>
+    public int CredentialRenewals => Volatile.Read(ref _renewals);
+
+    /// <summary>Open, Closed or Broken (the state of the session connection).</summary>
+    public string State => _disposed ? "Closed" : _session?.FullState.ToString() ?? "Closed";
+
+    /// <summary>The session connection as an ADO.NET DbConnection, for Dapper or your own code.</summary>
+    public DbConnection DbConnection => Session;
+
+    /// <summary>The pool, as an ADO.NET data source.</summary>
+    public DbDataSource DataSource => _dataSource;
+
+    /// <summary>A new open connection from the pool (dispose it to return it).</summary>
+    public DbConnection OpenConnection()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return Translate(() => _dataSource.OpenConnection());
+    }
+
+    public override string ToString() => $"{User}@{Host}:{Port}/{Database} ({State})";
+
+    /// <summary>Opens the data source and the session connection; explains a failure (TLS, login, network).</summary>
+    public static async Task<RedshiftConnection> OpenAsync(RedshiftDbCredential credential, RedshiftConnectionOptions options, IOperationLog log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(credential);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.TlsMode != RedshiftTlsMode.Require)
+        {
+            Connections.TlsProbe.LoadRoots(options.RootCertificatePath);
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = credential.Host,
+            Port = credential.Port,
+            Database = credential.Database,
+            Username = credential.DbUser,
+            SslMode = options.TlsMode switch
+            {
+                RedshiftTlsMode.VerifyFull => SslMode.VerifyFull,
+                RedshiftTlsMode.VerifyCA => SslMode.VerifyCA,
+                _ => SslMode.Require,
+            },
+            Pooling = options.Pooling,
+            MaxPoolSize = options.MaxPoolSize,
+            Timeout = options.ConnectTimeoutSeconds,
+            CommandTimeout = options.CommandTimeoutSeconds,
+            ApplicationName = options.ApplicationName,
+            KeepAlive = 60,
+        };
+        if (options.TlsMode != RedshiftTlsMode.Require)
+        {
+            builder.RootCertificate = options.RootCertificatePath;
+        }
+
+        RedshiftConnection? connection = null;
+        var dataSourceBuilder = new NpgsqlDataSourceBuilder(builder.ConnectionString);
+        dataSourceBuilder.UsePasswordProvider(
+            _ => connection!.CurrentPasswordAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult(),
+            (_, token) => connection!.CurrentPasswordAsync(token));
+        connection = new RedshiftConnection(credential, options, dataSourceBuilder.Build());
+        log.Verbose($"Connecting to {credential.Host}:{credential.Port}/{credential.Database} as {credential.DbUser}, TLS {options.TlsMode} against {options.RootCertificatePath}, pooling {(options.Pooling ? "on" : "off")}.");
+        try
+        {
+            await connection.OpenSessionAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return connection;
+    }
+
+    /// <summary>The session connection, reopened (with a fresh password) when it was closed or broken.</summary>
+    internal NpgsqlConnection Session
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            lock (_gate)
+            {
+                if (_session is { FullState: ConnectionState.Open } open)
+                {
+                    return open;
+                }
+
+                _session?.Dispose();
+                _session = Translate(() => _dataSource.OpenConnection());
+                return _session;
+            }
+        }
+    }
+
+    private async Task OpenSessionAsync(CancellationToken cancellationToken)
+    {
+        var session = await TranslateAsync(() => _dataSource.OpenConnectionAsync(cancellationToken).AsTask()).ConfigureAwait(false);
+        lock (_gate)
+        {
+            _session = session;
+        }
+    }
+
+    private async ValueTask<string> CurrentPasswordAsync(CancellationToken cancellationToken)
+    {
+        var credential = await _credentials.GetCredentialAsync(false, NullOperationLog.Instance, cancellationToken).ConfigureAwait(false);
+        if (!ReferenceEquals(credential, _current) && credential.Password != _current.Password)
+        {
+            Interlocked.Increment(ref _renewals);
+        }
+
+        _current = credential;
+        return credential.Password;
+    }
+
+    private T Translate<T>(Func<T> open)
+    {
+        try
+        {
+            return open();
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or SocketException)
+        {
+            throw Explain(e);
+        }
+    }
+
+    private async Task<T> TranslateAsync<T>(Func<Task<T>> open)
+    {
+        try
+        {
+            return await open().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or SocketException)
+        {
+            throw Explain(e);
+        }
+    }
+
+    /// <summary>Turns a failed open into a message that says which hop failed and what to do.</summary>
+    private IamraException Explain(Exception e)
+    {
+        var where = $"{Host}:{Port}";
+        if (FindInner<AuthenticationException>(e) is { } tls)
+        {
+            var detail = tls.Message;
+            try
+            {
+                var probe = Connections.TlsProbe.ProbeAsync(Host, Port, Connections.TlsProbe.LoadRoots(Options.RootCertificatePath), TimeSpan.FromSeconds(10), CancellationToken.None).GetAwaiter().GetResult();
+                detail = probe.Detail;
+            }
+            catch (Exception probeFailure) when (probeFailure is not OutOfMemoryException)
+            {
+                detail += $" (the TLS check could not say more: {probeFailure.Message})";
+            }
+
+            return new IamraException(Connections.ConnectionErrors.TlsVerificationFailed, IamraErrorCategory.SecurityError,
+                $"TLS verification of {where} failed: {detail}", where, e);
+        }
+
+        if (e is PostgresException postgres)
+        {
+            var hint = postgres.SqlState switch
+            {
+                "28P01" or "28000" => Kind == RedshiftTargetKind.Provisioned
+                    ? $" GetClusterCredentials issues credentials even for a user that does not exist: check that '{User}' exists in the database, or ask with -AutoCreate."
+                    : " Check that the database user exists and may connect to this database.",
+                "3D000" => $" The database '{Database}' does not exist: check -DbName.",
+                "53300" => " The server has no connection slot left: close idle connections or lower -MaxPoolSize.",
+                _ => string.Empty,
+            };
+            return new IamraException(Connections.ConnectionErrors.LoginFailed, postgres.SqlState.StartsWith("28", StringComparison.Ordinal) ? IamraErrorCategory.AuthenticationError : IamraErrorCategory.ResourceUnavailable,
+                $"Logging in to {where}/{Database} as {User} failed: {postgres.SqlState} {postgres.MessageText}.{hint}", where, e);
+        }
+
+        if (FindInner<SocketException>(e) is { } socket)
+        {
+            var what = socket.SocketErrorCode switch
+            {
+                SocketError.HostNotFound or SocketError.NoData => $"the host name {Host} cannot be resolved (DNS)",
+                SocketError.ConnectionRefused => $"nothing listens on {where} (connection refused)",
+                SocketError.TimedOut => $"{where} did not answer (a firewall may drop port {Port})",
+                _ => socket.Message,
+            };
+            return new IamraException(Connections.ConnectionErrors.ConnectFailed, IamraErrorCategory.ConnectionError,
+                $"Cannot connect to {where}: {what}. Check the host, the port ({Port}), the security group and any firewall on the way.", where, e);
+        }
+
+        return new IamraException(Connections.ConnectionErrors.ConnectFailed, IamraErrorCategory.ConnectionError,
+            $"Cannot connect to {where}/{Database} as {User}: {e.Message}", where, e);
+    }
+
+    private static T? FindInner<T>(Exception e) where T : Exception
+    {
+        for (Exception? current = e; current is not null; current = current.InnerException)
+        {
+            if (current is T match)
+            {
+                return match;
+            }
+        }
+
+        return null;
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _session?.Dispose();
+            _session = null;
+        }
+
+        _dataSource.Dispose();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
