@@ -97,26 +97,25 @@ public sealed class SandboxConfiguration
             throw new ArgumentException("A trust anchor needs at least one CA certificate.", nameof(certificates));
         }
 
-        var anchor = new SandboxTrustAnchor(NewArn("trust-anchor"), name ?? $"sandbox-anchor-{_anchors.Count + 1}", list, enabled);
         lock (_lock)
         {
+            var anchor = new SandboxTrustAnchor(NewArn("trust-anchor"), name ?? $"sandbox-anchor-{_anchors.Count + 1}", list, enabled);
             _anchors.Add(anchor.Arn, anchor);
+            return anchor;
         }
-
-        return anchor;
     }
 
     /// <summary>Adds a profile that hands out <paramref name="roleArns"/>.</summary>
     public SandboxProfile AddProfile(IEnumerable<string> roleArns, int durationSeconds = DefaultProfileDurationSeconds, bool acceptRoleSessionName = true, bool enabled = true, string? name = null)
     {
         CheckDuration(durationSeconds);
-        var profile = new SandboxProfile(NewArn("profile"), name ?? $"sandbox-profile-{_profiles.Count + 1}", roleArns.ToList(), durationSeconds, acceptRoleSessionName, enabled);
+        var roles = roleArns.ToList();
         lock (_lock)
         {
+            var profile = new SandboxProfile(NewArn("profile"), name ?? $"sandbox-profile-{_profiles.Count + 1}", roles, durationSeconds, acceptRoleSessionName, enabled);
             _profiles.Add(profile.Arn, profile);
+            return profile;
         }
-
-        return profile;
     }
 
     /// <summary>Adds a role <c>arn:aws:iam::{account}:role/{name}</c> (or returns the existing one).</summary>

@@ -78,7 +78,7 @@ public sealed class SandboxCertificateAuthority : IDisposable
             var request = SandboxKeys.NewRequest(subject, key, HashAlgorithmName.SHA256);
             AddCaExtensions(request, pathLength: 0);
             request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false));
-            using var certificate = request.Create(Certificate.SubjectName, Generator(HashAlgorithmName.SHA256), start, start + (validity ?? TimeSpan.FromDays(3 * 365)), SandboxKeys.NewSerial());
+            using var certificate = request.Create(Certificate.SubjectName, Generator(), start, start + (validity ?? TimeSpan.FromDays(3 * 365)), SandboxKeys.NewSerial());
             return new SandboxCertificateAuthority(SandboxKeys.WithKey(certificate, key), key, this);
         }
         catch
@@ -130,7 +130,7 @@ public sealed class SandboxCertificateAuthority : IDisposable
             certificateRequest.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false));
             var notBefore = request.NotBefore ?? now.AddHours(-1);
             var notAfter = request.NotAfter ?? notBefore + request.Validity;
-            using var certificate = certificateRequest.Create(Certificate.SubjectName, Generator(request.SignatureHash), notBefore, notAfter, request.SerialNumber ?? SandboxKeys.NewSerial());
+            using var certificate = certificateRequest.Create(Certificate.SubjectName, Generator(), notBefore, notAfter, request.SerialNumber ?? SandboxKeys.NewSerial());
             return new SandboxClientCertificate(SandboxKeys.WithKey(certificate, key), key, ownsKey, keyType, Intermediates);
         }
         catch
@@ -159,7 +159,7 @@ public sealed class SandboxCertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid("1.3.6.1.5.5.7.3.1") }, critical: false));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false));
-        using var certificate = request.Create(Certificate.SubjectName, Generator(HashAlgorithmName.SHA256), now.AddHours(-1), now.AddDays(30), SandboxKeys.NewSerial());
+        using var certificate = request.Create(Certificate.SubjectName, Generator(), now.AddHours(-1), now.AddDays(30), SandboxKeys.NewSerial());
         using var withKey = certificate.CopyWithPrivateKey(key);
 
         // SChannel (Windows) cannot serve TLS with an ephemeral key: give it a key from a PKCS#12 import.
@@ -176,32 +176,17 @@ public sealed class SandboxCertificateAuthority : IDisposable
 
     public override string ToString() => Subject;
 
-    private X509SignatureGenerator Generator(HashAlgorithmName hash)
+    private X509SignatureGenerator Generator() => _key switch
     {
-        X509SignatureGenerator generator = _key switch
-        {
-            RSA rsa => X509SignatureGenerator.CreateForRSA(rsa, RSASignaturePadding.Pkcs1),
-            ECDsa ecdsa => X509SignatureGenerator.CreateForECDsa(ecdsa),
-            _ => throw new NotSupportedException($"A CA key of type {_key.GetType().Name} is not supported."),
-        };
-        return hash == HashAlgorithmName.SHA256 ? generator : new HashOverride(generator, hash);
-    }
+        RSA rsa => X509SignatureGenerator.CreateForRSA(rsa, RSASignaturePadding.Pkcs1),
+        ECDsa ecdsa => X509SignatureGenerator.CreateForECDsa(ecdsa),
+        _ => throw new NotSupportedException($"A CA key of type {_key.GetType().Name} is not supported."),
+    };
 
     private static void AddCaExtensions(CertificateRequest request, int? pathLength)
     {
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, pathLength.HasValue, pathLength ?? 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, critical: true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-    }
-
-    // CertificateRequest.Create picks the hash from the request; this lets a caller ask for a
-    // weak one (SHA-1) to test that the service refuses it.
-    private sealed class HashOverride(X509SignatureGenerator inner, HashAlgorithmName hash) : X509SignatureGenerator
-    {
-        public override byte[] GetSignatureAlgorithmIdentifier(HashAlgorithmName hashAlgorithm) => inner.GetSignatureAlgorithmIdentifier(hash);
-
-        public override byte[] SignData(byte[] data, HashAlgorithmName hashAlgorithm) => inner.SignData(data, hash);
-
-        protected override PublicKey BuildPublicKey() => inner.PublicKey;
     }
 }

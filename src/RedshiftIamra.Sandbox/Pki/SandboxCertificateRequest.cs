@@ -58,9 +58,6 @@ public sealed class SandboxCertificateRequest
     /// <summary>Mark the certificate as a CA (basic constraints CA:TRUE), which Roles Anywhere refuses for signing.</summary>
     public bool CertificateAuthority { get; set; }
 
-    /// <summary>The hash the issuer signs the certificate with.</summary>
-    public HashAlgorithmName SignatureHash { get; set; } = HashAlgorithmName.SHA256;
-
     /// <summary>DNS names for a subject alternative name extension (none by default).</summary>
     public string[]? DnsNames { get; set; }
 }

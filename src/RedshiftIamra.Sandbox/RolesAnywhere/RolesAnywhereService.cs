@@ -57,7 +57,24 @@ internal sealed class RolesAnywhereService : ISandboxService
         var request = call.Request;
         var audit = call.Audit;
         var verified = X509RequestVerifier.VerifySignature(request, _configuration.Region, SigningName, call.Now, _maxSkew, audit);
+        try
+        {
+            return CreateSession(call, verified);
+        }
+        finally
+        {
+            verified.Leaf.Dispose();
+            foreach (var certificate in verified.Intermediates)
+            {
+                certificate.Dispose();
+            }
+        }
+    }
 
+    private SandboxHttpResponse CreateSession(SandboxCall call, VerifiedX509Request verified)
+    {
+        var request = call.Request;
+        var audit = call.Audit;
         var input = ReadInput(request);
         audit.TrustAnchorArn = input.TrustAnchorArn;
         audit.ProfileArn = input.ProfileArn;
