@@ -22,6 +22,7 @@
         'Connect-RedshiftIamra'
         'Invoke-RedshiftQuery'
         'Disconnect-RedshiftIamra'
+        'Test-RedshiftIamraConnection'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

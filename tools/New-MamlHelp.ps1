@@ -89,11 +89,22 @@ $writer.WriteAttributeString('schema', 'maml')
 
 $cmdlets = $module.ExportedCmdlets.Values | Sort-Object Name
 foreach ($cmdlet in $cmdlets) {
+    if ($cmdlet.Name.StartsWith('_')) { continue }
     $sourceFile = Join-Path $SourcePath "$($cmdlet.Name).psd1"
     if (-not (Test-Path $sourceFile)) {
         throw "The cmdlet $($cmdlet.Name) has no help source: add $sourceFile."
     }
     $doc = Import-PowerShellDataFile $sourceFile
+    # Shared parameter texts: Include = @('_Name') merges _Name.psd1's Parameters (the cmdlet's own win).
+    foreach ($include in @($doc['Include'])) {
+        if (-not $include) { continue }
+        $shared = Import-PowerShellDataFile (Join-Path $SourcePath "$include.psd1")
+        foreach ($entry in $shared.Parameters.GetEnumerator()) {
+            if (-not $doc.Parameters.ContainsKey($entry.Key) -and $cmdlet.Parameters.ContainsKey($entry.Key)) {
+                $doc.Parameters[$entry.Key] = $entry.Value
+            }
+        }
+    }
     $parameters = $cmdlet.Parameters.Values | Where-Object { $_.Name -notin $common }
     $documented = @($doc.Parameters.Keys)
     $stale = $documented | Where-Object { $_ -notin $parameters.Name }

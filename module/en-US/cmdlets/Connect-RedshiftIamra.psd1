@@ -5,13 +5,13 @@ Connect-RedshiftIamra opens a connection with a RedshiftDbCredential from Get-Re
 
 TLS is verified fully by default (VerifyFull: the certificate chains to a trusted root and is for the host name) against the Amazon Trust Services roots that ship with the module, or -RootCertificatePath. Anything weaker needs -TlsMode with -AllowUnverifiedTls and prints a warning. When verification fails, the error says which name or root did not match.
 
+Instead of a credential, the all-in-one parameters take a certificate source (-Thumbprint, a selector, or -Path), the Roles Anywhere ARNs and the Redshift target (-ClusterIdentifier with -DbUser or -UseIamIdentity, -WorkgroupName, or -Hostname), and do the whole chain in one command.
+
 The new connection becomes this PowerShell session's default connection unless -NoDefault. Its DbConnection property is the ADO.NET connection, for Dapper or your own code; OpenConnection() gives another pooled connection.
 '@
+    Include     = @('_ConnectionTarget')
     Parameters  = @{
-        Credential            = 'The database credential from Get-RedshiftDbCredential.'
-        RootCertificatePath   = 'A PEM file of trusted roots; by default the Amazon Trust Services bundle in the module folder.'
-        TlsMode               = 'VerifyFull (the default), VerifyCA (no host name check) or Require (no certificate check). Anything but VerifyFull needs -AllowUnverifiedTls.'
-        AllowUnverifiedTls    = 'Confirms a -TlsMode weaker than VerifyFull. A warning is printed.'
+        Credential            = 'The database credential from Get-RedshiftDbCredential. Or give the all-in-one parameters instead: a certificate source, the three ARNs and the cluster, workgroup or host.'
         MaxPoolSize           = 'The most pooled connections, 20 by default.'
         NoPooling             = 'Opens a new physical connection each time instead of pooling.'
         ConnectTimeoutSeconds = 'How long opening a connection may take, 15 seconds by default.'

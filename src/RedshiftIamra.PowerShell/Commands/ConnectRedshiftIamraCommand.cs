@@ -7,25 +7,15 @@ namespace RedshiftIamra.PowerShell.Commands;
 /// <c>Connect-RedshiftIamra</c>: opens a TLS-verified connection that renews its own password,
 /// and makes it the default for Invoke-RedshiftQuery.
 /// </summary>
-[Cmdlet(VerbsCommunications.Connect, "RedshiftIamra")]
+[Cmdlet(VerbsCommunications.Connect, "RedshiftIamra", DefaultParameterSetName = CredentialSet)]
 [OutputType(typeof(RedshiftConnection))]
-public sealed class ConnectRedshiftIamraCommand : IamraCmdlet
+public sealed class ConnectRedshiftIamraCommand : ConnectionTargetCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    private const string CredentialSet = "Credential";
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = CredentialSet, ValueFromPipeline = true)]
     [ValidateNotNull]
     public RedshiftDbCredential Credential { get; set; } = null!;
-
-    /// <summary>The roots TLS verifies against; the Amazon Trust Services bundle that ships with the module by default.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? RootCertificatePath { get; set; }
-
-    /// <summary>VerifyFull (the default), VerifyCA, or Require (no certificate check; needs -AllowUnverifiedTls).</summary>
-    [Parameter]
-    public RedshiftTlsMode TlsMode { get; set; } = RedshiftTlsMode.VerifyFull;
-
-    [Parameter]
-    public SwitchParameter AllowUnverifiedTls { get; set; }
 
     [Parameter]
     [ValidateRange(1, 1000)]
@@ -49,30 +39,23 @@ public sealed class ConnectRedshiftIamraCommand : IamraCmdlet
 
     protected override void Process()
     {
-        if (TlsMode != RedshiftTlsMode.VerifyFull && !AllowUnverifiedTls.IsPresent)
-        {
-            throw new IamraException("RedshiftWeakTlsRefused", IamraErrorCategory.SecurityError,
-                $"-TlsMode {TlsMode} does not fully verify the server (name and root); add -AllowUnverifiedTls if you really mean it. Prefer -RootCertificatePath with the right root.", TlsMode);
-        }
-
-        if (TlsMode != RedshiftTlsMode.VerifyFull)
-        {
-            WriteWarning($"TLS mode {TlsMode}: the server's {(TlsMode == RedshiftTlsMode.VerifyCA ? "host name is" : "certificate is")} not verified; the connection could reach an impostor.");
-        }
-
-        var options = new RedshiftConnectionOptions
-        {
-            TlsMode = TlsMode,
-            RootCertificatePath = RootCertificatePath is null ? ConvertToRedshiftConnectionStringCommand.DefaultRootCertificatePath() : SessionState.Path.GetUnresolvedProviderPathFromPSPath(RootCertificatePath),
-            Pooling = !NoPooling.IsPresent,
-            MaxPoolSize = MaxPoolSize,
-            ConnectTimeoutSeconds = ConnectTimeoutSeconds,
-            CommandTimeoutSeconds = CommandTimeoutSeconds,
-        };
-        var connection = Await((log, token) => RedshiftConnection.OpenAsync(Credential, options, log, token));
+        var options = ConnectionOptions(!NoPooling.IsPresent, MaxPoolSize, ConnectTimeoutSeconds, CommandTimeoutSeconds);
+        var credential = UsesCertificate ? ObtainCredential() : Credential;
+        var connection = Await((log, token) => RedshiftConnection.OpenAsync(credential, options, log, token));
         ConnectionRegistry.Add(connection, makeDefault: !NoDefault.IsPresent);
         WriteVerbose($"Connected ({connection.Id}) to {connection.Host}:{connection.Port}/{connection.Database} as {connection.User}{(NoDefault.IsPresent ? string.Empty : "; it is now the default connection")}.");
         WriteObject(connection);
+    }
+
+    private RedshiftDbCredential ObtainCredential()
+    {
+        var sessionSource = SessionSource(FindCertificate());
+        return Await(async (log, token) =>
+        {
+            var session = await sessionSource.GetSessionAsync(false, log, token).ConfigureAwait(false);
+            var source = DbCredentialSource(new Sessions.IamraSessionCredentialSource(session));
+            return await source.GetCredentialAsync(false, log, token).ConfigureAwait(false);
+        });
     }
 }
 

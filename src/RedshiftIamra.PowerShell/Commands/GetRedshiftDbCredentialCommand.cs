@@ -123,8 +123,23 @@ public sealed class GetRedshiftDbCredentialCommand : IamraCmdlet
     protected override void Process()
     {
         var credentials = ResolveCredentials();
-        var target = ResolveTarget();
-        var (region, regionSource) = ResolveRegion(target.HostRegion, credentials);
+        var bound = MyInvocation.BoundParameters;
+        var target = RedshiftTargets.Resolve(new RedshiftTargetInput
+        {
+            ClusterIdentifier = bound.ContainsKey(nameof(ClusterIdentifier)) ? ClusterIdentifier : null,
+            WorkgroupName = bound.ContainsKey(nameof(WorkgroupName)) ? WorkgroupName : null,
+            Hostname = bound.ContainsKey(nameof(Hostname)) ? Hostname : null,
+            Port = bound.ContainsKey(nameof(Port)) ? Port : null,
+            DbUser = DbUser,
+            UseIamIdentity = UseIamIdentity.IsPresent,
+            CustomDomainName = CustomDomainName,
+        });
+        if (target.Note is not null)
+        {
+            WriteVerbose(target.Note + ".");
+        }
+
+        var (region, regionSource) = RedshiftTargets.ResolveRegion(Region, target.HostRegion, credentials);
         var source = DbCredentialSource.Create(new DbCredentialOptions
         {
             Credentials = credentials,
@@ -138,7 +153,7 @@ public sealed class GetRedshiftDbCredentialCommand : IamraCmdlet
             DurationSeconds = MyInvocation.BoundParameters.ContainsKey(nameof(DurationSeconds)) ? DurationSeconds : null,
             CustomDomainName = CustomDomainName,
             Host = target.Host,
-            Port = target.Port ?? (MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : null),
+            Port = target.Port,
             Region = region,
             RegionSource = regionSource,
             EndpointUrl = EndpointUrl,
@@ -182,76 +197,6 @@ public sealed class GetRedshiftDbCredentialCommand : IamraCmdlet
         }
 
         return AwsCredentialSources.Default();
-    }
-
-    private sealed record Target(RedshiftTargetKind Kind, string? ClusterIdentifier, string? WorkgroupName, string? Host, int? Port, string? DbName, string? HostRegion);
-
-    private Target ResolveTarget()
-    {
-        switch (ParameterSetName)
-        {
-            case ClusterSet:
-                return new Target(RedshiftTargetKind.Provisioned, ClusterIdentifier, null, null, null, null, null);
-            case ClusterIamSet:
-                return new Target(RedshiftTargetKind.ProvisionedIam, ClusterIdentifier, null, null, null, null, null);
-            case ServerlessSet:
-                return new Target(RedshiftTargetKind.Serverless, null, WorkgroupName, null, null, null, null);
-        }
-
-        var info = RedshiftHostName.Parse(Hostname);
-        var port = info.Port ?? (MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : null);
-        var cluster = MyInvocation.BoundParameters.ContainsKey(nameof(ClusterIdentifier)) ? ClusterIdentifier : info.ClusterIdentifier;
-        var workgroup = MyInvocation.BoundParameters.ContainsKey(nameof(WorkgroupName)) ? WorkgroupName : info.WorkgroupName;
-        if (info.Kind == RedshiftHostKind.Serverless || (info.Kind == RedshiftHostKind.Unknown && workgroup is not null && cluster is null))
-        {
-            WriteVerbose($"Host name {info.Host}: {info}.");
-            return new Target(RedshiftTargetKind.Serverless, null, workgroup, info.Host, port, info.DbName, info.Region);
-        }
-
-        if (cluster is null && CustomDomainName is null)
-        {
-            throw new IamraException("RedshiftHostnameUnknown", IamraErrorCategory.InvalidArgument,
-                $"-Hostname '{Hostname}' is not a standard Redshift name ({RedshiftHostName.UnknownReason}): it may be a custom domain or a VPC endpoint. Add -ClusterIdentifier or -WorkgroupName (and -Region), or -CustomDomainName.", Hostname);
-        }
-
-        WriteVerbose($"Host name {info.Host}: {info}.");
-        var kind = DbUser is not null ? RedshiftTargetKind.Provisioned : RedshiftTargetKind.ProvisionedIam;
-        if (kind == RedshiftTargetKind.ProvisionedIam && !UseIamIdentity.IsPresent)
-        {
-            WriteVerbose("No -DbUser: using the caller's IAM identity (GetClusterCredentialsWithIAM).");
-        }
-
-        return new Target(kind, cluster, null, info.Host, port, info.DbName, info.Region);
-    }
-
-    private (string Region, string Source) ResolveRegion(string? hostRegion, AwsCredentialSource credentials)
-    {
-        if (Region is not null)
-        {
-            return (AwsRegion.Validate(Region), "the -Region parameter");
-        }
-
-        if (hostRegion is not null)
-        {
-            return (hostRegion, "the host name");
-        }
-
-        if (credentials.Region is { } fromCredentials)
-        {
-            return (fromCredentials, Session is not null ? "the session (its trust anchor's region)" : "the profile");
-        }
-
-        foreach (var variable in new[] { "AWS_REGION", "AWS_DEFAULT_REGION" })
-        {
-            var value = Environment.GetEnvironmentVariable(variable);
-            if (!string.IsNullOrWhiteSpace(value))
-            {
-                return (AwsRegion.Validate(value.Trim(), variable), $"the {variable} environment variable");
-            }
-        }
-
-        throw new IamraException(DbCredentialSource.RegionRequiredErrorId, IamraErrorCategory.InvalidArgument,
-            "No region: give -Region, a standard Redshift -Hostname, a session, a profile with a region, or set AWS_REGION.");
     }
 
     private string? Resolve(string? path) => path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);

@@ -1,0 +1,38 @@
+# Parameter texts shared by the cmdlets that go from a certificate to a connection
+# (Connect-RedshiftIamra, Test-RedshiftIamraConnection). Included with Include = @('_ConnectionTarget').
+@{
+    Parameters = @{
+        Thumbprint               = 'The SHA-1 thumbprint of the signing certificate in the store.'
+        Subject                  = 'Selects the store certificate by subject (wildcards allowed). Exactly one usable certificate must match, or use -Latest.'
+        Issuer                   = 'Selects the store certificate by issuer (wildcards allowed).'
+        SerialNumber             = 'Selects the store certificate by serial number, hex or decimal (wildcards allowed).'
+        StoreLocation            = 'The store location, CurrentUser by default.'
+        StoreName                = 'The store name, My by default.'
+        Path                     = 'A certificate file: PEM, DER or PFX.'
+        PrivateKeyPath           = 'The private key file when it is not inside -Path.'
+        Password                 = 'The PFX password or key passphrase, as a SecureString.'
+        ChainPath                = 'A PEM bundle of intermediate certificates to send with the Roles Anywhere request.'
+        Latest                   = 'When the selector matches several usable certificates, takes the one that expires last.'
+        TrustAnchorArn           = 'The Roles Anywhere trust anchor ARN.'
+        ProfileArn               = 'The Roles Anywhere profile ARN.'
+        RoleArn                  = 'The IAM role ARN to assume.'
+        SessionDurationSeconds   = 'How long the Roles Anywhere session lasts: 900 to 43200 seconds, 3600 by default.'
+        RolesAnywhereEndpointUrl = 'A Roles Anywhere endpoint to call instead of the regional one.'
+        CaBundlePath             = 'A PEM file of extra trusted roots for the AWS API endpoints; defaults to AWS_CA_BUNDLE.'
+        ClusterIdentifier        = 'The provisioned cluster''s identifier.'
+        WorkgroupName            = 'The Redshift Serverless workgroup name.'
+        Hostname                 = 'A Redshift host name (cluster or workgroup are read from standard names).'
+        Port                     = 'The database port, when it is not the one Redshift reports.'
+        DbUser                   = 'The database user (GetClusterCredentials); without it a cluster uses the caller''s IAM identity.'
+        UseIamIdentity           = 'Uses the caller''s IAM identity as the database user (GetClusterCredentialsWithIAM).'
+        DbName                   = 'The database; by default the cluster''s, else dev.'
+        AutoCreate               = 'Creates the database user at first login.'
+        DbGroup                  = 'Database groups the user joins for the session.'
+        DurationSeconds          = 'How long the database password lasts: 900 to 3600 seconds.'
+        Region                   = 'The region of the cluster or workgroup; by default the host name''s, else the session''s.'
+        RedshiftEndpointUrl      = 'A Redshift (or Redshift Serverless) API endpoint to call instead of the regional one.'
+        RootCertificatePath      = 'A PEM file of the roots the database''s TLS certificate must chain to; the Amazon Trust Services bundle in the module folder by default.'
+        TlsMode                  = 'VerifyFull (the default), VerifyCA or Require. Anything weaker than VerifyFull needs -AllowUnverifiedTls.'
+        AllowUnverifiedTls       = 'Confirms a -TlsMode weaker than VerifyFull; a warning is printed.'
+    }
+}

@@ -1,0 +1,204 @@
+using System.Management.Automation;
+using RedshiftIamra.Aws;
+using RedshiftIamra.Certificates;
+using RedshiftIamra.PowerShell.Commands;
+using RedshiftIamra.Sessions;
+
+namespace RedshiftIamra.PowerShell;
+
+/// <summary>
+/// The all-in-one parameters: a certificate source, the Roles Anywhere ARNs, the Redshift
+/// target and the TLS settings, for cmdlets that go from a certificate to a connection.
+/// </summary>
+public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
+{
+    [Parameter(ParameterSetName = StoreSet)]
+    public SwitchParameter Latest { get; set; }
+
+    [Parameter(Mandatory = true, ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string TrustAnchorArn { get; set; } = null!;
+
+    [Parameter(Mandatory = true, ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string ProfileArn { get; set; } = null!;
+
+    [Parameter(Mandatory = true, ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string RoleArn { get; set; } = null!;
+
+    [Parameter(ParameterSetName = StoreSet)]
+    [Parameter(ParameterSetName = ThumbprintSet)]
+    [Parameter(ParameterSetName = PathSet)]
+    public int SessionDurationSeconds { get; set; } = RolesAnywhereSessionSource.DefaultDuration;
+
+    [Parameter(ParameterSetName = StoreSet)]
+    [Parameter(ParameterSetName = ThumbprintSet)]
+    [Parameter(ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string? RolesAnywhereEndpointUrl { get; set; }
+
+    [Parameter(ParameterSetName = StoreSet)]
+    [Parameter(ParameterSetName = ThumbprintSet)]
+    [Parameter(ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string? CaBundlePath { get; set; }
+
+    [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? ClusterIdentifier { get; set; }
+
+    [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? WorkgroupName { get; set; }
+
+    [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? Hostname { get; set; }
+
+    [Parameter(ParameterSetName = StoreSet)]
+    [Parameter(ParameterSetName = ThumbprintSet)]
+    [Parameter(ParameterSetName = PathSet)]
+    public int Port { get; set; }
+
+    [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? DbUser { get; set; }
+
+    [Parameter(ParameterSetName = StoreSet)]
+    [Parameter(ParameterSetName = ThumbprintSet)]
+    [Parameter(ParameterSetName = PathSet)]
+    public SwitchParameter UseIamIdentity { get; set; }
+
+    [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [Alias("Database")]
+    public string? DbName { get; set; }
+
+    [Parameter(ParameterSetName = StoreSet)]
+    [Parameter(ParameterSetName = ThumbprintSet)]
+    [Parameter(ParameterSetName = PathSet)]
+    public SwitchParameter AutoCreate { get; set; }
+
+    [Parameter(ParameterSetName = StoreSet)]
+    [Parameter(ParameterSetName = ThumbprintSet)]
+    [Parameter(ParameterSetName = PathSet)]
+    [Alias("DbGroups")]
+    public string[]? DbGroup { get; set; }
+
+    [Parameter(ParameterSetName = StoreSet)]
+    [Parameter(ParameterSetName = ThumbprintSet)]
+    [Parameter(ParameterSetName = PathSet)]
+    public int DurationSeconds { get; set; }
+
+    [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? Region { get; set; }
+
+    [Parameter(ParameterSetName = StoreSet)]
+    [Parameter(ParameterSetName = ThumbprintSet)]
+    [Parameter(ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    public string? RedshiftEndpointUrl { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? RootCertificatePath { get; set; }
+
+    [Parameter]
+    public RedshiftTlsMode TlsMode { get; set; } = RedshiftTlsMode.VerifyFull;
+
+    [Parameter]
+    public SwitchParameter AllowUnverifiedTls { get; set; }
+
+    /// <summary>True when the bound parameters describe a certificate-to-connection path (not a given credential).</summary>
+    protected bool UsesCertificate => ParameterSetName is StoreSet or ThumbprintSet or PathSet;
+
+    protected RedshiftConnectionOptions ConnectionOptions(bool pooling = true, int maxPoolSize = 20, int connectTimeout = 15, int commandTimeout = 0)
+    {
+        if (TlsMode != RedshiftTlsMode.VerifyFull && !AllowUnverifiedTls.IsPresent)
+        {
+            throw new IamraException("RedshiftWeakTlsRefused", IamraErrorCategory.SecurityError,
+                $"-TlsMode {TlsMode} does not fully verify the server (name and root); add -AllowUnverifiedTls if you really mean it. Prefer -RootCertificatePath with the right root.", TlsMode);
+        }
+
+        if (TlsMode != RedshiftTlsMode.VerifyFull)
+        {
+            WriteWarning($"TLS mode {TlsMode}: the server's {(TlsMode == RedshiftTlsMode.VerifyCA ? "host name is" : "certificate is")} not verified; the connection could reach an impostor.");
+        }
+
+        return new RedshiftConnectionOptions
+        {
+            TlsMode = TlsMode,
+            RootCertificatePath = RootCertificatePath is null ? ConvertToRedshiftConnectionStringCommand.DefaultRootCertificatePath() : Resolve(RootCertificatePath)!,
+            Pooling = pooling,
+            MaxPoolSize = maxPoolSize,
+            ConnectTimeoutSeconds = connectTimeout,
+            CommandTimeoutSeconds = commandTimeout,
+        };
+    }
+
+    protected IamraCertificate FindCertificate() => CertificateFinder.FindSingle(BuildQuery(), Latest.IsPresent);
+
+    protected RolesAnywhereSessionSource SessionSource(IamraCertificate certificate) => RolesAnywhereSessionSource.Create(new RolesAnywhereSessionOptions
+    {
+        Certificate = certificate,
+        TrustAnchorArn = TrustAnchorArn,
+        ProfileArn = ProfileArn,
+        RoleArn = RoleArn,
+        DurationSeconds = SessionDurationSeconds,
+        EndpointUrl = RolesAnywhereEndpointUrl,
+        Http = new AwsHttpSettings { CaBundlePath = Resolve(CaBundlePath) },
+    });
+
+    protected DbCredentialSource DbCredentialSource(AwsCredentialSource credentials)
+    {
+        var bound = MyInvocation.BoundParameters;
+        var target = RedshiftTargets.Resolve(new RedshiftTargetInput
+        {
+            ClusterIdentifier = ClusterIdentifier,
+            WorkgroupName = WorkgroupName,
+            Hostname = Hostname,
+            Port = bound.ContainsKey(nameof(Port)) ? Port : null,
+            DbUser = DbUser,
+            UseIamIdentity = UseIamIdentity.IsPresent,
+        });
+        var (region, regionSource) = RedshiftTargets.ResolveRegion(Region, target.HostRegion, credentials);
+        return Sessions.DbCredentialSource.Create(new DbCredentialOptions
+        {
+            Credentials = credentials,
+            Kind = target.Kind,
+            ClusterIdentifier = target.ClusterIdentifier,
+            WorkgroupName = target.WorkgroupName,
+            DbUser = DbUser,
+            DbName = DbName ?? target.DbName,
+            AutoCreate = AutoCreate.IsPresent,
+            DbGroups = DbGroup ?? Array.Empty<string>(),
+            DurationSeconds = bound.ContainsKey(nameof(DurationSeconds)) ? DurationSeconds : null,
+            Host = target.Host,
+            Port = target.Port,
+            Region = region,
+            RegionSource = regionSource,
+            EndpointUrl = RedshiftEndpointUrl,
+            Http = new AwsHttpSettings { CaBundlePath = Resolve(CaBundlePath) },
+        });
+    }
+}
