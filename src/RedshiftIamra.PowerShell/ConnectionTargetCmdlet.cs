@@ -123,8 +123,11 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     [ValidateNotNullOrEmpty]
     public string? RootCertificatePath { get; set; }
 
+    // A string, not the engine's enum: a value-type field of an engine type would make
+    // PowerShell load the engine while it scans the cmdlets at import.
     [Parameter]
-    public RedshiftTlsMode TlsMode { get; set; } = RedshiftTlsMode.VerifyFull;
+    [ValidateSet(nameof(RedshiftTlsMode.VerifyFull), nameof(RedshiftTlsMode.VerifyCA), nameof(RedshiftTlsMode.Require))]
+    public string TlsMode { get; set; } = nameof(RedshiftTlsMode.VerifyFull);
 
     [Parameter]
     public SwitchParameter AllowUnverifiedTls { get; set; }
@@ -134,20 +137,21 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
 
     protected RedshiftConnectionOptions ConnectionOptions(bool pooling = true, int maxPoolSize = 20, int connectTimeout = 15, int commandTimeout = 0)
     {
-        if (TlsMode != RedshiftTlsMode.VerifyFull && !AllowUnverifiedTls.IsPresent)
+        var tlsMode = Enum.Parse<RedshiftTlsMode>(TlsMode, ignoreCase: true);
+        if (tlsMode != RedshiftTlsMode.VerifyFull && !AllowUnverifiedTls.IsPresent)
         {
             throw new IamraException("RedshiftWeakTlsRefused", IamraErrorCategory.SecurityError,
                 $"-TlsMode {TlsMode} does not fully verify the server (name and root); add -AllowUnverifiedTls if you really mean it. Prefer -RootCertificatePath with the right root.", TlsMode);
         }
 
-        if (TlsMode != RedshiftTlsMode.VerifyFull)
+        if (tlsMode != RedshiftTlsMode.VerifyFull)
         {
-            WriteWarning($"TLS mode {TlsMode}: the server's {(TlsMode == RedshiftTlsMode.VerifyCA ? "host name is" : "certificate is")} not verified; the connection could reach an impostor.");
+            WriteWarning($"TLS mode {tlsMode}: the server's {(tlsMode == RedshiftTlsMode.VerifyCA ? "host name is" : "certificate is")} not verified; the connection could reach an impostor.");
         }
 
         return new RedshiftConnectionOptions
         {
-            TlsMode = TlsMode,
+            TlsMode = tlsMode,
             RootCertificatePath = RootCertificatePath is null ? ConvertToRedshiftConnectionStringCommand.DefaultRootCertificatePath() : Resolve(RootCertificatePath)!,
             Pooling = pooling,
             MaxPoolSize = maxPoolSize,
