@@ -1,52 +1,87 @@
 <#
 .SYNOPSIS
-    The README's main example, end to end, on this machine.
+    The README's main example, end to end, on this machine: from a certificate in the store
+    to query results, for a provisioned cluster and a serverless workgroup.
 
 .DESCRIPTION
-    Imports the staged module, issues a throw-away organisation CA and a client
-    certificate into Cert:\CurrentUser\My, shows Get-IamraCertificate finding and
-    judging it, then removes what it created.
+    Starts the local sandbox (IAM Roles Anywhere, Redshift and Redshift Serverless APIs over
+    HTTPS, and a real PostgreSQL with TLS), which issues an organisation CA and a client
+    certificate into Cert:\CurrentUser\My; runs the whole pipeline; runs
+    Test-RedshiftIamraConnection; shows each step and its time; stops the sandbox.
 #>
 param([Parameter(Mandatory)] [string] $ModulePath)
 
 $ErrorActionPreference = 'Stop'
 $timer = [System.Diagnostics.Stopwatch]::StartNew()
-function Step([string] $Text) { Write-Host ("[{0,6:N0} ms] {1}" -f $timer.Elapsed.TotalMilliseconds, $Text) -ForegroundColor Cyan }
+$last = $timer.Elapsed
+function Step([string] $Text) {
+    $now = $timer.Elapsed
+    Write-Host ("[{0,7:N0} ms] (+{1,5:N0} ms) {2}" -f $now.TotalMilliseconds, ($now - $script:last).TotalMilliseconds, $Text) -ForegroundColor Cyan
+    $script:last = $now
+}
 
-Step 'Importing RedshiftIamra'
+Step 'Import-Module RedshiftIamra'
 Import-Module $ModulePath
 
-Step 'Issuing a throw-away organisation CA and a client certificate into Cert:\CurrentUser\My'
-$hash = [System.Security.Cryptography.HashAlgorithmName]::SHA256
-$caKey = [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP384)
-$caRequest = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=RedshiftIamra Demo CA, O=Example Corp', $caKey, $hash)
-$caRequest.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($true, $false, 0, $true))
-$caRequest.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509KeyUsageExtension]::new('KeyCertSign, CrlSign', $true))
-$ca = $caRequest.CreateSelfSigned([DateTimeOffset]::UtcNow.AddMinutes(-5), [DateTimeOffset]::UtcNow.AddDays(30))
-
-$subject = "CN=etl-host-demo-$([guid]::NewGuid().ToString('N').Substring(0, 6)), O=Example Corp"
-$clientKey = [System.Security.Cryptography.RSA]::Create(2048)
-$clientRequest = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new($subject, $clientKey, $hash, [System.Security.Cryptography.RSASignaturePadding]::Pkcs1)
-$clientRequest.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509BasicConstraintsExtension]::new($false, $false, 0, $true))
-$clientRequest.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509KeyUsageExtension]::new('DigitalSignature', $true))
-$eku = [System.Security.Cryptography.OidCollection]::new()
-$null = $eku.Add([System.Security.Cryptography.Oid]::new('1.3.6.1.5.5.7.3.2'))
-$clientRequest.CertificateExtensions.Add([System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension]::new($eku, $false))
-$generator = [System.Security.Cryptography.X509Certificates.X509SignatureGenerator]::CreateForECDsa($caKey)
-$serial = [byte[]] (1..16 | ForEach-Object { Get-Random -Maximum 256 }); $serial[0] = $serial[0] -band 0x7F
-$issued = $clientRequest.Create($ca.SubjectName, $generator, [DateTimeOffset]::UtcNow.AddMinutes(-5), [DateTimeOffset]::UtcNow.AddDays(7), $serial)
-$withKey = [System.Security.Cryptography.X509Certificates.RSACertificateExtensions]::CopyWithPrivateKey($issued, $clientKey)
-$client = [System.Security.Cryptography.X509Certificates.X509Certificate2]::new($withKey.Export('Pkcs12'), [string] $null, 'Exportable, PersistKeySet, UserKeySet')
-$store = [System.Security.Cryptography.X509Certificates.X509Store]::new('My', 'CurrentUser')
-$store.Open('ReadWrite'); $store.Add($client); $store.Close()
-
+Step 'Start-RedshiftIamraSandbox -Database -ImportClientCertificate (Roles Anywhere, Redshift, Serverless, PostgreSQL with TLS)'
+$sandbox = Start-RedshiftIamraSandbox -Database -ImportClientCertificate
 try {
-    Step "Get-IamraCertificate -Subject '$($subject.Split(',')[0])*'"
-    $found = Get-IamraCertificate -Subject "$($subject.Split(',')[0])*" -Verbose
-    $found | Format-Table | Out-Host
-    $found | Format-List | Out-Host
+    $sandbox.AddDatabaseUser('analytics_user')
+    $sandbox | Format-List | Out-Host
+
+    # In production these come from the platform team (or Get-RedshiftIamraStack); here, from the sandbox.
+    $ta = $sandbox.TrustAnchorArn
+    $pa = $sandbox.ProfileArn
+    $ra = $sandbox.RoleArn
+    $endpoints = @{ EndpointUrl = $sandbox.RolesAnywhereEndpoint; CaBundlePath = $sandbox.TlsCaBundlePath }
+    $redshift = $sandbox.RedshiftParameters
+    $thumbprint = $sandbox.ClientCertificate.Thumbprint
+
+    Step "Get-IamraCertificate -Thumbprint $thumbprint"
+    $certificate = Get-IamraCertificate -Thumbprint $thumbprint
+    $certificate | Format-Table | Out-Host
+
+    Step 'Get-IamraSession (CreateSession signed with the certificate''s key)'
+    $session = $certificate | Get-IamraSession -TrustAnchorArn $ta -ProfileArn $pa -RoleArn $ra @endpoints
+    $session | Format-Table | Out-Host
+
+    Step 'Get-RedshiftDbCredential -ClusterIdentifier my-redshift-cluster -DbUser analytics_user -DbName dev'
+    $credential = $session | Get-RedshiftDbCredential @redshift -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser analytics_user -DbName dev
+    $credential | Format-Table | Out-Host
+
+    Step 'Connect-RedshiftIamra (VerifyFull TLS, password renewed by the pool)'
+    $connection = $credential | Connect-RedshiftIamra -RootCertificatePath $sandbox.TlsCaBundlePath
+    $connection | Format-Table | Out-Host
+
+    Step "Invoke-RedshiftQuery 'select current_user, now()'"
+    Invoke-RedshiftQuery 'select current_user, now()' | Format-Table | Out-Host
+
+    Step 'The same pipeline in one line, a second time (everything cached: no API call)'
+    $calls = $sandbox.CountCalls()
+    Get-IamraCertificate -Thumbprint $thumbprint |
+        Get-IamraSession -TrustAnchorArn $ta -ProfileArn $pa -RoleArn $ra @endpoints |
+        Get-RedshiftDbCredential @redshift -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser analytics_user -DbName dev |
+        Connect-RedshiftIamra -RootCertificatePath $sandbox.TlsCaBundlePath |
+        Invoke-RedshiftQuery 'select current_user, now()' | Format-Table | Out-Host
+    Write-Host "API calls made by the second run: $($sandbox.CountCalls() - $calls)"
+
+    Step "Serverless: Get-RedshiftDbCredential -WorkgroupName $($sandbox.WorkgroupName) | Connect-RedshiftIamra | Invoke-RedshiftQuery"
+    $session | Get-RedshiftDbCredential @redshift -WorkgroupName $sandbox.WorkgroupName -DbName dev |
+        Connect-RedshiftIamra -RootCertificatePath $sandbox.TlsCaBundlePath -NoDefault |
+        ForEach-Object { Invoke-RedshiftQuery -Connection $_ 'select current_user as serverless_user, now() as at' } |
+        Format-Table | Out-Host
+
+    Step 'Test-RedshiftIamraConnection (every hop, timed)'
+    Test-RedshiftIamraConnection -Thumbprint $thumbprint -TrustAnchorArn $ta -ProfileArn $pa -RoleArn $ra `
+        -RolesAnywhereEndpointUrl $sandbox.RolesAnywhereEndpoint -CaBundlePath $sandbox.TlsCaBundlePath `
+        -RedshiftEndpointUrl $sandbox.RedshiftEndpoint -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser analytics_user -DbName dev `
+        -RootCertificatePath $sandbox.TlsCaBundlePath | Out-Host
+
+    Step 'The sandbox''s audit log (what the services saw; no secrets)'
+    $sandbox.GetAuditEvents() | Select-Object EventTime, EventSource, EventName, Outcome | Format-Table | Out-Host
 } finally {
-    Step 'Removing the demo certificate from Cert:\CurrentUser\My'
-    $store.Open('ReadWrite'); $store.Remove($client); $store.Close()
+    Step 'Disconnect-RedshiftIamra -All; Stop-RedshiftIamraSandbox'
+    Disconnect-RedshiftIamra -All
+    Stop-RedshiftIamraSandbox
 }
 Step 'Done'
