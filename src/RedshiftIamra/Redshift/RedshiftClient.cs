@@ -1,11 +1,6 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Xml;
 using System.Xml.Linq;
 using RedshiftIamra.Aws;
-using RedshiftIamra.Signing;
 
 namespace RedshiftIamra.Redshift;
 
@@ -17,7 +12,7 @@ public sealed class RedshiftClient : IRedshiftClient
 {
     public const string SigningName = "redshift";
     public const string ApiVersion = "2012-12-01";
-    public const string ContentType = "application/x-www-form-urlencoded; charset=utf-8";
+    public const string ContentType = AwsQueryProtocol.ContentType;
     public const string XmlNamespace = "http://redshift.amazonaws.com/doc/2012-12-01/";
 
     /// <summary>The key of <c>AWS_ENDPOINT_URL_REDSHIFT</c>.</summary>
@@ -117,7 +112,7 @@ public sealed class RedshiftClient : IRedshiftClient
 
     internal static byte[] BuildGetClusterCredentialsBody(GetClusterCredentialsRequest request)
     {
-        var form = new FormBody("GetClusterCredentials");
+        var form = new AwsQueryForm("GetClusterCredentials", ApiVersion);
         form.Add("DbUser", request.DbUser);
         form.Add("DbName", request.DbName);
         form.Add("ClusterIdentifier", request.ClusterIdentifier);
@@ -134,7 +129,7 @@ public sealed class RedshiftClient : IRedshiftClient
 
     internal static byte[] BuildGetClusterCredentialsWithIamBody(GetClusterCredentialsWithIAMRequest request)
     {
-        var form = new FormBody("GetClusterCredentialsWithIAM");
+        var form = new AwsQueryForm("GetClusterCredentialsWithIAM", ApiVersion);
         form.Add("DbName", request.DbName);
         form.Add("ClusterIdentifier", request.ClusterIdentifier);
         form.Add("DurationSeconds", request.DurationSeconds);
@@ -144,7 +139,7 @@ public sealed class RedshiftClient : IRedshiftClient
 
     internal static byte[] BuildDescribeClustersBody(DescribeClustersRequest request)
     {
-        var form = new FormBody("DescribeClusters");
+        var form = new AwsQueryForm("DescribeClusters", ApiVersion);
         form.Add("ClusterIdentifier", request.ClusterIdentifier);
         form.Add("MaxRecords", request.MaxRecords);
         form.Add("Marker", request.Marker);
@@ -204,90 +199,15 @@ public sealed class RedshiftClient : IRedshiftClient
 
     private async Task<(XElement Element, string? RequestId)> SendAsync(RedshiftErrorContext context, byte[] body, string resultName, IOperationLog log, CancellationToken cancellationToken)
     {
-        var credentials = await _config.Credentials.GetCredentialsAsync(cancellationToken).ConfigureAwait(false);
-        context = context with { AccountId = _config.AccountId ?? _config.Credentials.AccountId };
-        log.Verbose($"{context.Operation}: signing as {credentials.AccessKeyId} from {_config.Credentials.Description}; endpoint {_config.Endpoint.Uri} ({_config.Endpoint.Source}).");
-        var awsRequest = new AwsRequest(context.Operation, HttpMethod.Post, _config.Endpoint.Uri, body, ContentType);
-        AwsResponse response;
-        try
-        {
-            response = await _sender.SendAsync(awsRequest, new HmacSignatureProvider(credentials), _config.Region, SigningName, _config.Http, ParseError, log, cancellationToken).ConfigureAwait(false);
-        }
-        catch (AwsServiceException e)
-        {
-            throw RedshiftErrors.Map(e, context);
-        }
-
-        XDocument document;
-        try
-        {
-            document = LoadXml(response.Body);
-        }
-        catch (XmlException e)
-        {
-            throw new IamraException(AwsErrors.InvalidResponse, IamraErrorCategory.InvalidResult,
-                $"Redshift {context.Operation} answered HTTP {(int)response.Status} with a body that is not XML ({e.Message}); request id {response.RequestId ?? "unknown"}. Check -EndpointUrl: it may not be a Redshift endpoint.", response.RequestId, e);
-        }
-
-        var requestId = document.Descendants().FirstOrDefault(e => e.Name.LocalName == "RequestId")?.Value.Trim() is { Length: > 0 } id ? id : response.RequestId;
-        var result = document.Descendants().FirstOrDefault(e => e.Name.LocalName == resultName)
-            ?? throw InvalidResponse(context, requestId, $"the answer has no {resultName} element");
-        return (result, requestId);
+        var call = new AwsQueryCall("Redshift", SigningName, context.Operation, body, resultName);
+        var result = await AwsQueryProtocol.SendAsync(_sender, _config, call,
+            e => RedshiftErrors.Map(e, context with { AccountId = _config.AccountId ?? _config.Credentials.AccountId }), log, cancellationToken).ConfigureAwait(false);
+        return (result.Element, result.RequestId);
     }
 
-    /// <summary>Reads a Query-protocol error: <c>&lt;ErrorResponse&gt;&lt;Error&gt;&lt;Type/&gt;&lt;Code/&gt;&lt;Message/&gt;&lt;/Error&gt;&lt;RequestId/&gt;&lt;/ErrorResponse&gt;</c> (also with an <c>Errors</c> wrapper).</summary>
-    internal static AwsServiceError ParseError(HttpStatusCode status, HttpResponseHeaders headers, byte[] body)
-    {
-        string? code = null, message = null, requestId = null;
-        try
-        {
-            var document = LoadXml(body);
-            var error = document.Descendants().FirstOrDefault(e => e.Name.LocalName == "Error");
-            if (error is not null)
-            {
-                code = Text(error, "Code");
-                message = Text(error, "Message");
-            }
+    private static XElement? Child(XElement parent, string localName) => AwsQueryProtocol.Child(parent, localName);
 
-            requestId = document.Descendants().FirstOrDefault(e => e.Name.LocalName is "RequestId" or "RequestID")?.Value.Trim();
-        }
-        catch (XmlException)
-        {
-            message = body.Length == 0 ? null : Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 300)).Trim();
-        }
-
-        requestId = string.IsNullOrEmpty(requestId) ? FirstHeader(headers, "x-amzn-RequestId") ?? FirstHeader(headers, "x-amz-request-id") : requestId;
-        code = AwsServiceError.NormalizeCode(code);
-        if (code.Length == 0)
-        {
-            code = AwsServiceError.NormalizeCode(FirstHeader(headers, "x-amzn-ErrorType"));
-        }
-
-        if (code.Length == 0)
-        {
-            code = status switch
-            {
-                HttpStatusCode.Forbidden => "AccessDenied",
-                HttpStatusCode.NotFound => "NotFound",
-                (HttpStatusCode)429 => "Throttling",
-                _ => $"Http{(int)status}",
-            };
-        }
-
-        return new AwsServiceError(status, code, string.IsNullOrEmpty(message) ? $"HTTP {(int)status} {status}" : message, requestId, headers.Date);
-    }
-
-    internal static XDocument LoadXml(byte[] body)
-    {
-        var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, IgnoreComments = true };
-        using var stream = new MemoryStream(body, writable: false);
-        using var reader = XmlReader.Create(stream, settings);
-        return XDocument.Load(reader);
-    }
-
-    private static XElement? Child(XElement parent, string localName) => parent.Elements().FirstOrDefault(e => e.Name.LocalName == localName);
-
-    private static string? Text(XElement parent, string localName) => Child(parent, localName)?.Value.Trim();
+    private static string? Text(XElement parent, string localName) => AwsQueryProtocol.Text(parent, localName);
 
     private static string Required(XElement parent, string name, RedshiftErrorContext context, string? requestId) =>
         Text(parent, name) is { Length: > 0 } value ? value : throw InvalidResponse(context, requestId, $"'{name}' is missing");
@@ -307,44 +227,7 @@ public sealed class RedshiftClient : IRedshiftClient
     }
 
     private static IamraException InvalidResponse(RedshiftErrorContext context, string? requestId, string why) =>
-        new(AwsErrors.InvalidResponse, IamraErrorCategory.InvalidResult,
-            $"Redshift {context.Operation} answered but {why}; request id {requestId ?? "unknown"}. Check -EndpointUrl: it may not be a Redshift endpoint.", requestId);
-
-    private static string? FirstHeader(HttpResponseHeaders headers, string name) =>
-        headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
-
-    /// <summary>A Query-protocol form body: <c>Action=...&amp;Version=...</c> then the parameters, RFC 3986-encoded.</summary>
-    private sealed class FormBody
-    {
-        private readonly StringBuilder _text = new();
-
-        public FormBody(string action)
-        {
-            Add("Action", action);
-            Add("Version", ApiVersion);
-        }
-
-        public void Add(string name, string? value)
-        {
-            if (value is null)
-            {
-                return;
-            }
-
-            if (_text.Length > 0)
-            {
-                _text.Append('&');
-            }
-
-            _text.Append(CanonicalRequest.EncodeRfc3986(name)).Append('=').Append(CanonicalRequest.EncodeRfc3986(value));
-        }
-
-        public void Add(string name, int? value) => Add(name, value?.ToString(CultureInfo.InvariantCulture));
-
-        public void Add(string name, bool? value) => Add(name, value is null ? null : value.Value ? "true" : "false");
-
-        public byte[] ToBytes() => Encoding.UTF8.GetBytes(_text.ToString());
-    }
+        AwsQueryProtocol.InvalidResponse("Redshift", context.Operation, requestId, why);
 }
 
 /// <summary>Timestamps in AWS answers: ISO 8601 strings, or epoch seconds (whole or fractional).</summary>

@@ -142,23 +142,13 @@ public sealed record GetWorkgroupResponse(Workgroup Workgroup)
 }
 
 /// <summary>Where and how a Redshift or Redshift Serverless client calls the service.</summary>
-public sealed record RedshiftClientConfig
+public sealed record RedshiftClientConfig : AwsClientConfig
 {
-    /// <summary>The signing region.</summary>
-    public required string Region { get; init; }
-
-    public required AwsEndpoint Endpoint { get; init; }
-
-    /// <summary>The AWS credentials requests are signed with (asked for on every call, so they may refresh).</summary>
-    public required AwsCredentialSource Credentials { get; init; }
-
     /// <summary>
     /// The caller's account id when known (from the assumed-role ARN), for the resource ARNs
     /// that access-denied messages name; falls back to the credential source's, else <c>&lt;account&gt;</c>.
     /// </summary>
     public string? AccountId { get; init; }
-
-    public AwsHttpSettings Http { get; init; } = new();
 }
 
 /// <summary>Amazon Redshift (provisioned), as much of it as the module needs. Shaped like the AWS SDK client so it can be replaced by it.</summary>

@@ -150,8 +150,8 @@ public sealed class MotoServerFixture : IAsyncLifetime
         var setupKeys = new HmacSignatureProvider(new AwsCredentials("AKIASETUPSETUPSETUP1", "setup-secret-not-checked-yet"));
         try
         {
-            var response = await AwsRequestSender.Default.SendAsync(request, setupKeys, Region, service, TestClients.FastRetries, RedshiftClient.ParseError, NullOperationLog.Instance, default);
-            return RedshiftClient.LoadXml(response.Body);
+            var response = await AwsRequestSender.Default.SendAsync(request, setupKeys, Region, service, TestClients.FastRetries, AwsQueryProtocol.ParseError, NullOperationLog.Instance, default);
+            return AwsQueryProtocol.LoadXml(response.Body);
         }
         catch (AwsServiceException e)
         {

@@ -295,7 +295,7 @@ public sealed class RedshiftClientTests
     public void ParseError_reads_type_code_message_and_request_id()
     {
         using var response = new HttpResponseMessage(HttpStatusCode.NotFound);
-        var error = RedshiftClient.ParseError(HttpStatusCode.NotFound, response.Headers, System.Text.Encoding.UTF8.GetBytes(ErrorXml("ClusterNotFound", "Cluster x not found.", requestId: "rid-1")));
+        var error = AwsQueryProtocol.ParseError(HttpStatusCode.NotFound, response.Headers, System.Text.Encoding.UTF8.GetBytes(ErrorXml("ClusterNotFound", "Cluster x not found.", requestId: "rid-1")));
         Assert.Equal("ClusterNotFound", error.Code);
         Assert.Equal("Cluster x not found.", error.Message);
         Assert.Equal("rid-1", error.RequestId);
@@ -308,13 +308,13 @@ public sealed class RedshiftClientTests
         using var withHeader = new HttpResponseMessage(HttpStatusCode.BadRequest);
         withHeader.Headers.TryAddWithoutValidation("x-amzn-ErrorType", "ThrottlingException:http://internal.amazon.com/");
         withHeader.Headers.TryAddWithoutValidation("x-amzn-RequestId", "hdr-rid");
-        var fromHeader = RedshiftClient.ParseError(HttpStatusCode.BadRequest, withHeader.Headers, "not xml at all"u8.ToArray());
+        var fromHeader = AwsQueryProtocol.ParseError(HttpStatusCode.BadRequest, withHeader.Headers, "not xml at all"u8.ToArray());
         Assert.Equal("ThrottlingException", fromHeader.Code);
         Assert.Equal("not xml at all", fromHeader.Message);
         Assert.Equal("hdr-rid", fromHeader.RequestId);
 
         using var bare = new HttpResponseMessage(HttpStatusCode.Forbidden);
-        var fromStatus = RedshiftClient.ParseError(HttpStatusCode.Forbidden, bare.Headers, []);
+        var fromStatus = AwsQueryProtocol.ParseError(HttpStatusCode.Forbidden, bare.Headers, []);
         Assert.Equal("AccessDenied", fromStatus.Code);
     }
 
