@@ -157,4 +157,37 @@ public static class AwsRegion
 
         return region!;
     }
+
+    /// <summary>
+    /// The region when no more specific source named one: explicit, else the credential
+    /// source's (session or profile), else <c>AWS_REGION</c> / <c>AWS_DEFAULT_REGION</c>;
+    /// none of them is <c>IamraRegionRequired</c> with <paramref name="missingMessage"/>.
+    /// </summary>
+    public static (string Region, string Source) Resolve(string? explicitRegion, AwsCredentialSource credentials, string missingMessage, Func<string, string?>? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        environment ??= Environment.GetEnvironmentVariable;
+        if (explicitRegion is not null)
+        {
+            return (Validate(explicitRegion), "the -Region parameter");
+        }
+
+        if (credentials.Region is { } fromCredentials)
+        {
+            return (fromCredentials, credentials.RegionOrigin);
+        }
+
+        foreach (var variable in new[] { "AWS_REGION", "AWS_DEFAULT_REGION" })
+        {
+            var value = environment(variable);
+            if (!string.IsNullOrWhiteSpace(value))
+            {
+                return (Validate(value.Trim(), variable), $"the {variable} environment variable");
+            }
+        }
+
+        throw new IamraException(RegionRequiredErrorId, IamraErrorCategory.InvalidArgument, missingMessage);
+    }
+
+    public const string RegionRequiredErrorId = "IamraRegionRequired";
 }

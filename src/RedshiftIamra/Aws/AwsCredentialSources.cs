@@ -17,6 +17,9 @@ public abstract class AwsCredentialSource
     /// <summary>The region the source's profile sets, or null.</summary>
     public virtual string? Region => null;
 
+    /// <summary>Where <see cref="Region"/> comes from, for -Verbose.</summary>
+    public virtual string RegionOrigin => "the profile";
+
     /// <summary>The account id the credentials belong to, when the source knows it (credential_process output may carry it).</summary>
     public string? AccountId { get; protected set; }
 

@@ -27,6 +27,8 @@ public static class AwsErrors
     public const string ClockSkew = "IamraClockSkew";
     public const string ServiceUnavailable = "IamraServiceUnavailable";
     public const string InvalidResponse = "IamraInvalidResponse";
+    public const string SignatureRejected = "IamraSignatureRejected";
+    public const string InvalidClientToken = "IamraInvalidClientToken";
 }
 
 /// <summary>

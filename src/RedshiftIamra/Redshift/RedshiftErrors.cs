@@ -37,8 +37,8 @@ public static class RedshiftErrors
     public const string ClusterNotAvailable = "RedshiftClusterNotAvailable";
     public const string ExpiredToken = "RedshiftExpiredToken";
     public const string InvalidParameter = "RedshiftInvalidParameter";
-    public const string SignatureRejected = "IamraSignatureRejected";
-    public const string InvalidClientToken = "IamraInvalidClientToken";
+    public const string SignatureRejected = AwsErrors.SignatureRejected;
+    public const string InvalidClientToken = AwsErrors.InvalidClientToken;
     public const string ServiceError = "RedshiftServiceError";
 
     /// <summary>True for the error a caller answers by renewing its AWS session once and calling again.</summary>

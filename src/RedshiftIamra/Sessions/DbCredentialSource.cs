@@ -54,7 +54,7 @@ public sealed record DbCredentialOptions
 /// </summary>
 public sealed class DbCredentialSource
 {
-    public const string RegionRequiredErrorId = "IamraRegionRequired";
+    public const string RegionRequiredErrorId = AwsRegion.RegionRequiredErrorId;
     public const string EndpointUnavailableErrorId = "RedshiftEndpointUnavailable";
     public static readonly TimeSpan DefaultRenewalMargin = TimeSpan.FromMinutes(2);
 

@@ -22,6 +22,8 @@ public sealed class IamraSessionCredentialSource : AwsCredentialSource
 
     public override string? Region => _source.Region;
 
+    public override string RegionOrigin => "the session (its trust anchor's region)";
+
     public override string IdentityKey => "iamra|" + _source.CacheKey;
 
     public override async Task<AwsCredentials> GetCredentialsAsync(CancellationToken cancellationToken)

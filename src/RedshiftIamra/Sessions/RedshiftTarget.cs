@@ -78,32 +78,12 @@ public static class RedshiftTargets
     /// <summary>The region: explicit, else the host name's, else the credential source's, else AWS_REGION / AWS_DEFAULT_REGION.</summary>
     public static (string Region, string Source) ResolveRegion(string? explicitRegion, string? hostRegion, AwsCredentialSource credentials, Func<string, string?>? environment = null)
     {
-        environment ??= Environment.GetEnvironmentVariable;
-        if (explicitRegion is not null)
-        {
-            return (AwsRegion.Validate(explicitRegion), "the -Region parameter");
-        }
-
-        if (hostRegion is not null)
+        if (explicitRegion is null && hostRegion is not null)
         {
             return (hostRegion, "the host name");
         }
 
-        if (credentials.Region is { } fromCredentials)
-        {
-            return (fromCredentials, credentials is IamraSessionCredentialSource ? "the session (its trust anchor's region)" : "the profile");
-        }
-
-        foreach (var variable in new[] { "AWS_REGION", "AWS_DEFAULT_REGION" })
-        {
-            var value = environment(variable);
-            if (!string.IsNullOrWhiteSpace(value))
-            {
-                return (AwsRegion.Validate(value.Trim(), variable), $"the {variable} environment variable");
-            }
-        }
-
-        throw new IamraException(DbCredentialSource.RegionRequiredErrorId, IamraErrorCategory.InvalidArgument,
-            "No region: give -Region, a standard Redshift -Hostname, a session, a profile with a region, or set AWS_REGION.");
+        return AwsRegion.Resolve(explicitRegion, credentials,
+            "No region: give -Region, a standard Redshift -Hostname, a session, a profile with a region, or set AWS_REGION.", environment);
     }
 }

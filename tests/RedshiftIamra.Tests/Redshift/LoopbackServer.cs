@@ -170,6 +170,9 @@ internal static class TestClients
     public static RedshiftClient Redshift(LoopbackServer server, string region = "us-east-1", string? accountId = null) => new(Config(server.Uri, region, accountId));
 
     public static RedshiftServerlessClient Serverless(LoopbackServer server, string region = "us-east-1", string? accountId = null) => new(Config(server.Uri, region, accountId));
+
+    public static RedshiftIamra.CloudFormation.CloudFormationClient CloudFormation(LoopbackServer server, string region = "us-east-1", string? accountId = null) =>
+        new(Config(server.Uri, region, credentials: AwsCredentialSources.FromCredentials(new AwsCredentials(AccessKeyId, SecretAccessKey, SessionToken), "test keys", accountId)));
 }
 
 /// <summary>A log that keeps what it was told.</summary>

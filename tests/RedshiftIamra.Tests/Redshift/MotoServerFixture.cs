@@ -138,24 +138,31 @@ public sealed class MotoServerFixture : IAsyncLifetime
     }
 
     /// <summary>A signed Query call (moto routes by the signing scope's service; its checks are still off).</summary>
-    private async Task<XDocument> CallAsync(string service, string action, string version, params (string Name, string Value)[] parameters)
+    private Task<XDocument> CallAsync(string service, string action, string version, params (string Name, string Value)[] parameters) =>
+        CallAsAsync(new AwsCredentials("AKIASETUPSETUPSETUP1", "setup-secret-not-checked-yet"), service, action, version, parameters);
+
+    /// <summary>
+    /// A Query call to any moto service signed with <paramref name="credentials"/> (after set-up
+    /// moto checks the signature and the IAM policy: use <see cref="Admin"/>), for tests that
+    /// put their own resources into moto; the answer's XML, or an exception with moto's output.
+    /// </summary>
+    public async Task<XDocument> CallAsAsync(AwsCredentials credentials, string service, string action, string version, params (string Name, string Value)[] parameters)
     {
-        var body = new StringBuilder($"Action={action}&Version={version}");
+        var form = new AwsQueryForm(action, version);
         foreach (var (name, value) in parameters)
         {
-            body.Append('&').Append(CanonicalRequest.EncodeRfc3986(name)).Append('=').Append(CanonicalRequest.EncodeRfc3986(value));
+            form.Add(name, value);
         }
 
-        var request = new AwsRequest(action, HttpMethod.Post, Endpoint, Encoding.UTF8.GetBytes(body.ToString()), RedshiftClient.ContentType);
-        var setupKeys = new HmacSignatureProvider(new AwsCredentials("AKIASETUPSETUPSETUP1", "setup-secret-not-checked-yet"));
+        var request = new AwsRequest(action, HttpMethod.Post, Endpoint, form.ToBytes(), AwsQueryProtocol.ContentType);
         try
         {
-            var response = await AwsRequestSender.Default.SendAsync(request, setupKeys, Region, service, TestClients.FastRetries, AwsQueryProtocol.ParseError, NullOperationLog.Instance, default);
+            var response = await AwsRequestSender.Default.SendAsync(request, new HmacSignatureProvider(credentials), Region, service, TestClients.FastRetries, AwsQueryProtocol.ParseError, NullOperationLog.Instance, default);
             return AwsQueryProtocol.LoadXml(response.Body);
         }
         catch (AwsServiceException e)
         {
-            throw new InvalidOperationException($"moto setup call {service}:{action} failed: {e.Message}{Environment.NewLine}{Output}", e);
+            throw new InvalidOperationException($"moto call {service}:{action} failed: {e.Message}{Environment.NewLine}{Output}", e);
         }
     }
 

@@ -1,0 +1,207 @@
+using System.Globalization;
+using RedshiftIamra.Aws;
+using RedshiftIamra.Redshift;
+
+namespace RedshiftIamra.CloudFormation;
+
+/// <summary>The output keys of <c>deploy/redshift-iamra.yaml</c>.</summary>
+public static class RedshiftIamraStackOutputs
+{
+    public const string TrustAnchorArn = "TrustAnchorArn";
+    public const string ProfileArn = "ProfileArn";
+    public const string RoleArn = "RedshiftAccessRoleArn";
+    public const string Region = "Region";
+    public const string ClusterIdentifier = "RedshiftClusterIdentifier";
+    public const string ClusterEndpoint = "RedshiftClusterEndpoint";
+    public const string ClusterPort = "RedshiftClusterPort";
+    public const string WorkgroupName = "ServerlessWorkgroupName";
+    public const string WorkgroupEndpoint = "ServerlessWorkgroupEndpoint";
+    public const string DatabaseName = "RedshiftDatabaseName";
+    public const string DbUser = "DbUser";
+    public const string CertificateAuthorityArn = "CertificateAuthorityArn";
+    public const string ClientCertificateArn = "ClientCertificateArn";
+}
+
+/// <summary>Whether a stack in a given status can be used.</summary>
+public enum StackReadiness
+{
+    /// <summary>Complete: its outputs describe resources that exist.</summary>
+    Ready,
+
+    /// <summary>Being updated (or rolled back to its last good state): usable, but its outputs may change.</summary>
+    Changing,
+
+    /// <summary>Creating, failed, rolled back, or being deleted: its outputs cannot be trusted.</summary>
+    NotReady,
+
+    /// <summary>Deleted.</summary>
+    Deleted,
+}
+
+/// <summary>
+/// Reads a RedshiftIamra stack: <c>DescribeStacks</c>, a status check, and the outputs the
+/// cmdlets need, each checked (ARNs, region, names, port) so a wrong stack fails here.
+/// </summary>
+public static class RedshiftIamraStackReader
+{
+    public const string NotFound = CloudFormationErrors.StackNotFound;
+    public const string NotReady = "RedshiftIamraStackNotReady";
+    public const string OutputMissing = "RedshiftIamraStackOutputMissing";
+    public const string OutputInvalid = "RedshiftIamraStackOutputInvalid";
+
+    public static async Task<RedshiftIamraStack> ReadAsync(ICloudFormationClient client, string stackName, string region, IOperationLog log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(log);
+        CloudFormationNames.ValidateStackName(stackName);
+        var response = await client.DescribeStacksAsync(new DescribeStacksRequest { StackName = stackName }, log, cancellationToken).ConfigureAwait(false);
+        var stack = response.Stacks.Count switch
+        {
+            0 => throw new IamraException(NotFound, IamraErrorCategory.ObjectNotFound,
+                $"CloudFormation knows no stack '{stackName}' in {region} (DescribeStacks returned none; request id {response.RequestId ?? "unknown"}). Check -StackName and -Region.", stackName),
+            1 => response.Stacks[0],
+            _ => response.Stacks.FirstOrDefault(s => s.StackName == stackName || s.StackId == stackName)
+                ?? throw AwsQueryProtocol.InvalidResponse("CloudFormation", "DescribeStacks", response.RequestId, $"it returned {response.Stacks.Count} stacks for '{stackName}', none of them by that name"),
+        };
+        log.Verbose($"Stack {stack.StackName}: {stack.StackStatus}, {stack.Outputs.Count} output(s){(stack.StackId is null ? string.Empty : $", id {stack.StackId}")}.");
+        return FromStack(stack, region, log);
+    }
+
+    /// <summary>Checks a stack's status and outputs and turns it into the cmdlets' object.</summary>
+    public static RedshiftIamraStack FromStack(Stack stack, string region, IOperationLog log)
+    {
+        ArgumentNullException.ThrowIfNull(stack);
+        ArgumentNullException.ThrowIfNull(log);
+        CheckStatus(stack, region, log);
+
+        var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var output in stack.Outputs)
+        {
+            outputs[output.OutputKey] = output.OutputValue?.Trim() ?? string.Empty;
+        }
+
+        string? Optional(string key) => outputs.TryGetValue(key, out var value) && value.Length > 0 ? value : null;
+
+        string Required(string key, string use) => Optional(key) ?? throw new IamraException(OutputMissing, IamraErrorCategory.InvalidData,
+            $"The stack '{stack.StackName}' has no output '{key}' ({use}). {DescribeOutputs(outputs)} Is it a stack of deploy/redshift-iamra.yaml, and complete? An output added to the template appears after the stack is updated with it.", stack.StackName);
+
+        var trustAnchorArn = Check(stack, RedshiftIamraStackOutputs.TrustAnchorArn, Required(RedshiftIamraStackOutputs.TrustAnchorArn, "Get-IamraSession -TrustAnchorArn"),
+            v => AwsArn.ParseRolesAnywhere(v, "TrustAnchorArn", "trust-anchor"));
+        var profileArn = Check(stack, RedshiftIamraStackOutputs.ProfileArn, Required(RedshiftIamraStackOutputs.ProfileArn, "Get-IamraSession -ProfileArn"),
+            v => AwsArn.ParseRolesAnywhere(v, "ProfileArn", "profile"));
+        var roleArn = Check(stack, RedshiftIamraStackOutputs.RoleArn, Required(RedshiftIamraStackOutputs.RoleArn, "Get-IamraSession -RoleArn"),
+            v => AwsArn.ParseRole(v, "RoleArn"));
+
+        var cluster = Optional(RedshiftIamraStackOutputs.ClusterIdentifier);
+        var workgroup = Optional(RedshiftIamraStackOutputs.WorkgroupName);
+        if (cluster is null && workgroup is null)
+        {
+            throw new IamraException(OutputMissing, IamraErrorCategory.InvalidData,
+                $"The stack '{stack.StackName}' has neither output '{RedshiftIamraStackOutputs.ClusterIdentifier}' nor '{RedshiftIamraStackOutputs.WorkgroupName}': it names no Redshift to connect to. {DescribeOutputs(outputs)}", stack.StackName);
+        }
+
+        Check(stack, RedshiftIamraStackOutputs.ClusterIdentifier, cluster, v => RedshiftNames.ValidateClusterIdentifier(v));
+        Check(stack, RedshiftIamraStackOutputs.WorkgroupName, workgroup, v => RedshiftNames.ValidateWorkgroupName(v));
+        var stackRegion = Check(stack, RedshiftIamraStackOutputs.Region, Optional(RedshiftIamraStackOutputs.Region), v => AwsRegion.Validate(v)) ?? region;
+        var dbName = Check(stack, RedshiftIamraStackOutputs.DatabaseName, Optional(RedshiftIamraStackOutputs.DatabaseName), v => RedshiftNames.ValidateDbName(v));
+        var dbUser = Check(stack, RedshiftIamraStackOutputs.DbUser, Optional(RedshiftIamraStackOutputs.DbUser), v => RedshiftNames.ValidateDbUser(v));
+
+        var port = 0;
+        if (Optional(RedshiftIamraStackOutputs.ClusterPort) is { } portText
+            && (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out port) || port is < 1 or > 65535))
+        {
+            throw new IamraException(OutputInvalid, IamraErrorCategory.InvalidData,
+                $"The stack '{stack.StackName}' output '{RedshiftIamraStackOutputs.ClusterPort}' is '{portText}', not a port (1-65535).", stack.StackName);
+        }
+
+        return new RedshiftIamraStack
+        {
+            StackName = stack.StackName,
+            StackId = stack.StackId,
+            StackStatus = stack.StackStatus,
+            Region = stackRegion,
+            TrustAnchorArn = trustAnchorArn!,
+            ProfileArn = profileArn!,
+            RoleArn = roleArn!,
+            ClusterIdentifier = cluster,
+            Hostname = Optional(RedshiftIamraStackOutputs.ClusterEndpoint),
+            Port = port,
+            WorkgroupName = workgroup,
+            ServerlessWorkgroupEndpoint = Optional(RedshiftIamraStackOutputs.WorkgroupEndpoint),
+            DbName = dbName,
+            DbUser = dbUser,
+            CertificateAuthorityArn = Optional(RedshiftIamraStackOutputs.CertificateAuthorityArn),
+            ClientCertificateArn = Optional(RedshiftIamraStackOutputs.ClientCertificateArn),
+            CreationTime = stack.CreationTime?.LocalDateTime,
+            LastUpdatedTime = stack.LastUpdatedTime?.LocalDateTime,
+            Outputs = outputs,
+        };
+    }
+
+    /// <summary>
+    /// Complete stacks are ready (an update rolled back to its last good state included);
+    /// stacks being updated are usable with a warning; stacks being created, failed, rolled
+    /// back after a failed creation, or being deleted are not.
+    /// </summary>
+    public static StackReadiness Classify(string status) => status switch
+    {
+        "CREATE_COMPLETE" or "UPDATE_COMPLETE" or "UPDATE_ROLLBACK_COMPLETE" or "IMPORT_COMPLETE" or "IMPORT_ROLLBACK_COMPLETE" => StackReadiness.Ready,
+        "UPDATE_IN_PROGRESS" or "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS" or "UPDATE_ROLLBACK_IN_PROGRESS"
+            or "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS" or "IMPORT_IN_PROGRESS" or "IMPORT_ROLLBACK_IN_PROGRESS" => StackReadiness.Changing,
+        "DELETE_COMPLETE" => StackReadiness.Deleted,
+        "ROLLBACK_COMPLETE" => StackReadiness.NotReady,
+        _ when status.EndsWith("_COMPLETE", StringComparison.Ordinal) && !status.Contains("ROLLBACK", StringComparison.Ordinal) && !status.StartsWith("DELETE", StringComparison.Ordinal) => StackReadiness.Ready,
+        _ => StackReadiness.NotReady,
+    };
+
+    private static void CheckStatus(Stack stack, string region, IOperationLog log)
+    {
+        var reason = string.IsNullOrEmpty(stack.StackStatusReason) ? string.Empty : $" ({stack.StackStatusReason})";
+        switch (Classify(stack.StackStatus))
+        {
+            case StackReadiness.Ready:
+                return;
+
+            case StackReadiness.Changing:
+                log.Warning($"The stack '{stack.StackName}' is {stack.StackStatus}: its outputs are those of its last complete state and may change when the operation ends.");
+                return;
+
+            case StackReadiness.Deleted:
+                throw new IamraException(NotFound, IamraErrorCategory.ObjectNotFound,
+                    $"The stack '{stack.StackName}' in {region} was deleted ({stack.StackStatus}){reason}. Deploy it again (deploy/README.md), or name a stack that exists.", stack.StackName);
+        }
+
+        var advice = stack.StackStatus switch
+        {
+            "CREATE_IN_PROGRESS" or "REVIEW_IN_PROGRESS" => $"Wait until it is CREATE_COMPLETE (aws cloudformation wait stack-create-complete --stack-name {stack.StackName} --region {region}), then read it again.",
+            "ROLLBACK_COMPLETE" or "ROLLBACK_IN_PROGRESS" or "ROLLBACK_FAILED" or "CREATE_FAILED" =>
+                $"Its creation failed and its resources were (or are being) removed. The first failed event says why (aws cloudformation describe-stack-events --stack-name {stack.StackName} --region {region}); delete the stack and deploy it again.",
+            "DELETE_IN_PROGRESS" or "DELETE_FAILED" => "It is being deleted (or its deletion failed): its resources may be gone.",
+            _ => $"Its last operation failed; see its events (aws cloudformation describe-stack-events --stack-name {stack.StackName} --region {region}) and fix the stack before using it.",
+        };
+        throw new IamraException(NotReady, IamraErrorCategory.ResourceUnavailable,
+            $"The stack '{stack.StackName}' is not ready: its status is {stack.StackStatus}{reason}. {advice}", stack.StackName);
+    }
+
+    private static string? Check(Stack stack, string key, string? value, Action<string> validate)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            validate(value);
+            return value;
+        }
+        catch (IamraException e)
+        {
+            throw new IamraException(OutputInvalid, IamraErrorCategory.InvalidData,
+                $"The stack '{stack.StackName}' output '{key}' = '{value}' is not valid: {e.Message}", stack.StackName, e);
+        }
+    }
+
+    private static string DescribeOutputs(IReadOnlyDictionary<string, string> outputs) =>
+        outputs.Count == 0 ? "The stack has no outputs." : $"Its outputs: {string.Join(", ", outputs.Keys.OrderBy(k => k, StringComparer.Ordinal))}.";
+}
