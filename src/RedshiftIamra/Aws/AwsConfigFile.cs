@@ -154,9 +154,10 @@ public static class AtomicFile
     /// <summary>
     /// Writes <paramref name="text"/> to a temporary file beside <paramref name="path"/>, flushes
     /// it, then renames it over the target. A new file gets owner-only permissions on Unix when
-    /// <paramref name="ownerOnly"/>; an existing file keeps its permissions.
+    /// <paramref name="ownerOnly"/>; an existing file keeps its permissions unless
+    /// <paramref name="keepExistingPermissions"/> is false (then owner-only is applied to it too).
     /// </summary>
-    public static void WriteAllText(string path, string text, bool ownerOnly)
+    public static void WriteAllText(string path, string text, bool ownerOnly, bool keepExistingPermissions = true)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
@@ -166,7 +167,7 @@ public static class AtomicFile
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Options = FileOptions.WriteThrough };
             if (!OperatingSystem.IsWindows())
             {
-                options.UnixCreateMode = File.Exists(path)
+                options.UnixCreateMode = File.Exists(path) && (keepExistingPermissions || !ownerOnly)
                     ? File.GetUnixFileMode(path)
                     : ownerOnly ? UnixFileMode.UserRead | UnixFileMode.UserWrite : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
             }

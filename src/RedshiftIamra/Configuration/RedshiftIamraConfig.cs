@@ -1,0 +1,140 @@
+using System.Globalization;
+
+namespace RedshiftIamra;
+
+/// <summary>
+/// Saved connection settings (Save-RedshiftIamraConfig): how to find the certificate, the Roles
+/// Anywhere ARNs and endpoint, the Redshift target and the TLS roots. Never a secret: no
+/// password, key or token is ever part of it. Property names are the parameter names of
+/// Connect-RedshiftIamra, except <see cref="CertificatePath"/> (its -Path).
+/// </summary>
+public sealed class RedshiftIamraConfig
+{
+    public required string Name { get; init; }
+
+    // ---- the certificate: a thumbprint, a store selector, or files -------------------------
+
+    public string? Thumbprint { get; init; }
+
+    public string? Subject { get; init; }
+
+    public string? Issuer { get; init; }
+
+    public string? SerialNumber { get; init; }
+
+    /// <summary>With a selector: the usable match that expires last.</summary>
+    public bool Latest { get; init; }
+
+    /// <summary>CurrentUser or LocalMachine; null for CurrentUser.</summary>
+    public string? StoreLocation { get; init; }
+
+    /// <summary>The store name; null for My.</summary>
+    public string? StoreName { get; init; }
+
+    /// <summary>The certificate file (absolute): PEM, DER or PFX.</summary>
+    public string? CertificatePath { get; init; }
+
+    public string? PrivateKeyPath { get; init; }
+
+    public string? ChainPath { get; init; }
+
+    // ---- Roles Anywhere -------------------------------------------------------------------
+
+    public string? TrustAnchorArn { get; init; }
+
+    public string? ProfileArn { get; init; }
+
+    public string? RoleArn { get; init; }
+
+    public int? SessionDurationSeconds { get; init; }
+
+    public string? RolesAnywhereEndpointUrl { get; init; }
+
+    public string? CaBundlePath { get; init; }
+
+    // ---- Redshift -------------------------------------------------------------------------
+
+    public string? Region { get; init; }
+
+    public string? ClusterIdentifier { get; init; }
+
+    public string? WorkgroupName { get; init; }
+
+    public string? Hostname { get; init; }
+
+    public int? Port { get; init; }
+
+    public string? DbName { get; init; }
+
+    public string? DbUser { get; init; }
+
+    public bool UseIamIdentity { get; init; }
+
+    public bool AutoCreate { get; init; }
+
+    public IReadOnlyList<string> DbGroup { get; init; } = Array.Empty<string>();
+
+    public int? DurationSeconds { get; init; }
+
+    public string? RedshiftEndpointUrl { get; init; }
+
+    public string? RootCertificatePath { get; init; }
+
+    // ---- where it came from -------------------------------------------------------------------
+
+    /// <summary>The stack the values were read from (Get-RedshiftIamraStack), if any.</summary>
+    public string? StackName { get; init; }
+
+    public DateTimeOffset? SavedAt { get; init; }
+
+    /// <summary>The file the entry is stored in.</summary>
+    public string? ConfigPath { get; init; }
+
+    /// <summary>How the certificate is found, in words.</summary>
+    public string Certificate
+    {
+        get
+        {
+            if (CertificatePath is not null)
+            {
+                return $"file {CertificatePath}{(PrivateKeyPath is null ? string.Empty : $" (key {PrivateKeyPath})")}";
+            }
+
+            var store = $@"Cert:\{StoreLocation ?? "CurrentUser"}\{StoreName ?? "My"}";
+            if (Thumbprint is not null)
+            {
+                return $@"{store}\{Thumbprint}";
+            }
+
+            var parts = new List<string>();
+            if (Subject is not null) parts.Add($"subject '{Subject}'");
+            if (Issuer is not null) parts.Add($"issuer '{Issuer}'");
+            if (SerialNumber is not null) parts.Add($"serial '{SerialNumber}'");
+            return parts.Count == 0 ? "(none)" : $"{string.Join(", ", parts)} in {store}{(Latest ? ", latest" : string.Empty)}";
+        }
+    }
+
+    /// <summary>What it connects to, in words.</summary>
+    public string Target
+    {
+        get
+        {
+            var user = UseIamIdentity ? " as the IAM identity" : DbUser is null ? string.Empty : $" as {DbUser}";
+            var where = Hostname is null ? string.Empty : $" at {Hostname}{(Port is { } p ? ":" + p.ToString(CultureInfo.InvariantCulture) : string.Empty)}";
+            var database = DbName is null ? string.Empty : $"/{DbName}";
+            if (ClusterIdentifier is not null)
+            {
+                return $"cluster {ClusterIdentifier}{database}{user}{where}";
+            }
+
+            if (WorkgroupName is not null)
+            {
+                return $"workgroup {WorkgroupName}{database}{where}";
+            }
+
+            return Hostname is null ? "(none)" : $"host {Hostname.TrimStart()}{(Port is { } q ? ":" + q.ToString(CultureInfo.InvariantCulture) : string.Empty)}{database}{user}";
+        }
+    }
+
+    public override string ToString() => $"{Name}: {Target}";
+}
