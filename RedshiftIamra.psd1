@@ -23,6 +23,7 @@
         'Invoke-RedshiftQuery'
         'Disconnect-RedshiftIamra'
         'Test-RedshiftIamraConnection'
+        'Get-RedshiftIamraStack'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

@@ -97,10 +97,6 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
             },
         };
     }
-
-    /// <summary>A provider path (relative, <c>~</c>, PSDrive) as a file-system path.</summary>
-    protected string? Resolve(string? path) =>
-        path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 }
 
 /// <summary>Completes the standard certificate store names.</summary>

@@ -53,19 +53,19 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
+    [ValidateNotEmpty]
     public string? ClusterIdentifier { get; set; }
 
     [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
+    [ValidateNotEmpty]
     public string? WorkgroupName { get; set; }
 
     [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
+    [ValidateNotEmpty]
     public string? Hostname { get; set; }
 
     [Parameter(ParameterSetName = StoreSet)]
@@ -76,7 +76,7 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
+    [ValidateNotEmpty]
     public string? DbUser { get; set; }
 
     [Parameter(ParameterSetName = StoreSet)]
@@ -87,7 +87,7 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
+    [ValidateNotEmpty]
     [Alias("Database")]
     public string? DbName { get; set; }
 
@@ -110,7 +110,7 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
+    [ValidateNotEmpty]
     public string? Region { get; set; }
 
     [Parameter(ParameterSetName = StoreSet)]

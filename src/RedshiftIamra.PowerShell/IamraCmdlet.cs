@@ -105,6 +105,10 @@ public abstract class IamraCmdlet : PSCmdlet
         }
     }
 
+    /// <summary>A provider path (relative, <c>~</c>, PSDrive) as a file-system path.</summary>
+    protected string? Resolve(string? path) =>
+        path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+
     /// <summary>Writes a non-terminating error for an engine failure.</summary>
     protected void WriteIamraError(IamraException exception) => WriteError(ToErrorRecord(exception));
 

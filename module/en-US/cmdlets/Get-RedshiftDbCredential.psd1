@@ -14,12 +14,8 @@ The database endpoint comes from DescribeClusters or GetWorkgroup unless -Hostna
 
 Names and durations are checked against Redshift's rules before any call. Errors name the cause and the fix; for AccessDenied, the exact IAM action and resource ARN the role needs.
 '@
+    Include     = @('_AwsService')
     Parameters  = @{
-        Session               = 'A Roles Anywhere session from Get-IamraSession. It is renewed automatically when it nears its end.'
-        ProfileName           = 'An AWS profile from the shared config files (any kind AWSSDK.Core understands, credential_process included).'
-        AccessKey             = 'An AWS access key id, with -SecretKey (and -SessionToken for temporary credentials).'
-        SecretKey             = 'The secret access key, as a SecureString.'
-        SessionToken          = 'The session token of temporary credentials, as a SecureString.'
         ClusterIdentifier     = 'The provisioned cluster''s identifier (the first label of its host name).'
         DbUser                = 'The database user to get credentials for (GetClusterCredentials). The returned user is IAM:<user> (or IAMA:<user> with -AutoCreate).'
         UseIamIdentity        = 'Uses the caller''s IAM identity as the database user (GetClusterCredentialsWithIAM): IAMR:<role> for a role.'
@@ -33,11 +29,7 @@ Names and durations are checked against Redshift's rules before any call. Errors
         CustomDomainName      = 'The custom domain name of the cluster or workgroup.'
         Region                = 'The region of the cluster or workgroup.'
         EndpointUrl           = 'A Redshift (or Redshift Serverless) API endpoint to call instead of the regional one; also AWS_ENDPOINT_URL_REDSHIFT, AWS_ENDPOINT_URL_REDSHIFT_SERVERLESS, AWS_ENDPOINT_URL.'
-        Proxy                 = 'An HTTPS proxy instead of the standard settings (HTTPS_PROXY, NO_PROXY).'
-        CaBundlePath          = 'A PEM file of extra trusted roots for the API endpoint; defaults to AWS_CA_BUNDLE.'
-        TimeoutSeconds        = 'How long one API attempt may take, 15 seconds by default.'
         RenewalMargin         = 'How long before expiry cached credentials are renewed, 2 minutes by default (at most a quarter of their lifetime).'
-        AllowInsecureEndpoint = 'Allows a plain http API endpoint that is not on this machine (a warning says so).'
         Force                 = 'Ignores cached credentials.'
     }
     Inputs      = @{

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Security;
 using RedshiftIamra.Aws;
 using RedshiftIamra.Redshift;
 using RedshiftIamra.Sessions;
@@ -12,36 +11,17 @@ namespace RedshiftIamra.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "RedshiftDbCredential", DefaultParameterSetName = ClusterSet)]
 [OutputType(typeof(RedshiftDbCredential))]
-public sealed class GetRedshiftDbCredentialCommand : IamraCmdlet
+public sealed class GetRedshiftDbCredentialCommand : AwsServiceCmdlet
 {
     private const string ClusterSet = "Cluster";
     private const string ClusterIamSet = "ClusterIam";
     private const string ServerlessSet = "Serverless";
     private const string HostnameSet = "Hostname";
 
-    /// <summary>A Roles Anywhere session from Get-IamraSession (renewed as needed).</summary>
-    [Parameter(ValueFromPipeline = true)]
-    public IamraSession? Session { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [Alias("AWSProfileName")]
-    public string? ProfileName { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? AccessKey { get; set; }
-
-    [Parameter]
-    public SecureString? SecretKey { get; set; }
-
-    [Parameter]
-    public SecureString? SessionToken { get; set; }
-
     [Parameter(Mandatory = true, ParameterSetName = ClusterSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, ParameterSetName = ClusterIamSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = HostnameSet, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
+    [ValidateNotEmpty]
     public string ClusterIdentifier { get; set; } = null!;
 
     [Parameter(Mandatory = true, ParameterSetName = ClusterSet)]
@@ -55,7 +35,7 @@ public sealed class GetRedshiftDbCredentialCommand : IamraCmdlet
 
     [Parameter(Mandatory = true, ParameterSetName = ServerlessSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = HostnameSet, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
+    [ValidateNotEmpty]
     public string WorkgroupName { get; set; } = null!;
 
     /// <summary>A Redshift host name (cluster, workgroup, custom domain or VPC endpoint), optionally with :port.</summary>
@@ -92,29 +72,7 @@ public sealed class GetRedshiftDbCredentialCommand : IamraCmdlet
     public string? CustomDomainName { get; set; }
 
     [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Region { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? EndpointUrl { get; set; }
-
-    [Parameter]
-    public Uri? Proxy { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? CaBundlePath { get; set; }
-
-    [Parameter]
-    [ValidateRange(1, 300)]
-    public int TimeoutSeconds { get; set; } = 15;
-
-    [Parameter]
     public TimeSpan RenewalMargin { get; set; } = DbCredentialSource.DefaultRenewalMargin;
-
-    [Parameter]
-    public SwitchParameter AllowInsecureEndpoint { get; set; }
 
     /// <summary>Ignores cached credentials and asks Redshift again.</summary>
     [Parameter]
@@ -129,7 +87,7 @@ public sealed class GetRedshiftDbCredentialCommand : IamraCmdlet
             ClusterIdentifier = bound.ContainsKey(nameof(ClusterIdentifier)) ? ClusterIdentifier : null,
             WorkgroupName = bound.ContainsKey(nameof(WorkgroupName)) ? WorkgroupName : null,
             Hostname = bound.ContainsKey(nameof(Hostname)) ? Hostname : null,
-            Port = bound.ContainsKey(nameof(Port)) ? Port : null,
+            Port = Port != 0 ? Port : null, // 0: not given, or a null Port property of pipeline input
             DbUser = DbUser,
             UseIamIdentity = UseIamIdentity.IsPresent,
             CustomDomainName = CustomDomainName,
@@ -158,48 +116,9 @@ public sealed class GetRedshiftDbCredentialCommand : IamraCmdlet
             RegionSource = regionSource,
             EndpointUrl = EndpointUrl,
             AllowInsecureEndpoint = AllowInsecureEndpoint.IsPresent,
-            Http = new AwsHttpSettings
-            {
-                Proxy = Proxy,
-                CaBundlePath = Resolve(CaBundlePath),
-                AttemptTimeout = TimeSpan.FromSeconds(TimeoutSeconds),
-            },
+            Http = HttpSettings(),
             RenewalMargin = RenewalMargin,
         });
         WriteObject(Await((log, token) => source.GetCredentialAsync(Force.IsPresent, log, token)));
     }
-
-    private AwsCredentialSource ResolveCredentials()
-    {
-        var given = new List<string>();
-        if (Session is not null) given.Add("-Session");
-        if (ProfileName is not null) given.Add("-ProfileName");
-        if (AccessKey is not null || SecretKey is not null) given.Add("-AccessKey/-SecretKey");
-        if (given.Count > 1)
-        {
-            throw new IamraException("IamraConflictingCredentials", IamraErrorCategory.InvalidArgument,
-                $"Give one AWS credential source, not {string.Join(" and ", given)}.", string.Join(",", given));
-        }
-
-        if (Session is not null)
-        {
-            return new IamraSessionCredentialSource(Session);
-        }
-
-        if (ProfileName is not null)
-        {
-            return AwsCredentialSources.FromProfile(ProfileName);
-        }
-
-        if (AccessKey is not null || SecretKey is not null)
-        {
-            return AwsCredentialSources.FromKeys(AccessKey ?? string.Empty, Plain(SecretKey), SessionToken is null ? null : Plain(SessionToken));
-        }
-
-        return AwsCredentialSources.Default();
-    }
-
-    private string? Resolve(string? path) => path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
-
-    private static string Plain(SecureString? value) => value is null ? string.Empty : new System.Net.NetworkCredential(string.Empty, value).Password;
 }

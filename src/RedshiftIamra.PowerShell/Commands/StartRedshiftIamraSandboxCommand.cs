@@ -62,8 +62,6 @@ public sealed class StartRedshiftIamraSandboxCommand : IamraCmdlet
     }
 
     private static void AwsRegionCheck(string region) => Aws.AwsRegion.Validate(region);
-
-    private string? Resolve(string? path) => path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 }
 
 /// <summary><c>Stop-RedshiftIamraSandbox</c>: stops sandboxes started in this process.</summary>
