@@ -24,6 +24,9 @@
         'Disconnect-RedshiftIamra'
         'Test-RedshiftIamraConnection'
         'Get-RedshiftIamraStack'
+        'Save-RedshiftIamraConfig'
+        'Get-RedshiftIamraConfig'
+        'Remove-RedshiftIamraConfig'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()
