@@ -62,6 +62,9 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
     [ValidateNotNullOrEmpty]
     public string? ChainPath { get; set; }
 
+    /// <summary>Which of the three ways to find the certificate the parameters take: the parameter set, unless a derived cmdlet knows better.</summary>
+    protected virtual string CertificateSelectorSet => ParameterSetName;
+
     /// <summary>The query the bound parameters describe (paths resolved against the current location).</summary>
     protected CertificateQuery BuildQuery(IReadOnlyList<X509Certificate2>? certificates = null)
     {
@@ -70,7 +73,7 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
             return new CertificateQuery { Certificates = certificates, ChainPath = Resolve(ChainPath) };
         }
 
-        return ParameterSetName switch
+        return CertificateSelectorSet switch
         {
             PathSet => new CertificateQuery
             {

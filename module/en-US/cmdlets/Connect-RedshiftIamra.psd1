@@ -5,7 +5,7 @@ Connect-RedshiftIamra opens a connection with a RedshiftDbCredential from Get-Re
 
 TLS is verified fully by default (VerifyFull: the certificate chains to a trusted root and is for the host name) against the Amazon Trust Services roots that ship with the module, or -RootCertificatePath. Anything weaker needs -TlsMode with -AllowUnverifiedTls and prints a warning. When verification fails, the error says which name or root did not match.
 
-Instead of a credential, the all-in-one parameters take a certificate source (-Thumbprint, a selector, or -Path), the Roles Anywhere ARNs and the Redshift target (-ClusterIdentifier with -DbUser or -UseIamIdentity, -WorkgroupName, or -Hostname), and do the whole chain in one command.
+Instead of a credential, the all-in-one parameters take a certificate source (-Thumbprint, a selector, or -Path), the Roles Anywhere ARNs and the Redshift target (-ClusterIdentifier with -DbUser or -UseIamIdentity, -WorkgroupName, or -Hostname), and do the whole chain in one command. -ConfigName takes them from settings saved with Save-RedshiftIamraConfig; parameters given beside it override the saved values.
 
 The new connection becomes this PowerShell session's default connection unless -NoDefault. Its DbConnection property is the ADO.NET connection, for Dapper or your own code; OpenConnection() gives another pooled connection.
 '@
@@ -25,6 +25,14 @@ The new connection becomes this PowerShell session's default connection unless -
         'RedshiftIamra.RedshiftConnection' = 'The open connection: host, port, database, user, state, the current credential''s expiration, the ADO.NET DbConnection.'
     }
     Examples    = @(
+        @{
+            Title   = 'From saved settings, in a scheduled job'
+            Code    = @'
+Connect-RedshiftIamra -ConfigName prod-etl
+Invoke-RedshiftQuery 'select count(*) from sales'
+'@
+            Remarks = 'Save-RedshiftIamraConfig stored the certificate selector, the ARNs and the target once; the job names them. -DbName or any other parameter given beside -ConfigName overrides the saved value.'
+        }
         @{
             Title   = 'The whole pipeline'
             Code    = @'
@@ -46,5 +54,5 @@ $cmd = $conn.DbConnection.CreateCommand(); $cmd.CommandText = 'select 1'; $cmd.E
         }
     )
     Notes       = 'The password never leaves the module: the pool asks the credential cache for it when it opens a physical connection.'
-    Links       = @('Invoke-RedshiftQuery', 'Disconnect-RedshiftIamra', 'Get-RedshiftDbCredential')
+    Links       = @('Invoke-RedshiftQuery', 'Disconnect-RedshiftIamra', 'Get-RedshiftDbCredential', 'Save-RedshiftIamraConfig')
 }

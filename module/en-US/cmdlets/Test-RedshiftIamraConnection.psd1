@@ -5,7 +5,7 @@ Test-RedshiftIamraConnection runs, in order, the stages a connection depends on 
 
 Each stage has a Status (Passed, Failed or Skipped), its Duration, a Detail, and on failure the ErrorId, the Error (the service's own message included) and a Hint. The check stops at the first failure and marks the rest Skipped. The result's Passed property is true when every stage that ran passed; -Quiet returns just that boolean, for Pester.
 
-Give the all-in-one parameters (a certificate source, the three ARNs, the cluster, workgroup or host), or a database credential with -Credential to check only the network, TLS and login hops. Nothing is cached by a failed check; sessions and credentials that succeed are cached as usual.
+Give the all-in-one parameters (a certificate source, the three ARNs, the cluster, workgroup or host), -ConfigName for settings saved with Save-RedshiftIamraConfig (parameters given beside it override them), or a database credential with -Credential to check only the network, TLS and login hops. Nothing is cached by a failed check; sessions and credentials that succeed are cached as usual.
 '@
     Include     = @('_ConnectionTarget')
     Parameters  = @{
@@ -23,6 +23,11 @@ Give the all-in-one parameters (a certificate source, the three ARNs, the cluste
     }
     Examples    = @(
         @{
+            Title   = 'Check saved settings'
+            Code    = 'Test-RedshiftIamraConnection -ConfigName prod-etl'
+            Remarks = 'Runs every stage with the settings Save-RedshiftIamraConfig stored, and names the one that fails.'
+        }
+        @{
             Title   = 'An operational check in Pester'
             Code    = @'
 Describe 'Redshift reachability' {
@@ -39,5 +44,5 @@ Describe 'Redshift reachability' {
             Remarks = 'Prints one table: each stage, its time, what it found and, for the failed one, what to do.'
         }
     )
-    Links       = @('Connect-RedshiftIamra', 'Get-RedshiftDbCredential')
+    Links       = @('Connect-RedshiftIamra', 'Get-RedshiftDbCredential', 'Save-RedshiftIamraConfig')
 }
