@@ -175,12 +175,9 @@ Get-IamraCertificate -Thumbprint $thumbprint | Get-IamraSession -TrustAnchorArn 
 }
 
 $commit = (& git -C $RepoRoot rev-parse --short HEAD 2>$null) ?? 'unknown'
-$machine = "$([Environment]::ProcessorCount) cores, $([math]::Round((Get-CimInstance -ClassName Win32_ComputerSystem -ErrorAction SilentlyContinue).TotalPhysicalMemory / 1GB)) GB" 
-if (-not $IsWindows) {
-    $memKb = (Get-Content /proc/meminfo | Select-String 'MemTotal:\s+(\d+)').Matches[0].Groups[1].Value
-    $cpu = ((Get-Content /proc/cpuinfo | Select-String '^model name\s*:\s*(.*)$' | Select-Object -First 1).Matches[0].Groups[1].Value)
-    $machine = "$cpu, $([Environment]::ProcessorCount) cores, $([math]::Round([double]$memKb / 1MB)) GiB, $([System.Runtime.InteropServices.RuntimeInformation]::OSDescription)"
-}
+$memory = [math]::Round([GC]::GetGCMemoryInfo().TotalAvailableMemoryBytes / 1GB)
+$cpu = if (Test-Path /proc/cpuinfo) { (Get-Content /proc/cpuinfo | Select-String '^model name\s*:\s*(.*)$' | Select-Object -First 1).Matches[0].Groups[1].Value } else { $env:PROCESSOR_IDENTIFIER }
+$machine = "$cpu, $([Environment]::ProcessorCount) cores, $memory GiB, $([System.Runtime.InteropServices.RuntimeInformation]::OSDescription)"
 $document = [ordered]@{ date = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ'); commit = $commit; machine = $machine; pwsh = $PSVersionTable.PSVersion.ToString(); command = 'dotnet pwsh ./build.ps1 bench'; results = $results }
 $document | ConvertTo-Json -Depth 8 | Set-Content (Join-Path $RepoRoot 'bench/results.json')
 
