@@ -40,7 +40,8 @@ public sealed class InvokeRedshiftQueryCommand : IamraCmdlet
     [Parameter(Position = 1)]
     public IDictionary? Parameters { get; set; }
 
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    /// <summary>The connection; binds from the pipeline, so Connect-RedshiftIamra | Invoke-RedshiftQuery 'select 1' works.</summary>
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     public RedshiftConnection? Connection { get; set; }
 
     /// <summary>Seconds the statement may run; 0 waits forever. The connection's default otherwise.</summary>
