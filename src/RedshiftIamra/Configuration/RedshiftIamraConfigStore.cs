@@ -164,9 +164,7 @@ public static class RedshiftIamraConfigStore
                 $"The configuration '{config.Name}' needs {string.Join(", ", missing)} (pipe Get-RedshiftIamraStack into Save-RedshiftIamraConfig to take them from the stack).", config.Name);
         }
 
-        AwsArn.ParseRolesAnywhere(config.TrustAnchorArn, "TrustAnchorArn", "trust-anchor");
-        AwsArn.ParseRolesAnywhere(config.ProfileArn, "ProfileArn", "profile");
-        AwsArn.ParseRole(config.RoleArn, "RoleArn");
+        RolesAnywhereSessionSource.ParseArns(config.TrustAnchorArn, config.ProfileArn, config.RoleArn);
         if (config.SessionDurationSeconds is { } session && session is < RolesAnywhereSessionSource.MinimumDuration or > RolesAnywhereSessionSource.MaximumDuration)
         {
             throw new IamraException(Incomplete, IamraErrorCategory.InvalidArgument,

@@ -98,6 +98,30 @@ public sealed class RolesAnywhereSessionSource
 
     internal string CacheKey { get; }
 
+    /// <summary>
+    /// Parses the three ARNs and checks they belong together: the trust anchor and the profile
+    /// in one region and account, all three in one partition (<c>IamraRegionMismatch</c>).
+    /// </summary>
+    public static (AwsArn TrustAnchor, AwsArn Profile, AwsArn Role) ParseArns(string? trustAnchorArn, string? profileArn, string? roleArn)
+    {
+        var anchor = AwsArn.ParseRolesAnywhere(trustAnchorArn, "TrustAnchorArn", "trust-anchor");
+        var profile = AwsArn.ParseRolesAnywhere(profileArn, "ProfileArn", "profile");
+        var role = AwsArn.ParseRole(roleArn, "RoleArn");
+        if (profile.Region != anchor.Region)
+        {
+            throw new IamraException(RolesAnywhereErrors.RegionMismatch, IamraErrorCategory.InvalidArgument,
+                $"-ProfileArn '{profileArn}' is in {profile.Region} but -TrustAnchorArn '{trustAnchorArn}' is in {anchor.Region}: a Roles Anywhere profile and trust anchor must be in the same region.", profileArn);
+        }
+
+        if (profile.Account != anchor.Account || role.Partition != anchor.Partition)
+        {
+            throw new IamraException(RolesAnywhereErrors.RegionMismatch, IamraErrorCategory.InvalidArgument,
+                $"-TrustAnchorArn '{trustAnchorArn}', -ProfileArn '{profileArn}' and -RoleArn '{roleArn}' must be in one partition, and the trust anchor and profile in one account (here: {anchor.Partition}/{anchor.Account}, {profile.Partition}/{profile.Account}, {role.Partition}).", profileArn);
+        }
+
+        return (anchor, profile, role);
+    }
+
     /// <summary>Checks every input before any network call; throws <see cref="IamraException"/> naming the bad value.</summary>
     public static RolesAnywhereSessionSource Create(RolesAnywhereSessionOptions options)
     {
@@ -109,21 +133,7 @@ public sealed class RolesAnywhereSessionSource
                 certificate.Reason ?? $"The certificate {certificate.Subject} cannot sign Roles Anywhere requests.", certificate);
         }
 
-        var anchor = AwsArn.ParseRolesAnywhere(options.TrustAnchorArn, "TrustAnchorArn", "trust-anchor");
-        var profile = AwsArn.ParseRolesAnywhere(options.ProfileArn, "ProfileArn", "profile");
-        var role = AwsArn.ParseRole(options.RoleArn, "RoleArn");
-        if (profile.Region != anchor.Region)
-        {
-            throw new IamraException(RolesAnywhereErrors.RegionMismatch, IamraErrorCategory.InvalidArgument,
-                $"-ProfileArn '{options.ProfileArn}' is in {profile.Region} but -TrustAnchorArn '{options.TrustAnchorArn}' is in {anchor.Region}: a Roles Anywhere profile and trust anchor must be in the same region.", options.ProfileArn);
-        }
-
-        if (profile.Account != anchor.Account || role.Partition != anchor.Partition)
-        {
-            throw new IamraException(RolesAnywhereErrors.RegionMismatch, IamraErrorCategory.InvalidArgument,
-                $"-TrustAnchorArn '{options.TrustAnchorArn}', -ProfileArn '{options.ProfileArn}' and -RoleArn '{options.RoleArn}' must be in one partition, and the trust anchor and profile in one account (here: {anchor.Partition}/{anchor.Account}, {profile.Partition}/{profile.Account}, {role.Partition}).", options.ProfileArn);
-        }
-
+        var (anchor, profile, role) = ParseArns(options.TrustAnchorArn, options.ProfileArn, options.RoleArn);
         var region = anchor.Region;
         var regionSource = "the trust anchor ARN";
         if (options.Region is not null)

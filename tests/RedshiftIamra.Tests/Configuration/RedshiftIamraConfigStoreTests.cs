@@ -245,6 +245,7 @@ public sealed class RedshiftIamraConfigStoreTests : IDisposable
         { "two certificate selectors", c => Clone(c, subject: "CN=x"), RedshiftIamraConfigStore.Incomplete, "names the certificate twice" },
         { "no role", c => Clone(c, roleArn: null), RedshiftIamraConfigStore.Incomplete, "needs -RoleArn" },
         { "a profile ARN for the trust anchor", c => Clone(c, trustAnchorArn: ProfileArn), AwsArn.InvalidArnErrorId, "trust-anchor" },
+        { "a profile in another region than the trust anchor", c => Clone(c, trustAnchorArn: TrustAnchorArn.Replace("eu-west-1", "us-east-1", StringComparison.Ordinal)), "IamraRegionMismatch", "same region" },
         { "a relative path", c => Clone(c, chainPath: "chain.pem"), RedshiftIamraConfigStore.Incomplete, "not an absolute path" },
         { "a cluster without user", c => Clone(c, dbUser: null), RedshiftTargets.IncompleteErrorId, "-DbUser" },
         { "no target", c => Clone(c, cluster: null), RedshiftTargets.IncompleteErrorId, "Name the Redshift" },
