@@ -101,9 +101,9 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     [ValidateNotEmpty]
     public string? Hostname { get; set; }
 
-    [Parameter(ParameterSetName = StoreSet)]
-    [Parameter(ParameterSetName = ThumbprintSet)]
-    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ConfigSet)]
     public int Port { get; set; }
 
@@ -327,7 +327,7 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
             ClusterIdentifier = ClusterIdentifier,
             WorkgroupName = WorkgroupName,
             Hostname = Hostname,
-            Port = Given(nameof(Port)) ? Port : null,
+            Port = Given(nameof(Port)) && Port != 0 ? Port : null, // 0: a null Port property of pipeline input
             DbUser = DbUser,
             UseIamIdentity = UseIamIdentity.IsPresent,
         });
