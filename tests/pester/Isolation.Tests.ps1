@@ -20,34 +20,42 @@ Add-Type -Path '$otherNpgsql'
 "DEFAULT Npgsql=`$([Npgsql.NpgsqlConnectionStringBuilder].Assembly.GetName().Version)"
 "@
 
-    # Runs our cmdlet and uses our private copies of both dependencies.
+    # Runs our cmdlets end to end, exercising both of our dependencies for real: AWSSDK.Core
+    # resolves a credential_process profile (written by Set-IamraAwsProfile) and runs it;
+    # Npgsql opens a TLS connection and queries the sandbox's PostgreSQL.
     $useOurs = @"
 Import-Module '$ModulePath'
-`$cert = Get-IamraCertificate -Path '__CERT__' -PrivateKeyPath '__KEY__'
-if (-not `$cert.Usable) { throw 'certificate not usable' }
+`$sb = Start-RedshiftIamraSandbox -Database
+`$sb.AddDatabaseUser('iso_user')
+`$p = `$sb.CertificateParameters; `$s = `$sb.SessionParameters; `$r = `$sb.RedshiftParameters
+`$cfg = Join-Path `$sb.WorkingDirectory 'aws-config'
+Set-IamraAwsProfile -ProfileName isolation @p @s -ConfigPath `$cfg
+`$env:AWS_CONFIG_FILE = `$cfg
+`$env:AWS_SHARED_CREDENTIALS_FILE = Join-Path `$sb.WorkingDirectory 'no-credentials'
+`$c = Get-RedshiftDbCredential -ProfileName isolation @r -ClusterIdentifier `$sb.ClusterIdentifier -DbUser iso_user -DbName dev -Region us-east-1 -Force
+`$conn = `$c | Connect-RedshiftIamra -RootCertificatePath `$sb.TlsCaBundlePath -NoDefault
+"CMDLET=`$((Invoke-RedshiftQuery -Connection `$conn 'select current_user as u').u)"
+Disconnect-RedshiftIamra `$conn
 `$context = [System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'RedshiftIamra'
-`$aws = `$context.LoadFromAssemblyName([System.Reflection.AssemblyName]::new('AWSSDK.Core'))
-`$npgsql = `$context.LoadFromAssemblyName([System.Reflection.AssemblyName]::new('Npgsql'))
-`$region = `$aws.GetType('Amazon.RegionEndpoint')::GetBySystemName('cn-north-1')
-`$builder = [System.Activator]::CreateInstance(`$npgsql.GetType('Npgsql.NpgsqlConnectionStringBuilder'), @('Host=example;Port=5439'))
-"OURS AWSSDK.Core=`$(`$aws.GetName().Version) suffix=`$(`$region.PartitionDnsSuffix)"
-"OURS Npgsql=`$(`$npgsql.GetName().Version) port=`$(`$builder.Port)"
-"CMDLET=`$(`$cert.Subject)"
+`$aws = `$context.Assemblies | Where-Object { `$_.GetName().Name -eq 'AWSSDK.Core' }
+`$npgsql = `$context.Assemblies | Where-Object { `$_.GetName().Name -eq 'Npgsql' }
+"OURS AWSSDK.Core=`$(`$aws.GetName().Version)"
+"OURS Npgsql=`$(`$npgsql.GetName().Version)"
+Stop-RedshiftIamraSandbox
 "@
 
     $dir = Join-Path ([IO.Path]::GetTempPath()) "iamra-isolation-$([guid]::NewGuid().ToString('N'))"
     $null = New-Item -ItemType Directory $dir
     $root = New-TestRootCA
     $files = Export-TestPem -Certificate (New-TestClientCertificate -Issuer $root -Subject 'CN=isolation-test') -Directory $dir
-    $useOurs = $useOurs.Replace('__CERT__', $files.Certificate).Replace('__KEY__', $files.Key)
 
     function Assert-BothWork($Result) {
         $Result.ExitCode | Should -Be 0 -Because ($Result.Error + $Result.Output)
         $Result.Output | Should -Match 'DEFAULT AWSSDK\.Core=3\.'
         $Result.Output | Should -Match 'DEFAULT Npgsql=8\.'
-        $Result.Output | Should -Match 'OURS AWSSDK\.Core=4\.\S+ suffix=amazonaws\.com\.cn'
-        $Result.Output | Should -Match 'OURS Npgsql=10\.\S+ port=5439'
-        $Result.Output | Should -Match 'CMDLET=CN=isolation-test'
+        $Result.Output | Should -Match 'OURS AWSSDK\.Core=4\.'
+        $Result.Output | Should -Match 'OURS Npgsql=10\.'
+        $Result.Output | Should -Match 'CMDLET=IAM:iso_user'
     }
 }
 
@@ -61,7 +69,7 @@ Describe 'Loading beside other versions of our dependencies' {
     }
 
     It 'works when the module is imported first and the others after' {
-        Assert-BothWork (Invoke-FreshPwsh ($useOurs + "`n" + $loadOthers + "`n" + "Get-IamraCertificate -Path '$($files.Certificate)' -PrivateKeyPath '$($files.Key)' | Out-Null"))
+        Assert-BothWork (Invoke-FreshPwsh ($useOurs + "`n" + $loadOthers + "`n" + $useOurs.Replace("Import-Module '$ModulePath'", '')))
     }
 
     It 'survives Remove-Module and Import-Module -Force in the same session' {
@@ -72,12 +80,14 @@ if (Get-Command Get-IamraCertificate -ErrorAction SilentlyContinue) { throw 'sti
 Import-Module '$ModulePath' -Force
 `$again = Get-IamraCertificate -Path '$($files.Certificate)' -PrivateKeyPath '$($files.Key)'
 "REIMPORT=`$(`$again.Subject)"
+$($useOurs.Replace("Import-Module '$ModulePath'", '').Replace('CMDLET=', 'AGAIN='))
 Import-Module '$ModulePath' -Force
 "COMMANDS=`$((Get-Command -Module RedshiftIamra).Count)"
 "@
         $result = Invoke-FreshPwsh $script
         Assert-BothWork $result
         $result.Output | Should -Match 'REIMPORT=CN=isolation-test'
+        $result.Output | Should -Match 'AGAIN=IAM:iso_user'
         $result.Output | Should -Match 'COMMANDS=[1-9]'
     }
 

@@ -28,6 +28,7 @@ BeforeAll {
     $captured = [System.Collections.Generic.List[string]]::new()
     function Capture([scriptblock] $Script) {
         $items = & $Script *>&1
+        $items | Out-Host   # so the transcript records every stream too
         foreach ($item in $items) {
             $captured.Add(($item | Out-String))
             $captured.Add(($item | Format-List * -Force | Out-String))

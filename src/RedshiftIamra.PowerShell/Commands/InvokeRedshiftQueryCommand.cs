@@ -119,6 +119,11 @@ public sealed class InvokeRedshiftQueryCommand : IamraCmdlet
             _ = e;
             throw new PipelineStoppedException();
         }
+        catch (NpgsqlException e) when (e.InnerException is TimeoutException)
+        {
+            throw new IamraException(ConnectionErrors.QueryTimeout, IamraErrorCategory.OperationTimeout,
+                $"The query ran longer than its command timeout ({command.CommandTimeout} s) and was canceled on the server. Raise -CommandTimeout (0 waits forever) if it needs longer.", Query, e);
+        }
         catch (NpgsqlException e)
         {
             throw new IamraException(ConnectionErrors.ConnectionClosed, IamraErrorCategory.ConnectionError,
@@ -200,7 +205,13 @@ public sealed class InvokeRedshiftQueryCommand : IamraCmdlet
 
         try
         {
-            return reader.GetValue(ordinal);
+            // PowerShell compares dates with [datetime]: give DateOnly and TimeOnly as DateTime and TimeSpan.
+            return reader.GetValue(ordinal) switch
+            {
+                DateOnly date => date.ToDateTime(TimeOnly.MinValue),
+                TimeOnly time => time.ToTimeSpan(),
+                var value => value,
+            };
         }
         catch (Exception e) when (e is InvalidCastException or NotSupportedException)
         {
