@@ -182,7 +182,7 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
 
     protected override void Begin()
     {
-        _given = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
+        _given = new HashSet<string>(CommandLineParameters, StringComparer.OrdinalIgnoreCase);
         if (ParameterSetName == ConfigSet)
         {
             ApplyConfig();
@@ -327,7 +327,7 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
             ClusterIdentifier = ClusterIdentifier,
             WorkgroupName = WorkgroupName,
             Hostname = Hostname,
-            Port = Given(nameof(Port)) && Port != 0 ? Port : null, // 0: a null Port property of pipeline input
+            Port = Given(nameof(Port)) && (Port != 0 || CommandLineParameters.Contains(nameof(Port))) ? Port : null, // 0 from the pipeline: an object whose Port is null
             DbUser = DbUser,
             UseIamIdentity = UseIamIdentity.IsPresent,
         });

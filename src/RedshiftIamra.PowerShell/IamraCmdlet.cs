@@ -20,7 +20,18 @@ public abstract class IamraCmdlet : PSCmdlet
     // A failure while binding the command (Begin) stops it; a failure for one input
     // (Process, End) is a non-terminating error, so -ErrorAction decides and the rest of
     // the pipeline input is still processed.
-    protected sealed override void BeginProcessing() => Run(Begin, terminating: true);
+    protected sealed override void BeginProcessing()
+    {
+        CommandLineParameters = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
+        Run(Begin, terminating: true);
+    }
+
+    /// <summary>
+    /// The parameters given on the command line (bound before Begin), as opposed to those bound
+    /// later from pipeline input by property name: what the user typed wins, and a value typed
+    /// is checked even where the same value from a pipeline object means "not given".
+    /// </summary>
+    protected IReadOnlySet<string> CommandLineParameters { get; private set; } = new HashSet<string>();
 
     protected sealed override void ProcessRecord() => Run(Process, terminating: false);
 

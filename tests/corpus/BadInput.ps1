@@ -132,4 +132,24 @@ foreach ($value in 'user,x', 'user"q') { Add-Case 'Get-RedshiftDbCredential' @{ 
 foreach ($value in 'VerifyCA', 'Require') { Add-Case 'Connect-RedshiftIamra' @{ TlsMode = $value } 'RedshiftWeakTlsRefused' }
 Add-Case 'Set-IamraAwsProfile' @{ Password = '{password:any}' } 'IamraProfileCannotHoldPassword' -Mention 'password'
 
+# --- Stacks and saved configurations -------------------------------------------------------
+foreach ($value in 'not_a_stack', '9stack', ('s' * 129), "arn:aws:cloudformation:us-east-1:123:stack/x/$uuid") {
+    Add-Case 'Get-RedshiftIamraStack' @{ StackName = $value } 'RedshiftIamraInvalidStackName'
+}
+Add-Case 'Get-RedshiftIamraStack' @{ Region = 'mars-1' } 'IamraInvalidRegion'
+Add-Case 'Get-RedshiftIamraStack' @{ EndpointUrl = 'http://cloudformation.example.test' } 'IamraInvalidEndpoint'
+foreach ($value in 'bad name', '-x', 'a/b', ('n' * 65)) { Add-Case 'Save-RedshiftIamraConfig' @{ Name = $value } 'RedshiftIamraInvalidConfigName' }
+Add-Case 'Save-RedshiftIamraConfig' @{ TrustAnchorArn = "arn:aws:rolesanywhere:us-east-1:$($account):profile/$uuid" } 'IamraInvalidArn'
+Add-Case 'Save-RedshiftIamraConfig' @{ RoleArn = 'role/x' } 'IamraInvalidArn'
+Add-Case 'Save-RedshiftIamraConfig' @{ ProfileArn = "arn:aws:rolesanywhere:eu-west-1:$($account):profile/$uuid" } 'IamraRegionMismatch'
+Add-Case 'Save-RedshiftIamraConfig' @{ Region = 'eu-west' } 'IamraInvalidRegion'
+Add-Case 'Save-RedshiftIamraConfig' @{ ClusterIdentifier = 'My_Cluster' } 'RedshiftInvalidClusterIdentifier'
+Add-Case 'Save-RedshiftIamraConfig' @{ DbUser = 'user,x' } 'RedshiftInvalidDbUser'
+Add-Case 'Save-RedshiftIamraConfig' @{ Port = 70000 } 'RedshiftIamraConfigIncomplete'
+Add-Case 'Save-RedshiftIamraConfig' @{ Port = 0 } 'RedshiftIamraConfigIncomplete' -Mention '-Port 0'
+Add-Case 'Save-RedshiftIamraConfig' @{ SessionDurationSeconds = 100 } 'RedshiftIamraConfigIncomplete'
+Add-Case 'Save-RedshiftIamraConfig' @{ DurationSeconds = 7200 } 'RedshiftInvalidDuration'
+Add-Case 'Save-RedshiftIamraConfig' @{ RolesAnywhereEndpointUrl = 'http://rolesanywhere.example.test' } 'IamraInvalidEndpoint'
+Add-Case 'Save-RedshiftIamraConfig' @{ Path = '/nonexistent/cert.pem' } 'IamraCertificateFileNotFound'
+
 $cases

@@ -76,7 +76,13 @@ BeforeAll {
         'Get-IamraCertificate' = @{}
         'Connect-RedshiftIamra' = @{ Path = (Join-Path $files 'good-with-key.pem'); TrustAnchorArn = $sandbox.TrustAnchorArn; ProfileArn = $sandbox.ProfileArn; RoleArn = $sandbox.RoleArn; RolesAnywhereEndpointUrl = $sandbox.RolesAnywhereEndpoint; CaBundlePath = $sandbox.TlsCaBundlePath; ClusterIdentifier = 'my-redshift-cluster'; DbUser = 'analytics_user'; Region = 'us-east-1' }
         'Set-IamraAwsProfile' = @{ ProfileName = 'corpus'; Path = (Join-Path $files 'good-with-key.pem'); TrustAnchorArn = $sandbox.TrustAnchorArn; ProfileArn = $sandbox.ProfileArn; RoleArn = $sandbox.RoleArn; ConfigPath = $configPath }
+        'Get-RedshiftIamraStack' = @{ AccessKey = 'AKIAEXAMPLEEXAMPLE00'; SecretKey = $secret; Region = 'us-east-1'; EndpointUrl = $sandbox.RolesAnywhereEndpoint; CaBundlePath = $sandbox.TlsCaBundlePath; StackName = 'redshift-test' }
+        'Save-RedshiftIamraConfig' = @{ Name = 'corpus'; Path = (Join-Path $files 'good-with-key.pem'); TrustAnchorArn = $sandbox.TrustAnchorArn; ProfileArn = $sandbox.ProfileArn; RoleArn = $sandbox.RoleArn; ClusterIdentifier = 'my-redshift-cluster'; DbUser = 'analytics_user' }
     }
+
+    # Save-RedshiftIamraConfig writes here if a bad input were let through; it must stay absent.
+    $savedConfigVariable = $env:REDSHIFTIAMRA_CONFIG
+    $env:REDSHIFTIAMRA_CONFIG = Join-Path $files 'redshiftiamra-config.json'
 
     function Resolve-Value($Value) {
         if ($Value -is [string] -and $Value -match '^\{file:(.+)\}$') { return Join-Path $files $Matches[1] }
@@ -89,6 +95,8 @@ BeforeAll {
 
 AfterAll {
     $sandbox.CountCalls() | Should -Be $callsBefore -Because 'no bad input may reach the network'
+    Test-Path $env:REDSHIFTIAMRA_CONFIG | Should -BeFalse -Because 'no bad input may be saved'
+    $env:REDSHIFTIAMRA_CONFIG = $savedConfigVariable
     Write-Host "      bad-input corpus: $($cases.Count) cases, $($sandbox.CountCalls() - $callsBefore) requests reached the sandbox"
     Stop-RedshiftIamraSandbox
     Remove-Item $files -Recurse -Force -ErrorAction SilentlyContinue

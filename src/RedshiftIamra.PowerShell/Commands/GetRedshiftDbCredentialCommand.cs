@@ -86,7 +86,7 @@ public sealed class GetRedshiftDbCredentialCommand : AwsServiceCmdlet
             ClusterIdentifier = bound.ContainsKey(nameof(ClusterIdentifier)) ? ClusterIdentifier : null,
             WorkgroupName = bound.ContainsKey(nameof(WorkgroupName)) ? WorkgroupName : null,
             Hostname = bound.ContainsKey(nameof(Hostname)) ? Hostname : null,
-            Port = Port != 0 ? Port : null, // 0: not given, or a null Port property of pipeline input
+            Port = CommandLineParameters.Contains(nameof(Port)) || Port != 0 ? Port : null, // 0 from the pipeline: an object whose Port is null
             DbUser = DbUser,
             UseIamIdentity = UseIamIdentity.IsPresent,
             CustomDomainName = CustomDomainName,

@@ -18,8 +18,6 @@ public sealed class SaveRedshiftIamraConfigCommand : IamraCmdlet
     private const string ThumbprintSet = "Thumbprint";
     private const string PathSet = "Path";
 
-    private HashSet<string> _fromCommandLine = new(StringComparer.OrdinalIgnoreCase);
-
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = null!;
@@ -153,9 +151,6 @@ public sealed class SaveRedshiftIamraConfigCommand : IamraCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    // Only the command line is bound at Begin: what the user typed wins over what the pipeline brings.
-    protected override void Begin() => _fromCommandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
-
     protected override void Process()
     {
         RedshiftIamraConfigStore.ValidateName(Name);
@@ -163,7 +158,7 @@ public sealed class SaveRedshiftIamraConfigCommand : IamraCmdlet
         var cluster = ClusterIdentifier ?? stack?.ClusterIdentifier;
         var workgroup = WorkgroupName ?? stack?.WorkgroupName;
         var hostname = Hostname ?? stack?.Hostname;
-        int? port = Port != 0 ? Port : stack is { Port: > 0 } ? stack.Port : null;
+        int? port = Port != 0 || Typed(nameof(Port)) ? Port : stack is { Port: > 0 } ? stack.Port : null;
         var dbUser = DbUser ?? stack?.DbUser;
 
         // A stack names a cluster and a workgroup; a saved configuration connects to one of them.
@@ -255,7 +250,8 @@ public sealed class SaveRedshiftIamraConfigCommand : IamraCmdlet
         }
     }
 
-    private bool Typed(string parameter) => _fromCommandLine.Contains(parameter);
+    /// <summary>Given on the command line: what the user typed wins over what the pipeline brings.</summary>
+    private bool Typed(string parameter) => CommandLineParameters.Contains(parameter);
 
     /// <summary>Finds the certificate now, so a typo shows here and not in the first scheduled run.</summary>
     private void CheckCertificate(RedshiftIamraConfig config)
