@@ -24,6 +24,10 @@ BeforeAll {
     $privateKeyBase64 = [Convert]::ToBase64String($ecKey.ExportPkcs8PrivateKey())
     $privateKeyPemBody = (Get-Content -Raw $sandbox.ClientKeyPath) -replace '-----[A-Z ]+-----', '' -replace '\s', ''
 
+    # Saved settings go to a file of this test's; it is searched like the others.
+    $savedConfigVariable = $env:REDSHIFTIAMRA_CONFIG
+    $env:REDSHIFTIAMRA_CONFIG = Join-Path $work 'redshiftiamra-config.json'
+
     $transcript = Join-Path $work 'transcript.txt'
     $captured = [System.Collections.Generic.List[string]]::new()
     function Capture([scriptblock] $Script) {
@@ -62,6 +66,11 @@ BeforeAll {
         Capture { Test-RedshiftIamraConnection -Thumbprint $thumbprint -TrustAnchorArn $sandbox.TrustAnchorArn -ProfileArn $sandbox.ProfileArn -RoleArn $sandbox.RoleArn -RolesAnywhereEndpointUrl $sandbox.RolesAnywhereEndpoint -CaBundlePath $root -RedshiftEndpointUrl $sandbox.RedshiftEndpoint -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser analytics_user -RootCertificatePath $root -Verbose -Debug } | Out-Null
         Capture { Set-IamraAwsProfile -ProfileName secrets -Thumbprint $thumbprint @session -ConfigPath (Join-Path $work 'config') -Verbose -Debug } | Out-Null
         Capture { Disconnect-RedshiftIamra -Verbose -Debug } | Out-Null
+        Capture { $s | Get-RedshiftIamraStack redshift-test -EndpointUrl $sandbox.RolesAnywhereEndpoint -CaBundlePath $root -Verbose -Debug -ErrorAction Continue } | Out-Null
+        Capture { Save-RedshiftIamraConfig -Name secrets -Path $sandbox.ClientCertificatePath -PrivateKeyPath $keyPath -TrustAnchorArn $sandbox.TrustAnchorArn -ProfileArn $sandbox.ProfileArn -RoleArn $sandbox.RoleArn -RolesAnywhereEndpointUrl $sandbox.RolesAnywhereEndpoint -CaBundlePath $root -RedshiftEndpointUrl $sandbox.RedshiftEndpoint -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser analytics_user -DbName dev -RootCertificatePath $root -Verbose -Debug } | Out-Null
+        Capture { Get-RedshiftIamraConfig -Verbose -Debug } | Out-Null
+        $fromConfig = Capture { Test-RedshiftIamraConnection -ConfigName secrets -Password (ConvertTo-SecureString $keyPassword -AsPlainText -Force) -Verbose -Debug } | Where-Object { $_.GetType().Name -eq 'ConnectionCheckResult' }
+        Capture { Connect-RedshiftIamra -ConfigName secrets -Password (ConvertTo-SecureString 'wrong' -AsPlainText -Force) -NoDefault -Verbose -Debug -ErrorAction Continue } | Out-Null
     } finally {
         $VerbosePreference = 'SilentlyContinue'
         $DebugPreference = 'SilentlyContinue'
@@ -82,11 +91,13 @@ BeforeAll {
         'transcript' = Get-Content -Raw $transcript
         'sandbox audit log' = Get-Content -Raw $sandbox.AuditLogPath
         'AWS config file' = Get-Content -Raw (Join-Path $work 'config')
+        'RedshiftIamra config file' = Get-Content -Raw $env:REDSHIFTIAMRA_CONFIG
     }
     if ($sandbox.PostgresLogPath -and (Test-Path $sandbox.PostgresLogPath)) { $places['PostgreSQL log'] = Get-Content -Raw $sandbox.PostgresLogPath }
 }
 
 AfterAll {
+    $env:REDSHIFTIAMRA_CONFIG = $savedConfigVariable
     Stop-RedshiftIamraSandbox
     Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
 }
@@ -97,11 +108,14 @@ Describe 'Secret hygiene' {
         $c.DbUser | Should -Be 'IAM:analytics_user'
         ($captured -join "`n").Length | Should -BeGreaterThan 5000
         $places['transcript'] | Should -Match 'CreateSession'
+        $places['transcript'] | Should -Match 'DescribeStacks'
+        $places['RedshiftIamra config file'] | Should -Match '"secrets"'
+        @($fromConfig.Stages | Where-Object Name -in 'Certificate', 'Session', 'DbCredential' | Where-Object Status -eq 'Passed').Count | Should -Be 3 -Because 'the saved settings with the key passphrase reach a database credential'
     }
 
     It 'finds no <Secret> in <Place>' -ForEach @(
         foreach ($secret in 'secret access key', 'session token', 'database password', 'PFX password', 'key passphrase', 'private key (base64 DER)', 'private key (PEM body)') {
-            foreach ($place in 'output, streams, Format-List *, ToString, errors', 'transcript', 'sandbox audit log', 'AWS config file', 'PostgreSQL log') {
+            foreach ($place in 'output, streams, Format-List *, ToString, errors', 'transcript', 'sandbox audit log', 'AWS config file', 'RedshiftIamra config file', 'PostgreSQL log') {
                 @{ Secret = $secret; Place = $place }
             }
         }

@@ -138,9 +138,14 @@ Describe 'Get-RedshiftIamraStack' {
     }
 
     It 'takes the endpoint, region and keys from the environment like the AWS SDKs' {
+        # Set and restored with the Env: drive: an empty value is a variable that exists, and
+        # tools started later (cfn-lint) would read an empty region from it.
+        function Set-TestVariable([string] $Name, $Value) {
+            if ($null -eq $Value) { Remove-Item "Env:\$Name" -ErrorAction SilentlyContinue } else { Set-Item "Env:\$Name" $Value }
+        }
         $saved = @{}
         $variables = @{ AWS_ENDPOINT_URL_CLOUDFORMATION = $moto.Url; AWS_REGION = 'us-east-1'; AWS_ACCESS_KEY_ID = 'testing'; AWS_SECRET_ACCESS_KEY = 'testing'; AWS_PROFILE = $null }
-        foreach ($name in $variables.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $variables[$name]) }
+        foreach ($name in $variables.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); Set-TestVariable $name $variables[$name] }
         try {
             $verbose = Get-RedshiftIamraStack redshift-test -Verbose 4>&1
             ($verbose | Where-Object { $_.GetType().FullName -eq 'RedshiftIamra.RedshiftIamraStack' }).StackName | Should -Be 'redshift-test'
@@ -149,7 +154,8 @@ Describe 'Get-RedshiftIamraStack' {
             $text | Should -Match 'the AWS_ENDPOINT_URL_CLOUDFORMATION environment variable'
             $text | Should -Match 'environment variables \(AWS_ACCESS_KEY_ID'
         } finally {
-            foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+            foreach ($name in $saved.Keys) { Set-TestVariable $name $saved[$name] }
+            foreach ($name in $saved.Keys) { Test-Path "Env:\$name" | Should -Be ($null -ne $saved[$name]) }
         }
     }
 
