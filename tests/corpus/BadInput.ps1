@@ -148,6 +148,7 @@ Add-Case 'Save-RedshiftIamraConfig' @{ DbUser = 'user,x' } 'RedshiftInvalidDbUse
 Add-Case 'Save-RedshiftIamraConfig' @{ Port = 70000 } 'RedshiftIamraConfigIncomplete'
 Add-Case 'Save-RedshiftIamraConfig' @{ Port = 0 } 'RedshiftIamraConfigIncomplete' -Mention '-Port 0'
 Add-Case 'Save-RedshiftIamraConfig' @{ SessionDurationSeconds = 100 } 'RedshiftIamraConfigIncomplete'
+Add-Case 'Save-RedshiftIamraConfig' @{ SessionDurationSeconds = 0 } 'RedshiftIamraConfigIncomplete' -Mention '-SessionDurationSeconds 0'
 Add-Case 'Save-RedshiftIamraConfig' @{ DurationSeconds = 7200 } 'RedshiftInvalidDuration'
 Add-Case 'Save-RedshiftIamraConfig' @{ RolesAnywhereEndpointUrl = 'http://rolesanywhere.example.test' } 'IamraInvalidEndpoint'
 Add-Case 'Save-RedshiftIamraConfig' @{ Path = '/nonexistent/cert.pem' } 'IamraCertificateFileNotFound'

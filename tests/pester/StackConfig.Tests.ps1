@@ -307,6 +307,14 @@ Describe 'Save-, Get- and Remove-RedshiftIamraConfig' {
         $serverless.Hostname | Should -BeNullOrEmpty -Because 'the cluster''s host is not the workgroup''s'
         $serverless.DbUser | Should -BeNullOrEmpty
 
+        $sandboxStack | Save-RedshiftIamraConfig -Name elsewhere -Thumbprint $thumbprint -ClusterIdentifier other-cluster
+        $elsewhere = Get-RedshiftIamraConfig elsewhere
+        $elsewhere.ClusterIdentifier | Should -Be 'other-cluster'
+        $elsewhere.Hostname | Should -BeNullOrEmpty -Because 'the stack''s host is its own cluster''s'
+        $elsewhere.Port | Should -BeNullOrEmpty
+        $elsewhere.WorkgroupName | Should -BeNullOrEmpty
+        Remove-RedshiftIamraConfig elsewhere
+
         $table = Get-RedshiftIamraConfig | Out-String -Width 300
         $table | Should -Match 'Name\s+Target\s+Region\s+Certificate'
         $table | Should -Match "beta\s+cluster $($sandbox.ClusterIdentifier)/dev as analytics_user"

@@ -190,6 +190,13 @@ public sealed class SaveRedshiftIamraConfigCommand : IamraCmdlet
             }
         }
 
+        // The stack's host name and port are its cluster's: they do not go with another cluster typed here.
+        if (Typed(nameof(ClusterIdentifier)) && stack?.ClusterIdentifier is { } stackCluster && stackCluster != cluster)
+        {
+            hostname = Typed(nameof(Hostname)) ? hostname : null;
+            port = Typed(nameof(Port)) ? port : null;
+        }
+
         if (UseIamIdentity.IsPresent && !Typed(nameof(DbUser)))
         {
             dbUser = null;
@@ -211,7 +218,7 @@ public sealed class SaveRedshiftIamraConfigCommand : IamraCmdlet
             TrustAnchorArn = TrustAnchorArn ?? stack?.TrustAnchorArn,
             ProfileArn = ProfileArn ?? stack?.ProfileArn,
             RoleArn = RoleArn ?? stack?.RoleArn,
-            SessionDurationSeconds = SessionDurationSeconds != 0 ? SessionDurationSeconds : null,
+            SessionDurationSeconds = SessionDurationSeconds != 0 || Typed(nameof(SessionDurationSeconds)) ? SessionDurationSeconds : null,
             RolesAnywhereEndpointUrl = RolesAnywhereEndpointUrl,
             CaBundlePath = Resolve(CaBundlePath),
             Region = Region ?? stack?.Region,
@@ -224,7 +231,7 @@ public sealed class SaveRedshiftIamraConfigCommand : IamraCmdlet
             UseIamIdentity = UseIamIdentity.IsPresent,
             AutoCreate = AutoCreate.IsPresent,
             DbGroup = DbGroup ?? Array.Empty<string>(),
-            DurationSeconds = DurationSeconds != 0 ? DurationSeconds : null,
+            DurationSeconds = DurationSeconds != 0 || Typed(nameof(DurationSeconds)) ? DurationSeconds : null,
             RedshiftEndpointUrl = RedshiftEndpointUrl,
             RootCertificatePath = Resolve(RootCertificatePath),
             StackName = stack?.StackName,
