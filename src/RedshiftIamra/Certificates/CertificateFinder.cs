@@ -36,6 +36,9 @@ public static class CertificateFinder
         var thumbprint = query.Thumbprint is null ? null : NormalizeThumbprint(query.Thumbprint);
         var source = $@"Cert:\{query.StoreLocation}\{query.StoreName}";
         var found = new List<IamraCertificate>();
+        // The intermediate store is read here rather than left to the chain engine, whose view
+        // of it can lag behind a certificate added a moment ago.
+        var storeExtra = chainExtra.Concat(ReadIntermediates(query.StoreLocation)).ToList();
         foreach (var certificate in ReadStore(query.StoreLocation, query.StoreName))
         {
             if (thumbprint is not null && !string.Equals(certificate.Thumbprint, thumbprint, StringComparison.OrdinalIgnoreCase))
@@ -48,7 +51,7 @@ public static class CertificateFinder
                 continue;
             }
 
-            found.Add(new IamraCertificate(certificate, Intermediates(certificate, chainExtra), source, at));
+            found.Add(new IamraCertificate(certificate, Intermediates(certificate, storeExtra, alsoSend: chainExtra), source, at));
         }
 
         return found;
@@ -148,6 +151,21 @@ public static class CertificateFinder
         }
 
         return normalized;
+    }
+
+    /// <summary>The intermediate CAs of the store location (empty when the store does not exist).</summary>
+    private static IEnumerable<X509Certificate2> ReadIntermediates(StoreLocation location)
+    {
+        try
+        {
+            using var store = new X509Store(StoreName.CertificateAuthority, location);
+            store.Open(OpenFlags.ReadOnly | OpenFlags.OpenExistingOnly);
+            return store.Certificates.Cast<X509Certificate2>().ToList();
+        }
+        catch (CryptographicException)
+        {
+            return Array.Empty<X509Certificate2>();
+        }
     }
 
     private static List<X509Certificate2> ReadStore(StoreLocation location, string storeName)
@@ -259,7 +277,7 @@ public static class CertificateFinder
     /// certificates and the machine's stores, without the leaf and without self-signed roots.
     /// No network: certificate downloads are off.
     /// </summary>
-    internal static IReadOnlyList<X509Certificate2> Intermediates(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> extra)
+    internal static IReadOnlyList<X509Certificate2> Intermediates(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> extra, IReadOnlyList<X509Certificate2>? alsoSend = null)
     {
         using var chain = new X509Chain();
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
@@ -272,7 +290,7 @@ public static class CertificateFinder
         }
         catch (CryptographicException)
         {
-            return extra.Where(c => !IsSelfSigned(c)).ToList();
+            return (alsoSend ?? extra).Where(c => !IsSelfSigned(c)).ToList();
         }
 
         var result = new List<X509Certificate2>();
@@ -284,8 +302,9 @@ public static class CertificateFinder
             }
         }
 
-        // Intermediates given that do not chain (e.g. cross-signed) still travel with the request.
-        foreach (var certificate in extra)
+        // Intermediates the user gave that do not chain (e.g. cross-signed) still travel with the
+        // request; the store's other intermediates do not.
+        foreach (var certificate in alsoSend ?? extra)
         {
             if (!IsSelfSigned(certificate) && !result.Any(r => r.Thumbprint == certificate.Thumbprint) && certificate.Thumbprint != leaf.Thumbprint)
             {
