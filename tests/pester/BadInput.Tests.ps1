@@ -90,6 +90,9 @@ BeforeAll {
 AfterAll {
     $sandbox.CountCalls() | Should -Be $callsBefore -Because 'no bad input may reach the network'
     Write-Host "      bad-input corpus: $($cases.Count) cases, $($sandbox.CountCalls() - $callsBefore) requests reached the sandbox"
+    if ($env:REDSHIFTIAMRA_SCOREBOARD) {
+        @{ cases = $cases.Count; requests = $sandbox.CountCalls() - $callsBefore } | ConvertTo-Json | Set-Content (Join-Path $env:REDSHIFTIAMRA_SCOREBOARD 'badinput.json')
+    }
     Stop-RedshiftIamraSandbox
     Remove-Item $files -Recurse -Force -ErrorAction SilentlyContinue
 }
