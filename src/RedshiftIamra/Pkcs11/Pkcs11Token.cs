@@ -306,11 +306,21 @@ public sealed class Pkcs11Token : IDisposable
         var writer = new AsnWriter(AsnEncodingRules.DER);
         using (writer.PushSequence())
         {
-            writer.WriteIntegerUnsigned(raw.AsSpan(0, half));
-            writer.WriteIntegerUnsigned(raw.AsSpan(half));
+            writer.WriteIntegerUnsigned(Minimal(raw.AsSpan(0, half)));
+            writer.WriteIntegerUnsigned(Minimal(raw.AsSpan(half)));
         }
 
         return writer.Encode();
+
+        static ReadOnlySpan<byte> Minimal(ReadOnlySpan<byte> value)
+        {
+            while (value.Length > 1 && value[0] == 0)
+            {
+                value = value[1..];
+            }
+
+            return value;
+        }
     }
 
     private static bool IsLost(CKR rv) => rv is CKR.CKR_SESSION_HANDLE_INVALID or CKR.CKR_SESSION_CLOSED or CKR.CKR_USER_NOT_LOGGED_IN

@@ -34,10 +34,12 @@ public sealed class Pkcs11Uri
 
     private readonly Dictionary<string, string> _path;
     private readonly Dictionary<string, string> _query;
+    private readonly List<string> _pathOrder;
 
-    private Pkcs11Uri(Dictionary<string, string> path, Dictionary<string, string> query, byte[]? id, SecureString? pin)
+    private Pkcs11Uri(Dictionary<string, string> path, List<string> pathOrder, Dictionary<string, string> query, byte[]? id, SecureString? pin)
     {
         _path = path;
+        _pathOrder = pathOrder;
         _query = query;
         Id = id;
         PinValue = pin;
@@ -96,6 +98,7 @@ public sealed class Pkcs11Uri
         var queryText = question < 0 ? string.Empty : rest[(question + 1)..];
 
         var path = new Dictionary<string, string>(StringComparer.Ordinal);
+        var pathOrder = new List<string>();
         var query = new Dictionary<string, string>(StringComparer.Ordinal);
         byte[]? id = null;
         SecureString? pin = null;
@@ -113,6 +116,8 @@ public sealed class Pkcs11Uri
                 {
                     throw Invalid($"the attribute '{name}' appears twice");
                 }
+
+                pathOrder.Add(name);
 
                 if (name == "id")
                 {
@@ -167,7 +172,7 @@ public sealed class Pkcs11Uri
             throw;
         }
 
-        return new Pkcs11Uri(path, query, id, pin);
+        return new Pkcs11Uri(path, pathOrder, query, id, pin);
     }
 
     /// <summary>
@@ -217,15 +222,11 @@ public sealed class Pkcs11Uri
     {
         var builder = new StringBuilder(Scheme);
         var first = true;
-        foreach (var (name, value) in _path)
+        foreach (var name in _pathOrder)
         {
-            builder.Append(first ? string.Empty : ";").Append(name).Append('=').Append(Encode(value, query: false));
+            var value = name == "id" ? EncodeBytes(Id!) : Encode(_path[name], query: false);
+            builder.Append(first ? string.Empty : ";").Append(name).Append('=').Append(value);
             first = false;
-        }
-
-        if (Id is not null)
-        {
-            builder.Append(first ? string.Empty : ";").Append("id=").Append(EncodeBytes(Id));
         }
 
         var separator = '?';
