@@ -171,6 +171,17 @@ Describe 'Get-IamraCertificate -Pkcs11Uri' {
         ($identities | Format-List | Out-String) | Should -Match 'KeyLabel\s+: rsa'
     }
 
+    It 'loads Pkcs11Interop from bin/lib into the private load context, and the native module from there' {
+        if (Skip-WithoutSoftHsm) { return }
+        $identity = Get-IamraCertificate -Pkcs11Uri "$base;object=rsa$query"
+        $interop = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Pkcs11Interop' }
+        @($interop).Count | Should -Be 1
+        [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($interop).Name | Should -Be 'RedshiftIamra'
+        [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($identity.SigningKey.GetType().Assembly).Name | Should -Be 'RedshiftIamra'
+        $interop.Location | Should -Be (Join-Path (Split-Path $ModulePath) 'bin/lib/Pkcs11Interop.dll')
+        $identity.SigningKey.SignSha256([byte[]] (1, 2, 3)).Length | Should -BeGreaterThan 200
+    }
+
     It 'names one key with -TokenLabel and -KeyLabel or -KeyId, the PIN as a SecureString' {
         if (Skip-WithoutSoftHsm) { return }
         $secure = ConvertTo-SecureString $pin -AsPlainText -Force
