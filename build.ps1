@@ -185,6 +185,7 @@ function Invoke-Demo {
 function Invoke-Bench {
     $script:Configuration = 'Release'
     Invoke-Build
+    Invoke-Native dotnet @('build', (Join-Path $root 'bench/RedshiftIamra.Bench/RedshiftIamra.Bench.csproj'), '-c', 'Release', '--nologo', '-v', 'quiet', '-clp:ErrorsOnly') | Out-Null
     Write-Step 'Benchmarks (figures, not pass/fail)'
     Invoke-ChildPwsh @('-File', (Join-Path $root 'bench/Invoke-Benchmarks.ps1'), '-ModulePath', (Join-Path $stage 'RedshiftIamra.psd1'), '-RepoRoot', $root) | Out-Null
 }

@@ -14,6 +14,7 @@ param([Parameter(Mandatory)] [string] $ModulePath)
 $ErrorActionPreference = 'Stop'
 $timer = [System.Diagnostics.Stopwatch]::StartNew()
 $last = $timer.Elapsed
+function Show { $input | Format-Table -AutoSize | Out-String -Width 240 | Write-Host }
 function Step([string] $Text) {
     $now = $timer.Elapsed
     Write-Host ("[{0,7:N0} ms] (+{1,5:N0} ms) {2}" -f $now.TotalMilliseconds, ($now - $script:last).TotalMilliseconds, $Text) -ForegroundColor Cyan
@@ -27,7 +28,7 @@ Step 'Start-RedshiftIamraSandbox -Database -ImportClientCertificate (Roles Anywh
 $sandbox = Start-RedshiftIamraSandbox -Database -ImportClientCertificate
 try {
     $sandbox.AddDatabaseUser('analytics_user')
-    $sandbox | Format-List | Out-Host
+    $sandbox | Format-List | Out-String -Width 240 | Write-Host
 
     # In production these come from the platform team (or Get-RedshiftIamraStack); here, from the sandbox.
     $ta = $sandbox.TrustAnchorArn
@@ -39,22 +40,22 @@ try {
 
     Step "Get-IamraCertificate -Thumbprint $thumbprint"
     $certificate = Get-IamraCertificate -Thumbprint $thumbprint
-    $certificate | Format-Table | Out-Host
+    $certificate | Show
 
     Step 'Get-IamraSession (CreateSession signed with the certificate''s key)'
     $session = $certificate | Get-IamraSession -TrustAnchorArn $ta -ProfileArn $pa -RoleArn $ra @endpoints
-    $session | Format-Table | Out-Host
+    $session | Show
 
     Step 'Get-RedshiftDbCredential -ClusterIdentifier my-redshift-cluster -DbUser analytics_user -DbName dev'
     $credential = $session | Get-RedshiftDbCredential @redshift -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser analytics_user -DbName dev
-    $credential | Format-Table | Out-Host
+    $credential | Show
 
     Step 'Connect-RedshiftIamra (VerifyFull TLS, password renewed by the pool)'
     $connection = $credential | Connect-RedshiftIamra -RootCertificatePath $sandbox.TlsCaBundlePath
-    $connection | Format-Table | Out-Host
+    $connection | Show
 
     Step "Invoke-RedshiftQuery 'select current_user, now()'"
-    Invoke-RedshiftQuery 'select current_user, now()' | Format-Table | Out-Host
+    Invoke-RedshiftQuery 'select current_user, now()' | Show
 
     Step 'The same pipeline in one line, a second time (everything cached: no API call)'
     $calls = $sandbox.CountCalls()
@@ -62,7 +63,7 @@ try {
         Get-IamraSession -TrustAnchorArn $ta -ProfileArn $pa -RoleArn $ra @endpoints |
         Get-RedshiftDbCredential @redshift -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser analytics_user -DbName dev |
         Connect-RedshiftIamra -RootCertificatePath $sandbox.TlsCaBundlePath |
-        Invoke-RedshiftQuery 'select current_user, now()' | Format-Table | Out-Host
+        Invoke-RedshiftQuery 'select current_user, now()' | Show
     Write-Host "API calls made by the second run: $($sandbox.CountCalls() - $calls)"
 
     Step "Serverless: Get-RedshiftDbCredential -WorkgroupName $($sandbox.WorkgroupName) | Connect-RedshiftIamra | Invoke-RedshiftQuery"
@@ -78,7 +79,7 @@ try {
         -RootCertificatePath $sandbox.TlsCaBundlePath | Out-Host
 
     Step 'The sandbox''s audit log (what the services saw; no secrets)'
-    $sandbox.GetAuditEvents() | Select-Object EventTime, EventSource, EventName, Outcome | Format-Table | Out-Host
+    $sandbox.GetAuditEvents() | Select-Object EventTime, EventSource, EventName, Outcome | Show
 } finally {
     Step 'Disconnect-RedshiftIamra -All; Stop-RedshiftIamraSandbox'
     Disconnect-RedshiftIamra -All

@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using RedshiftIamra.Sandbox.Postgres;
 
 namespace RedshiftIamra.Sandbox;
 
 /// <summary>
 /// A local stand-in for the AWS APIs the module calls, over HTTPS on 127.0.0.1 with its own
-/// CA: today IAM Roles Anywhere <c>CreateSession</c>. Start one with <see cref="StartAsync"/>;
+/// CA: IAM Roles Anywhere <c>CreateSession</c>, and with <see cref="SandboxOptions.Database"/>
+/// Amazon Redshift and Redshift Serverless over a real PostgreSQL. Start one with <see cref="StartAsync"/>;
 /// point the client at <see cref="RolesAnywhereEndpoint"/> with <see cref="TlsCaBundlePath"/>
 /// as its CA bundle, and sign with <see cref="ClientCertificatePath"/> /
 /// <see cref="ClientKeyPath"/> / <see cref="ClientChainPath"/> for <see cref="TrustAnchorArn"/>,
@@ -15,15 +17,19 @@ namespace RedshiftIamra.Sandbox;
 public sealed class SandboxHost : IAsyncDisposable, IDisposable
 {
     public const string AuditLogFileName = "audit.jsonl";
+    public const string ServerCertificateFileName = "tls-server.pem";
+    public const string ServerKeyFileName = "tls-server.key";
 
     private readonly SandboxHttpServer _server;
+    private readonly SandboxDatabase? _database;
     private readonly bool _deleteWorkingDirectory;
     private int _stopped;
 
     private SandboxHost(SandboxOptions options, string workingDirectory, bool deleteWorkingDirectory, SandboxClock clock, SandboxPki pki,
         SandboxClientCertificate client, SandboxCertificateFiles clientFiles, SandboxConfiguration configuration, SandboxCredentialStore credentials,
-        SandboxAuditLog audit, SandboxFaults faults, SandboxHttpServer server, string trustAnchorArn, string profileArn, string roleArn)
+        SandboxAuditLog audit, SandboxFaults faults, SandboxHttpServer server, string trustAnchorArn, string profileArn, string roleArn, SandboxDatabase? database)
     {
+        _database = database;
         Options = options;
         WorkingDirectory = workingDirectory;
         _deleteWorkingDirectory = deleteWorkingDirectory;
@@ -44,6 +50,101 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
         Port = server.EndPoint.Port;
         RolesAnywhereEndpoint = $"https://127.0.0.1:{Port}/";
     }
+
+    // ---- Redshift and Redshift Serverless (with Database on) ---------------------------------
+
+    /// <summary>Whether this sandbox plays Redshift over a PostgreSQL (<see cref="SandboxOptions.Database"/>).</summary>
+    public bool HasDatabase => _database is not null;
+
+    /// <summary>The Redshift (Query API) endpoint URL: the same HTTPS server, routed by the signing scope and <c>Action</c>.</summary>
+    public string RedshiftEndpoint => RolesAnywhereEndpoint;
+
+    /// <summary>The Redshift Serverless (JSON 1.1) endpoint URL: the same HTTPS server, routed by <c>X-Amz-Target</c>.</summary>
+    public string RedshiftServerlessEndpoint => RolesAnywhereEndpoint;
+
+    /// <summary>Where PostgreSQL listens (<c>127.0.0.1</c>); what DescribeClusters and GetWorkgroup answer.</summary>
+    public string PostgresHost => Database.Host;
+
+    public int PostgresPort => Database.Port;
+
+    /// <summary>The root PostgreSQL's certificate chains to (give it as RootCertificate with SslMode VerifyFull): <see cref="TlsCaBundlePath"/>.</summary>
+    public string PostgresRootCertificatePath => TlsCaBundlePath;
+
+    /// <summary>PostgreSQL's server log (connections are logged; statements and passwords are not).</summary>
+    public string PostgresLogPath => Database.Postgres.LogPath;
+
+    public string DatabaseName => Database.DatabaseName;
+
+    public string ClusterIdentifier => Database.ClusterIdentifier;
+
+    public string WorkgroupName => Database.WorkgroupName;
+
+    /// <summary>The workgroup's ARN (ends in its id), as GetWorkgroup answers.</summary>
+    public string WorkgroupArn => $"arn:aws:redshift-serverless:{Region}:{AccountId}:workgroup/{Database.WorkgroupId}";
+
+    /// <summary>The longest database credential the endpoints grant, seconds (null: what was asked); changeable while running.</summary>
+    public int? DbCredentialDurationCapSeconds
+    {
+        get => Database.DurationCapSeconds;
+        set => Database.DurationCapSeconds = value is < 1 ? throw new ArgumentOutOfRangeException(nameof(value), value, "The cap is at least 1 second.") : value;
+    }
+
+    /// <summary>What DescribeClusters says (<c>available</c> by default; <c>paused</c>, <c>creating</c>, ... make the credential calls fail with InvalidClusterState).</summary>
+    public string ClusterStatus
+    {
+        get => Database.ClusterStatus;
+        set => Database.ClusterStatus = value;
+    }
+
+    /// <summary>Whether PostgreSQL is running (false after <see cref="StopDatabase"/>).</summary>
+    public bool IsDatabaseRunning => Database.IsRunning;
+
+    /// <summary>
+    /// Makes a database user exist, as an administrator's <c>CREATE USER analytics_user</c> would:
+    /// GetClusterCredentials for it then gives a login that works (<c>IAM:analytics_user</c>).
+    /// A user not added (and not auto-created) gets credentials whose login fails, as on Redshift.
+    /// </summary>
+    public Task AddDatabaseUserAsync(string dbUser, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(dbUser);
+        return Database.AddUserAsync(dbUser, cancellationToken);
+    }
+
+    /// <inheritdoc cref="AddDatabaseUserAsync"/>
+    public void AddDatabaseUser(string dbUser) => AddDatabaseUserAsync(dbUser).GetAwaiter().GetResult();
+
+    /// <summary>Whether a database user (without prefix) exists.</summary>
+    public bool DatabaseUserExists(string dbUser) => Database.UserExists(dbUser);
+
+    /// <summary>Runs SQL as the database administrator (tests create tables and grants with it).</summary>
+    public Task ExecuteSqlAsync(string sql, CancellationToken cancellationToken = default) => Database.ExecuteSqlAsync(sql, cancellationToken);
+
+    /// <inheritdoc cref="ExecuteSqlAsync"/>
+    public void ExecuteSql(string sql) => ExecuteSqlAsync(sql).GetAwaiter().GetResult();
+
+    /// <summary>Makes a database user's password stop working now (give the user as returned, e.g. <c>IAM:analytics_user</c>).</summary>
+    public Task ExpireDatabasePasswordAsync(string user, CancellationToken cancellationToken = default) => Database.ExpirePasswordAsync(user, cancellationToken);
+
+    /// <inheritdoc cref="ExpireDatabasePasswordAsync"/>
+    public void ExpireDatabasePassword(string user) => ExpireDatabasePasswordAsync(user).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Stops PostgreSQL at once (a fault: "the database server is down"): open sessions break and
+    /// new connections are refused. The API endpoints keep answering; logins they issue meanwhile
+    /// take effect when the database starts again.
+    /// </summary>
+    public Task StopDatabaseAsync() => Database.StopServerAsync();
+
+    /// <inheritdoc cref="StopDatabaseAsync"/>
+    public void StopDatabase() => StopDatabaseAsync().GetAwaiter().GetResult();
+
+    /// <summary>Starts PostgreSQL again (same port and data) after <see cref="StopDatabase"/>.</summary>
+    public Task StartDatabaseAsync(CancellationToken cancellationToken = default) => Database.StartServerAsync(cancellationToken);
+
+    /// <inheritdoc cref="StartDatabaseAsync"/>
+    public void StartDatabase() => StartDatabaseAsync().GetAwaiter().GetResult();
+
+    private SandboxDatabase Database => _database ?? throw new InvalidOperationException("This sandbox has no database: start it with SandboxOptions.Database = true (PostgreSQL's server binaries must be installed).");
 
     public SandboxOptions Options { get; }
 
@@ -120,23 +221,22 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
     /// <summary>TCP connections open now.</summary>
     public int OpenConnections => _server.OpenConnections;
 
-    /// <summary>Starts a sandbox: makes its CAs and certificates, writes its files, listens on 127.0.0.1.</summary>
-    public static Task<SandboxHost> StartAsync(SandboxOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts a sandbox: makes its CAs and certificates, writes its files, starts PostgreSQL when
+    /// <see cref="SandboxOptions.Database"/> is on (a few seconds), listens on 127.0.0.1.
+    /// </summary>
+    public static async Task<SandboxHost> StartAsync(SandboxOptions? options = null, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Start(options));
-    }
-
-    /// <summary>Same as <see cref="StartAsync"/>, synchronous (for PowerShell).</summary>
-    public static SandboxHost Start(SandboxOptions? options = null)
-    {
         options ??= new SandboxOptions();
+        ValidateDatabaseOptions(options);
         var stopwatch = Stopwatch.StartNew();
         var deleteDirectory = options.WorkingDirectory is null;
         var directory = Path.GetFullPath(options.WorkingDirectory ?? Path.Combine(Path.GetTempPath(), "redshift-iamra-sandbox-" + Guid.NewGuid().ToString("N")[..12]));
         Directory.CreateDirectory(directory);
 
         var disposables = new Stack<IDisposable>();
+        SandboxDatabase? database = null;
         try
         {
             var clock = new SandboxClock(options.Clock) { Offset = options.ClockOffset };
@@ -156,18 +256,30 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
             disposables.Push(audit);
             var credentials = new SandboxCredentialStore();
             var faults = new SandboxFaults();
-            var services = new ISandboxService[] { new RolesAnywhereService(configuration, credentials, options.MaxClockSkew) };
+            var services = new List<ISandboxService> { new RolesAnywhereService(configuration, credentials, options.MaxClockSkew) };
+            if (options.Database)
+            {
+                database = await StartDatabaseAsync(options, directory, pki, cancellationToken).ConfigureAwait(false);
+                services.Add(new RedshiftService(configuration, credentials, database, options.MaxClockSkew));
+                services.Add(new RedshiftServerlessService(configuration, credentials, database, options.MaxClockSkew));
+            }
+
             var dispatcher = new SandboxDispatcher(services, clock, faults, audit);
             var server = new SandboxHttpServer(new IPEndPoint(IPAddress.Loopback, options.Port), pki.ServerCertificate, dispatcher,
                 new SandboxHttpServerLimits { MaxBodyBytes = options.MaxRequestBodyBytes }, clock);
             server.Start();
 
-            var host = new SandboxHost(options, directory, deleteDirectory, clock, pki, client, clientFiles, configuration, credentials, audit, faults, server, anchor.Arn, profile.Arn, role.Arn);
+            var host = new SandboxHost(options, directory, deleteDirectory, clock, pki, client, clientFiles, configuration, credentials, audit, faults, server, anchor.Arn, profile.Arn, role.Arn, database);
             host.StartupTime = stopwatch.Elapsed;
             return host;
         }
         catch
         {
+            if (database is not null)
+            {
+                await database.DisposeAsync().ConfigureAwait(false);
+            }
+
             while (disposables.Count > 0)
             {
                 disposables.Pop().Dispose();
@@ -179,6 +291,61 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
             }
 
             throw;
+        }
+    }
+
+    /// <summary>Same as <see cref="StartAsync"/>, synchronous (for PowerShell).</summary>
+    public static SandboxHost Start(SandboxOptions? options = null) => StartAsync(options).GetAwaiter().GetResult();
+
+    /// <summary>Writes the HTTPS server certificate and key (PEM) and starts PostgreSQL with them, the TLS root as its CA.</summary>
+    private static async Task<SandboxDatabase> StartDatabaseAsync(SandboxOptions options, string directory, SandboxPki pki, CancellationToken cancellationToken)
+    {
+        var certificatePath = Path.Combine(directory, ServerCertificateFileName);
+        var keyPath = Path.Combine(directory, ServerKeyFileName);
+        SandboxKeys.WriteFile(certificatePath, pki.ServerCertificate.ExportCertificatePem() + "\n", secret: false);
+        using (var key = pki.ServerCertificate.GetECDsaPrivateKey() ?? throw new InvalidOperationException("The sandbox server certificate has no ECDSA key."))
+        {
+            SandboxKeys.WriteFile(keyPath, key.ExportPkcs8PrivateKeyPem() + "\n", secret: true);
+        }
+
+        var postgres = await SandboxPostgres.StartAsync(new SandboxPostgresOptions
+        {
+            Directory = Path.Combine(directory, "postgres"),
+            ServerCertificatePath = certificatePath,
+            ServerKeyPath = keyPath,
+            CaCertificatePath = Path.Combine(directory, SandboxPki.TlsCaFileName),
+            Port = options.DatabasePort,
+            Database = options.DatabaseName,
+            MaxConnections = options.DatabaseMaxConnections,
+        }, cancellationToken).ConfigureAwait(false);
+        return new SandboxDatabase(postgres, options.DatabaseName, options.ClusterIdentifier, options.WorkgroupName, options.DbCredentialDurationCapSeconds);
+    }
+
+    private static void ValidateDatabaseOptions(SandboxOptions options)
+    {
+        if (!options.Database)
+        {
+            return;
+        }
+
+        if (!System.Text.RegularExpressions.Regex.IsMatch(options.ClusterIdentifier ?? string.Empty, "^[a-z](?!.*--)[a-z0-9-]{0,62}(?<!-)$"))
+        {
+            throw new ArgumentException($"ClusterIdentifier '{options.ClusterIdentifier}' is not a Redshift cluster identifier (1 to 63 lower-case letters, digits and hyphens, starting with a letter).", nameof(options));
+        }
+
+        if (!System.Text.RegularExpressions.Regex.IsMatch(options.WorkgroupName ?? string.Empty, "^[a-z0-9-]{3,64}$"))
+        {
+            throw new ArgumentException($"WorkgroupName '{options.WorkgroupName}' is not a workgroup name (3 to 64 lower-case letters, digits and hyphens).", nameof(options));
+        }
+
+        if (!System.Text.RegularExpressions.Regex.IsMatch(options.DatabaseName ?? string.Empty, "^[a-z][a-z0-9_]{0,62}$"))
+        {
+            throw new ArgumentException($"DatabaseName '{options.DatabaseName}' is not valid here (1 to 63 lower-case letters, digits and _, starting with a letter).", nameof(options));
+        }
+
+        if (options.DbCredentialDurationCapSeconds is < 1)
+        {
+            throw new ArgumentException($"DbCredentialDurationCapSeconds {options.DbCredentialDurationCapSeconds} is not valid: at least 1 second, or null for no cap.", nameof(options));
         }
     }
 
@@ -223,6 +390,11 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
         }
 
         await _server.DisposeAsync().ConfigureAwait(false);
+        if (_database is not null)
+        {
+            await _database.DisposeAsync().ConfigureAwait(false);
+        }
+
         Audit.Dispose();
         ClientCertificate.Dispose();
         Pki.Dispose();
@@ -239,7 +411,7 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
 
     public void Dispose() => Stop();
 
-    public override string ToString() => $"RedshiftIamra sandbox at {RolesAnywhereEndpoint} ({Region}, account {AccountId}, {WorkingDirectory})";
+    public override string ToString() => $"RedshiftIamra sandbox at {RolesAnywhereEndpoint} ({Region}, account {AccountId}{(_database is null ? string.Empty : $", cluster {_database.ClusterIdentifier} and workgroup {_database.WorkgroupName} on PostgreSQL 127.0.0.1:{_database.Port}")}, {WorkingDirectory})";
 
     private static void TryDeleteDirectory(string directory)
     {

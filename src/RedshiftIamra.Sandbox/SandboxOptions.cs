@@ -35,4 +35,33 @@ public sealed class SandboxOptions
 
     /// <summary>Largest request body accepted (larger ones get 413).</summary>
     public int MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Also play Amazon Redshift (Query API) and Redshift Serverless (JSON 1.1) on the same
+    /// HTTPS endpoint, over a real PostgreSQL started for the sandbox (its binaries must be
+    /// installed). Off by default: the Roles Anywhere-only sandbox starts in milliseconds and
+    /// needs no PostgreSQL.
+    /// </summary>
+    public bool Database { get; set; }
+
+    /// <summary>The database the cluster and the workgroup serve.</summary>
+    public string DatabaseName { get; set; } = "dev";
+
+    /// <summary>The one provisioned cluster (DescribeClusters, GetClusterCredentials[WithIAM]).</summary>
+    public string ClusterIdentifier { get; set; } = "my-redshift-cluster";
+
+    /// <summary>The one serverless workgroup (GetWorkgroup, GetCredentials).</summary>
+    public string WorkgroupName { get; set; } = "my-serverless-workgroup";
+
+    /// <summary>
+    /// The longest database credential the endpoints grant, seconds: null honours the request
+    /// (900..3600); tests set e.g. 20 for passwords that expire in 20 seconds.
+    /// </summary>
+    public int? DbCredentialDurationCapSeconds { get; set; }
+
+    /// <summary>PostgreSQL's port on 127.0.0.1; 0 picks a free one.</summary>
+    public int DatabasePort { get; set; }
+
+    /// <summary>PostgreSQL's max_connections (lower it to play "too many connections", 53300).</summary>
+    public int DatabaseMaxConnections { get; set; } = 100;
 }

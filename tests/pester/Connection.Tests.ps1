@@ -67,7 +67,7 @@ Describe 'Connect-RedshiftIamra and Invoke-RedshiftQuery' {
         Invoke-RedshiftQuery 'create temp table t (id int)' -As NonQuery | Out-Null
         Invoke-RedshiftQuery 'insert into t values (1), (2), (3)' -As NonQuery | Should -Be 3
         $table = Invoke-RedshiftQuery 'select id from t order by id' -As DataTable
-        $table | Should -BeOfType ([System.Data.DataTable])
+        $table.GetType().FullName | Should -Be 'System.Data.DataTable'
         $table.Rows.Count | Should -Be 3
         Invoke-RedshiftQuery 'select count(*) from t' -As Scalar | Should -Be 3
     }
@@ -86,7 +86,9 @@ Describe 'Connect-RedshiftIamra and Invoke-RedshiftQuery' {
         $err = $null
         $elapsed = Measure-Command { Invoke-RedshiftQuery 'select pg_sleep(30)' -CommandTimeout 1 -ErrorVariable err -ErrorAction SilentlyContinue }
         $elapsed.TotalSeconds | Should -BeLessThan 20
-        $err[0].FullyQualifiedErrorId | Should -BeLike 'RedshiftQuery*'
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'RedshiftQueryTimeout,*'
+        $err[0].CategoryInfo.Category | Should -Be 'OperationTimeout'
+        (Invoke-RedshiftQuery 'select 2 as after' ).after | Should -Be 2 -Because 'the next query reconnects'
     }
 
     It 'stops a running query on the server when the pipeline is stopped (Ctrl+C)' {

@@ -85,7 +85,8 @@ Describe 'Get-RedshiftDbCredential' {
 
 Describe 'ConvertTo-RedshiftConnectionString' {
     BeforeAll {
-        $c = $s | Get-RedshiftDbCredential @redshift -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser analytics_user -DbName dev
+        # -Force: the sandbox's PostgreSQL keeps one password per user, so the newest credential is the one that logs in.
+        $c = $s | Get-RedshiftDbCredential @redshift -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser analytics_user -DbName dev -Force
     }
 
     It 'writes the environment for psql without the password unless asked' {

@@ -61,7 +61,6 @@ public sealed class GetRedshiftDbCredentialCommand : IamraCmdlet
     /// <summary>A Redshift host name (cluster, workgroup, custom domain or VPC endpoint), optionally with :port.</summary>
     [Parameter(Mandatory = true, ParameterSetName = HostnameSet, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
-    [Alias("Host", "Endpoint")]
     public string Hostname { get; set; } = null!;
 
     [Parameter(ParameterSetName = HostnameSet, ValueFromPipelineByPropertyName = true)]

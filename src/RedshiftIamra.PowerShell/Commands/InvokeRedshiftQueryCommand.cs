@@ -40,7 +40,8 @@ public sealed class InvokeRedshiftQueryCommand : IamraCmdlet
     [Parameter(Position = 1)]
     public IDictionary? Parameters { get; set; }
 
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    /// <summary>The connection; binds from the pipeline, so Connect-RedshiftIamra | Invoke-RedshiftQuery 'select 1' works.</summary>
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     public RedshiftConnection? Connection { get; set; }
 
     /// <summary>Seconds the statement may run; 0 waits forever. The connection's default otherwise.</summary>
@@ -117,6 +118,11 @@ public sealed class InvokeRedshiftQueryCommand : IamraCmdlet
         {
             _ = e;
             throw new PipelineStoppedException();
+        }
+        catch (NpgsqlException e) when (e.InnerException is TimeoutException)
+        {
+            throw new IamraException(ConnectionErrors.QueryTimeout, IamraErrorCategory.OperationTimeout,
+                $"The query ran longer than its command timeout ({command.CommandTimeout} s) and was canceled on the server. Raise -CommandTimeout (0 waits forever) if it needs longer.", Query, e);
         }
         catch (NpgsqlException e)
         {
@@ -199,7 +205,13 @@ public sealed class InvokeRedshiftQueryCommand : IamraCmdlet
 
         try
         {
-            return reader.GetValue(ordinal);
+            // PowerShell compares dates with [datetime]: give DateOnly and TimeOnly as DateTime and TimeSpan.
+            return reader.GetValue(ordinal) switch
+            {
+                DateOnly date => date.ToDateTime(TimeOnly.MinValue),
+                TimeOnly time => time.ToTimeSpan(),
+                var value => value,
+            };
         }
         catch (Exception e) when (e is InvalidCastException or NotSupportedException)
         {

@@ -30,6 +30,23 @@ public sealed class StartRedshiftIamraSandboxCommand : IamraCmdlet
     [ValidateRange(1, 43200)]
     public int SessionDurationSeconds { get; set; } = 3600;
 
+    /// <summary>Also runs a PostgreSQL (TLS only) behind Redshift and Redshift Serverless endpoints.</summary>
+    [Parameter]
+    public SwitchParameter Database { get; set; }
+
+    /// <summary>Caps how long database passwords live (seconds), to watch renewal in a short test.</summary>
+    [Parameter]
+    [ValidateRange(1, 3600)]
+    public int DbCredentialDurationSeconds { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string ClusterIdentifier { get; set; } = "my-redshift-cluster";
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string WorkgroupName { get; set; } = "my-serverless-workgroup";
+
     /// <summary>Also puts the sandbox's client certificate (with its key) into Cert:\CurrentUser\My; Stop-RedshiftIamraSandbox removes it.</summary>
     [Parameter]
     public SwitchParameter ImportClientCertificate { get; set; }
@@ -48,10 +65,18 @@ public sealed class StartRedshiftIamraSandboxCommand : IamraCmdlet
             Region = Region,
             Port = Port,
             DefaultProfileDurationSeconds = SessionDurationSeconds,
+            Database = Database.IsPresent || MyInvocation.BoundParameters.ContainsKey(nameof(DbCredentialDurationSeconds)),
+            DbCredentialDurationCapSeconds = MyInvocation.BoundParameters.ContainsKey(nameof(DbCredentialDurationSeconds)) ? DbCredentialDurationSeconds : null,
+            ClusterIdentifier = ClusterIdentifier,
+            WorkgroupName = WorkgroupName,
         };
         var sandbox = Await((_, token) => SandboxHost.StartAsync(options, token));
         SandboxRegistry.Add(sandbox);
         WriteVerbose($"Sandbox started in {sandbox.StartupTime.TotalMilliseconds:0} ms: Roles Anywhere at {sandbox.RolesAnywhereEndpoint}, files in {sandbox.WorkingDirectory}.");
+        if (sandbox.HasDatabase)
+        {
+            WriteVerbose($"Redshift and Redshift Serverless APIs at {sandbox.RedshiftEndpoint}; cluster '{sandbox.ClusterIdentifier}' and workgroup '{sandbox.WorkgroupName}' on PostgreSQL {sandbox.PostgresHost}:{sandbox.PostgresPort}.");
+        }
         if (ImportClientCertificate.IsPresent)
         {
             var thumbprint = SandboxRegistry.ImportClientCertificate(sandbox);

@@ -12,7 +12,7 @@ public sealed record SandboxAuditEvent
 {
     public required DateTimeOffset EventTime { get; init; }
 
-    /// <summary><c>rolesanywhere.amazonaws.com</c>, or <c>sandbox</c> for requests no service took.</summary>
+    /// <summary><c>rolesanywhere.amazonaws.com</c>, <c>redshift.amazonaws.com</c>, <c>redshift-serverless.amazonaws.com</c>, or <c>sandbox</c> for requests no service took.</summary>
     public required string EventSource { get; init; }
 
     /// <summary>The operation, e.g. <c>CreateSession</c>.</summary>
@@ -49,11 +49,20 @@ public sealed record SandboxAuditEvent
 
     public string? RoleSessionName { get; init; }
 
-    /// <summary>The access key id issued (not the secret).</summary>
+    /// <summary>The access key id CreateSession issued, or the one a Redshift call was signed with (never the secret).</summary>
     public string? AccessKeyId { get; init; }
 
-    /// <summary>The session length granted, seconds.</summary>
+    /// <summary>The session (or database credential) length granted, seconds.</summary>
     public int? DurationSeconds { get; init; }
+
+    /// <summary>The database user a Redshift call was about (as returned, e.g. <c>IAM:analytics_user</c>); never its password.</summary>
+    public string? DbUser { get; init; }
+
+    public string? DbName { get; init; }
+
+    public string? ClusterIdentifier { get; init; }
+
+    public string? WorkgroupName { get; init; }
 
     /// <summary>The injected faults that shaped this answer, comma-separated.</summary>
     public string? Fault { get; init; }
@@ -159,6 +168,10 @@ public sealed class SandboxAuditLog : IDisposable
                 writer.WriteNumber("durationSeconds", duration);
             }
 
+            Optional("dbUser", e.DbUser);
+            Optional("dbName", e.DbName);
+            Optional("clusterIdentifier", e.ClusterIdentifier);
+            Optional("workgroupName", e.WorkgroupName);
             Optional("fault", e.Fault);
             writer.WriteEndObject();
 

@@ -31,6 +31,12 @@ public enum SandboxFaultKind
 
     /// <summary>Change the request before the service verifies it, as a meddling proxy would.</summary>
     TamperRequest,
+
+    /// <summary>Answer that the session token expired (<c>ExpiredToken</c> in Query services, <c>ExpiredTokenException</c> in JSON ones), HTTP 403.</summary>
+    ExpiredToken,
+
+    /// <summary>Answer any service error (status, code, message) in the service's own protocol.</summary>
+    ServiceError,
 }
 
 /// <summary>Malformed success bodies.</summary>
@@ -114,6 +120,14 @@ public sealed record SandboxFault
 
     public static SandboxFault Reset() => new() { Kind = SandboxFaultKind.Reset };
 
+    /// <summary>The session token expired: <c>ExpiredToken</c> (Query) / <c>ExpiredTokenException</c> (JSON), HTTP 403, "The security token included in the request is expired".</summary>
+    public static SandboxFault ExpiredToken() =>
+        new() { Kind = SandboxFaultKind.ExpiredToken, StatusCode = 403, ErrorCode = "ExpiredTokenException", Message = "The security token included in the request is expired" };
+
+    /// <summary>Any error, in the protocol of the service called (Query XML or JSON), e.g. <c>ServiceError(403, "AccessDenied", "...")</c>.</summary>
+    public static SandboxFault ServiceError(int statusCode, string errorCode, string message) =>
+        new() { Kind = SandboxFaultKind.ServiceError, StatusCode = statusCode, ErrorCode = errorCode, Message = message };
+
     public static SandboxFault DelayBy(TimeSpan delay) => new() { Kind = SandboxFaultKind.Delay, Delay = delay };
 
     public static SandboxFault MalformedBody(SandboxMalformedBody body) => new() { Kind = SandboxFaultKind.MalformedBody, Malformed = body };
@@ -142,6 +156,7 @@ public sealed record SandboxFault
         SandboxFaultKind.MalformedBody => $"MalformedBody({Malformed})",
         SandboxFaultKind.TamperRequest => $"TamperRequest({Tamper})",
         SandboxFaultKind.Scripted => $"Scripted({StatusCode})",
+        SandboxFaultKind.ServiceError => $"ServiceError({StatusCode} {ErrorCode})",
         _ => Kind.ToString(),
     };
 }

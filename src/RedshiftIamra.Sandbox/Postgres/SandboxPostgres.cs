@@ -98,7 +98,7 @@ public sealed class SandboxPostgres : IAsyncDisposable
     public async Task SetLoginAsync(string user, string password, DateTimeOffset validUntil, IEnumerable<string> groups, CancellationToken cancellationToken = default)
     {
         var verifier = ScramVerifier(password);
-        var until = validUntil.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'+00'", CultureInfo.InvariantCulture);
+        var until = Timestamp(validUntil);
         await using var connection = await Admin.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var exists = await ScalarAsync(connection, "select count(*) from pg_roles where rolname = $1", cancellationToken, user).ConfigureAwait(false);
@@ -117,6 +117,13 @@ public sealed class SandboxPostgres : IAsyncDisposable
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Changes when a role's password stops working (the past: now; the role must exist).</summary>
+    public async Task SetValidUntilAsync(string user, DateTimeOffset validUntil, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await Admin.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, $"alter role {QuoteIdentifier(user)} valid until {QuoteLiteral(Timestamp(validUntil))}", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Whether a role of that name exists.</summary>
@@ -156,7 +163,25 @@ public sealed class SandboxPostgres : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether the server is running (started, and not stopped since).</summary>
+    public bool IsRunning => _started;
+
+    /// <summary>Starts the server again after <see cref="StopAsync"/>, on the same port with the same data.</summary>
+    public async Task ResumeAsync(CancellationToken cancellationToken = default)
+    {
+        if (_started)
+        {
+            return;
+        }
+
+        await RunAsync("pg_ctl", new[] { "-D", _dataDirectory, "-l", _logPath, "-w", "-t", "60", "-o", $"-p {Port}", "start" }, cancellationToken).ConfigureAwait(false);
+        _started = true;
+    }
+
     public ValueTask DisposeAsync() => new(StopAsync());
+
+    /// <summary>A timestamp PostgreSQL reads exactly (microseconds, UTC).</summary>
+    private static string Timestamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff'+00'", CultureInfo.InvariantCulture);
 
     private NpgsqlDataSource Admin => _admin ??= new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder
     {

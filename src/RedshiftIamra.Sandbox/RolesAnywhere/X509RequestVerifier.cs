@@ -264,7 +264,7 @@ internal static class X509RequestVerifier
         return builder.ToString();
     }
 
-    private static bool IsThisEndpoint(string host, int port)
+    internal static bool IsThisEndpoint(string host, int port)
     {
         var suffix = ":" + port.ToString(CultureInfo.InvariantCulture);
         if (!host.EndsWith(suffix, StringComparison.Ordinal))

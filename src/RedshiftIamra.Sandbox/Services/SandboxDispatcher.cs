@@ -26,7 +26,7 @@ internal sealed class SandboxDispatcher : ISandboxHttpHandler
         var (service, operation) = Route(request);
         if (service is null || operation is null)
         {
-            var message = $"No sandbox service takes {request.Method} {request.Path}.";
+            var message = $"No sandbox service takes {request.Method} {request.Path}{(request.GetHeader("X-Amz-Target") is { } target ? $" with X-Amz-Target {target}" : string.Empty)}{(_services.Any(s => s.QuerySigningName is not null) ? string.Empty : " (Redshift and Redshift Serverless need a sandbox started with Database on)")}.";
             Write(request, "sandbox", "UnknownOperation", 0, _clock.GetUtcNow(), 404, "UnknownOperationException", message, null, null);
             return AwsJson.Error(404, "UnknownOperationException", message);
         }
@@ -127,7 +127,10 @@ internal sealed class SandboxDispatcher : ISandboxHttpHandler
                 }
             }
 
-            return (null, null);
+            // A scope that names no Query service goes to the only one there is, which then
+            // refuses the scope the way AWS does (real endpoints are told apart by host name).
+            var query = _services.Where(s => s.QuerySigningName is not null).ToList();
+            return query.Count == 1 ? (query[0], action) : (null, null);
         }
 
         foreach (var service in _services)
@@ -157,6 +160,8 @@ internal sealed class SandboxDispatcher : ISandboxHttpHandler
 
     private SandboxHttpResponse Answer(SandboxCall call, SandboxFault fault, string? faultNames)
     {
+        // No service looked at the call: name at least the key it was signed with (HMAC calls).
+        call.Audit.AccessKeyId ??= HmacRequestVerifier.AccessKeyIdOf(call.Request.GetHeader("Authorization"));
         switch (fault.Kind)
         {
             case SandboxFaultKind.Reset:
@@ -178,7 +183,7 @@ internal sealed class SandboxDispatcher : ISandboxHttpHandler
             default:
             {
                 var response = call.Service.Error(call, fault.StatusCode, fault.ErrorCode!, fault.Message!);
-                Write(call, fault.StatusCode, fault.ErrorCode!, fault.Message, faultNames);
+                Write(call, fault.StatusCode, call.Service.ProtocolErrorCode(fault.ErrorCode!), fault.Message, faultNames);
                 response.Date ??= call.Now;
                 return response;
             }
@@ -261,6 +266,10 @@ internal sealed class SandboxDispatcher : ISandboxHttpHandler
             RoleSessionName = facts.RoleSessionName,
             AccessKeyId = facts.AccessKeyId,
             DurationSeconds = facts.DurationSeconds,
+            DbUser = facts.DbUser,
+            DbName = facts.DbName,
+            ClusterIdentifier = facts.ClusterIdentifier,
+            WorkgroupName = facts.WorkgroupName,
             Fault = faultNames,
         });
     }

@@ -30,6 +30,9 @@ internal interface ISandboxService
 
     /// <summary>An error in this service's protocol (JSON with <c>x-amzn-ErrorType</c>, or Query XML).</summary>
     SandboxHttpResponse Error(SandboxCall call, int status, string code, string message);
+
+    /// <summary>The code this service answers for a fault's error code (Query services say <c>Throttling</c> for <c>ThrottlingException</c>).</summary>
+    string ProtocolErrorCode(string code) => code;
 }
 
 /// <summary>An error a service answers: HTTP status, AWS error code and message.</summary>
@@ -95,6 +98,15 @@ internal sealed class SandboxAuditFacts
     public string? AccessKeyId { get; set; }
 
     public int? DurationSeconds { get; set; }
+
+    /// <summary>The database user a Redshift call was about (as returned, e.g. <c>IAM:analytics_user</c>); never its password.</summary>
+    public string? DbUser { get; set; }
+
+    public string? DbName { get; set; }
+
+    public string? ClusterIdentifier { get; set; }
+
+    public string? WorkgroupName { get; set; }
 
     /// <summary>Set when the service answered a malformed body on purpose.</summary>
     public bool MalformedAnswer { get; set; }

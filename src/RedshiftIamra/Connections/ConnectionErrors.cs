@@ -9,6 +9,7 @@ public static class ConnectionErrors
     public const string ConnectFailed = "RedshiftConnectFailed";
     public const string QueryFailed = "RedshiftQueryFailed";
     public const string QueryCanceled = "RedshiftQueryCanceled";
+    public const string QueryTimeout = "RedshiftQueryTimeout";
     public const string NoConnection = "RedshiftNoConnection";
     public const string ConnectionClosed = "RedshiftConnectionClosed";
     public const string InvalidParameter = "RedshiftInvalidQueryParameter";

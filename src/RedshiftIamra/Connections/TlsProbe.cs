@@ -41,13 +41,23 @@ public static class TlsProbe
         }
 
         X509Certificate2? seen = null;
+        var sent = new X509Certificate2Collection();
         var errors = SslPolicyErrors.None;
         var chainStatus = "not checked";
-        using var ssl = new SslStream(stream, leaveInnerStreamOpen: false, (_, certificate, _, policyErrors) =>
+        using var ssl = new SslStream(stream, leaveInnerStreamOpen: false, (_, certificate, sslChain, policyErrors) =>
         {
             if (certificate is not null)
             {
                 seen = new X509Certificate2(certificate);
+            }
+
+            // The intermediates the server sent (SslStream puts them in the chain's extra store).
+            if (sslChain is not null)
+            {
+                foreach (var extra in sslChain.ChainPolicy.ExtraStore)
+                {
+                    sent.Add(new X509Certificate2(extra));
+                }
             }
 
             errors = policyErrors;
@@ -62,6 +72,7 @@ public static class TlsProbe
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(roots);
+        chain.ChainPolicy.ExtraStore.AddRange(sent);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.DisableCertificateDownloads = true;
         var chainOk = chain.Build(seen);
@@ -80,8 +91,13 @@ public static class TlsProbe
         }
         else
         {
+            // Name the root that is missing: the top of the chain when it is self-signed, else its
+            // issuer (a server sends no root, so the chain usually stops one short of it).
             var top = chain.ChainElements.Count > 0 ? chain.ChainElements[^1].Certificate : seen;
-            detail = $"The server certificate {seen.Subject} chains to '{top.Subject}', which is not among the trusted roots ({chainStatus}). Give that root with -RootCertificatePath, or check that nothing intercepts the connection.";
+            var selfSigned = top.SubjectName.RawData.AsSpan().SequenceEqual(top.IssuerName.RawData);
+            var missing = selfSigned ? $"'{top.Subject}'" : $"'{top.Issuer}' (the issuer of {(ReferenceEquals(top, seen) || top.RawData.AsSpan().SequenceEqual(seen.RawData) ? "the server certificate" : top.Subject)})";
+            var trusted = string.Join("; ", roots.Select(r => r.Subject));
+            detail = $"The server certificate {seen.Subject} chains to {missing}, which is not among the trusted roots ({chainStatus}; trusted: {trusted}). Give that root with -RootCertificatePath, or check that nothing intercepts the connection.";
         }
 
         return new TlsProbeResult(verified, seen.Subject, seen.Issuer, names, nameOk, chainStatus, ssl.SslProtocol.ToString(), detail);

@@ -125,7 +125,7 @@ public sealed class RolesAnywhereSessionSource
         if (profile.Account != anchor.Account || role.Partition != anchor.Partition)
         {
             throw new IamraException(RolesAnywhereErrors.RegionMismatch, IamraErrorCategory.InvalidArgument,
-                $"-TrustAnchorArn ({anchor.Partition}, account {anchor.Account}), -ProfileArn ({profile.Partition}, account {profile.Account}) and -RoleArn ({role.Partition}) must be in one partition, and the trust anchor and profile in one account.", options.ProfileArn);
+                $"-TrustAnchorArn '{options.TrustAnchorArn}', -ProfileArn '{options.ProfileArn}' and -RoleArn '{options.RoleArn}' must be in one partition, and the trust anchor and profile in one account (here: {anchor.Partition}/{anchor.Account}, {profile.Partition}/{profile.Account}, {role.Partition}).", options.ProfileArn);
         }
 
         var region = anchor.Region;

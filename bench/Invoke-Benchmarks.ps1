@@ -1,0 +1,209 @@
+<#
+.SYNOPSIS
+    build.ps1 bench: where the module's time goes, against the tools users would use instead.
+    Prints figures and ratios, writes bench/results.json and BENCHMARKS.md. Never fails on a number.
+#>
+param(
+    [Parameter(Mandatory)] [string] $ModulePath,
+    [Parameter(Mandatory)] [string] $RepoRoot,
+    [int] $Repeats = 7,
+    [int] $StreamRows = 1000000
+)
+
+$ErrorActionPreference = 'Stop'
+Import-Module $ModulePath
+$results = [ordered]@{}
+$pwshCommand = & {
+    $exe = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { @($exe, [System.Reflection.Assembly]::GetEntryAssembly().Location) } else { @($exe) }
+}
+
+function Measure-Repeated([scriptblock] $Action, [int] $Count = $Repeats, [int] $Warmup = 1) {
+    for ($i = 0; $i -lt $Warmup; $i++) { & $Action | Out-Null }
+    $samples = for ($i = 0; $i -lt $Count; $i++) {
+        $clock = [System.Diagnostics.Stopwatch]::StartNew()
+        & $Action | Out-Null
+        $clock.Elapsed.TotalMilliseconds
+    }
+    $sorted = @($samples | Sort-Object)
+    [ordered]@{ medianMs = [math]::Round($sorted[[int][math]::Floor($sorted.Count / 2)], 2); minMs = [math]::Round($sorted[0], 2); maxMs = [math]::Round($sorted[-1], 2); samples = $sorted.Count }
+}
+
+function Invoke-Pwsh([string] $Command) {
+    $arguments = @($pwshCommand | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $Command)
+    & $pwshCommand[0] @arguments
+    if ($LASTEXITCODE -ne 0) { throw "pwsh -c '$Command' failed ($LASTEXITCODE)" }
+}
+
+function Ratio($a, $b) { if ($b -gt 0) { [math]::Round($a / $b, 2) } else { $null } }
+function Say([string] $Text) { Write-Host $Text -ForegroundColor Cyan }
+
+Say '1. Import: pwsh -NoProfile -c "Import-Module RedshiftIamra" against pwsh -NoProfile -c exit'
+$bare = Measure-Repeated { Invoke-Pwsh 'exit' }
+$import = Measure-Repeated { Invoke-Pwsh "Import-Module '$ModulePath'" }
+$results.import = [ordered]@{ barePwsh = $bare; importModule = $import; addedMs = [math]::Round($import.medianMs - $bare.medianMs, 1); goalAddedMs = 150 }
+Write-Host ("   bare pwsh {0} ms, with import {1} ms: import adds {2} ms (goal < 150)" -f $bare.medianMs, $import.medianMs, $results.import.addedMs)
+
+Say 'Starting the sandbox (Roles Anywhere, Redshift, PostgreSQL with TLS)'
+$sandbox = Start-RedshiftIamraSandbox -Database -ImportClientCertificate
+try {
+    $sandbox.AddDatabaseUser('bench_user')
+    $thumbprint = $sandbox.ClientCertificate.Thumbprint
+    $session = $sandbox.SessionParameters
+    $redshift = $sandbox.RedshiftParameters
+    $root = $sandbox.TlsCaBundlePath
+    $pipeline = {
+        Get-IamraCertificate -Thumbprint $thumbprint |
+            Get-IamraSession @session -Force |
+            Get-RedshiftDbCredential @redshift -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser bench_user -DbName dev -Force |
+            Connect-RedshiftIamra -RootCertificatePath $root -NoDefault |
+            ForEach-Object { Invoke-RedshiftQuery -Connection $_ 'select 1 as one' -As Scalar; Disconnect-RedshiftIamra $_ }
+    }
+
+    Say '2. Cold path in a running session (certificate → session → credential → TLS connection → select 1), against the AWS CLI + psql chain'
+    $cold = Measure-Repeated $pipeline
+    $configDir = Join-Path $sandbox.WorkingDirectory 'aws'
+    $null = New-Item -ItemType Directory -Force $configDir
+    $config = Join-Path $configDir 'config'
+    Set-IamraAwsProfile -ProfileName bench -Thumbprint $thumbprint @session -ConfigPath $config
+    $cli = Get-Command aws -ErrorAction SilentlyContinue
+    $psql = Get-Command psql -ErrorAction SilentlyContinue
+    $chain = $null
+    if ($cli -and $psql) {
+        $env:AWS_CONFIG_FILE = $config
+        $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $configDir 'none'
+        $chainAction = {
+            $json = & aws redshift get-cluster-credentials --profile bench --endpoint-url $sandbox.RedshiftEndpoint --ca-bundle $root `
+                --cluster-identifier $sandbox.ClusterIdentifier --db-user bench_user --db-name dev --output json | ConvertFrom-Json
+            if ($LASTEXITCODE -ne 0) { throw 'aws failed' }
+            $env:PGPASSWORD = $json.DbPassword
+            & psql "host=127.0.0.1 port=$($sandbox.PostgresPort) dbname=dev user=$($json.DbUser) sslmode=verify-full sslrootcert=$root" -X -A -t -c 'select 1' | Out-Null
+            Remove-Item Env:PGPASSWORD
+            if ($LASTEXITCODE -ne 0) { throw 'psql failed' }
+        }
+        $chain = Measure-Repeated $chainAction -Count ([math]::Max(3, [int]($Repeats / 2)))
+    }
+    $results.coldInSession = [ordered]@{ module = $cold; awsCliPlusPsql = $chain; speedup = if ($chain) { Ratio $chain.medianMs $cold.medianMs }; goalMs = 150; goalSpeedup = 3 }
+    Write-Host ("   module {0} ms; AWS CLI + psql {1} ms; {2}x faster (goal < 150 ms and 3x)" -f $cold.medianMs, $chain.medianMs, $results.coldInSession.speedup)
+
+    Say '3. Cold path in a fresh process (what a scheduled task pays)'
+    $script = @"
+Import-Module '$ModulePath'
+Get-IamraCertificate -Thumbprint $thumbprint | Get-IamraSession -TrustAnchorArn '$($sandbox.TrustAnchorArn)' -ProfileArn '$($sandbox.ProfileArn)' -RoleArn '$($sandbox.RoleArn)' -EndpointUrl '$($sandbox.RolesAnywhereEndpoint)' -CaBundlePath '$root' |
+  Get-RedshiftDbCredential -EndpointUrl '$($sandbox.RedshiftEndpoint)' -CaBundlePath '$root' -ClusterIdentifier '$($sandbox.ClusterIdentifier)' -DbUser bench_user -DbName dev |
+  Connect-RedshiftIamra -RootCertificatePath '$root' | Invoke-RedshiftQuery 'select 1' -As Scalar | Out-Null
+"@
+    $fresh = Measure-Repeated { Invoke-Pwsh $script } -Count ([math]::Max(3, [int]($Repeats / 2)))
+    $results.coldFreshProcess = [ordered]@{ module = $fresh; barePwsh = $bare; awsCliPlusPsql = $chain; aboveBarePwshMs = [math]::Round($fresh.medianMs - $bare.medianMs, 1); goalAboveBareMs = 300 }
+    Write-Host ("   fresh pwsh + pipeline {0} ms = bare pwsh + {1} ms (goal <= 300); AWS CLI + psql {2} ms" -f $fresh.medianMs, $results.coldFreshProcess.aboveBarePwshMs, $chain.medianMs)
+
+    Say '4. Warm path: a new pooled connection + select 1, credentials cached'
+    $warmConnection = Get-IamraSession @session -Thumbprint $thumbprint |
+        Get-RedshiftDbCredential @redshift -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser bench_user -DbName dev |
+        Connect-RedshiftIamra -RootCertificatePath $root -NoDefault
+    $callsBefore = $sandbox.CountCalls()
+    $warm = Measure-Repeated {
+        $db = $warmConnection.OpenConnection()
+        $command = $db.CreateCommand(); $command.CommandText = 'select 1'; $null = $command.ExecuteScalar()
+        $db.Dispose()
+    } -Count 200 -Warmup 20
+    $warmCalls = $sandbox.CountCalls() - $callsBefore
+    $results.warm = [ordered]@{ module = $warm; apiCalls = $warmCalls; speedupOverCliChain = if ($chain) { Ratio $chain.medianMs $warm.medianMs }; goalMs = 2 }
+    Write-Host ("   {0} ms median, {1} API calls; {2}x faster than the CLI chain (goal < 2 ms, 200x)" -f $warm.medianMs, $warmCalls, $results.warm.speedupOverCliChain)
+    Disconnect-RedshiftIamra $warmConnection
+
+    Say '5. Fan-in: 64 concurrent Get-RedshiftDbCredential for one identity'
+    $before = @{ session = $sandbox.CountCalls('CreateSession'); credential = $sandbox.CountCalls('GetClusterCredentials') }
+    $name = "fanin-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
+    $users = 1..64 | ForEach-Object -ThrottleLimit 64 -Parallel {
+        Import-Module $using:ModulePath
+        $s = $using:session
+        $r = $using:redshift
+        Get-IamraSession -Thumbprint $using:thumbprint @s -RoleSessionName $using:name |
+            Get-RedshiftDbCredential @r -ClusterIdentifier ($using:sandbox).ClusterIdentifier -DbUser bench_user -DbName dev -DurationSeconds 1200 |
+            ForEach-Object DbUser
+    }
+    $fanMs = $clock.Elapsed.TotalMilliseconds
+    $results.fanIn = [ordered]@{ callers = @($users).Count; createSessionCalls = $sandbox.CountCalls('CreateSession') - $before.session; getClusterCredentialsCalls = $sandbox.CountCalls('GetClusterCredentials') - $before.credential; wallMs = [math]::Round($fanMs, 1) }
+    Write-Host ("   {0} callers: {1} CreateSession, {2} GetClusterCredentials in {3:N0} ms (goal: one each)" -f $results.fanIn.callers, $results.fanIn.createSessionCalls, $results.fanIn.getClusterCredentialsCalls, $fanMs)
+
+    Say '6. Signing cost per CreateSession signature'
+    $benchDll = Join-Path $RepoRoot 'bench/RedshiftIamra.Bench/bin/Release/net10.0/RedshiftIamra.Bench.dll'
+    $results.signing = & dotnet $benchDll signing | ConvertFrom-Json
+    $results.signing | ForEach-Object { Write-Host ("   {0,-12} {1,8} µs" -f $_.key, $_.medianMicroseconds) }
+
+    Say "7. Result streaming: $($StreamRows.ToString('N0')) rows x 5 columns"
+    $sql = "select g as i, g::bigint * 1000 as b, (g / 7.0)::numeric(12,4) as n, 'row ' || g as t, timestamp '2026-01-01' + g * interval '1 second' as ts from generate_series(1, $StreamRows) g"
+    $streamConnection = Get-IamraSession @session -Thumbprint $thumbprint |
+        Get-RedshiftDbCredential @redshift -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser bench_user -DbName dev |
+        Connect-RedshiftIamra -RootCertificatePath $root -NoDefault
+    $process = [System.Diagnostics.Process]::GetCurrentProcess()
+    $process.Refresh(); $baseline = $process.WorkingSet64
+    $peak = $baseline
+    $count = 0
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
+    Invoke-RedshiftQuery -Connection $streamConnection $sql | ForEach-Object {
+        $count++
+        if (($count % 50000) -eq 0) { $process.Refresh(); if ($process.WorkingSet64 -gt $peak) { $peak = $process.WorkingSet64 } }
+    }
+    $moduleSeconds = $clock.Elapsed.TotalSeconds
+    $credential = Get-IamraSession @session -Thumbprint $thumbprint | Get-RedshiftDbCredential @redshift -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser bench_user -DbName dev
+    $connectionString = ($credential | ConvertTo-RedshiftConnectionString -Format Npgsql -IncludePassword -RootCertificatePath $root)
+    $raw = & dotnet $benchDll reader $connectionString $sql | ConvertFrom-Json
+    $psqlSeconds = $null
+    if ($psql) {
+        $env:PGPASSWORD = [System.Net.NetworkCredential]::new('', $credential.DbPassword).Password
+        $clock.Restart()
+        & psql "host=127.0.0.1 port=$($sandbox.PostgresPort) dbname=dev user=$($credential.DbUser) sslmode=verify-full sslrootcert=$root" -X -A -t -c $sql -o /dev/null
+        $psqlSeconds = $clock.Elapsed.TotalSeconds
+        Remove-Item Env:PGPASSWORD
+    }
+    $moduleRate = [math]::Round($count / $moduleSeconds)
+    $results.streaming = [ordered]@{
+        rows = $count; moduleRowsPerSecond = $moduleRate; rawReaderRowsPerSecond = $raw.rowsPerSecond
+        psqlRowsPerSecond = if ($psqlSeconds) { [math]::Round($count / $psqlSeconds) }
+        moduleToRawRatio = Ratio $moduleRate $raw.rowsPerSecond; goalRatio = 0.25
+        peakWorkingSetMB = [math]::Round($peak / 1MB, 1); baselineWorkingSetMB = [math]::Round($baseline / 1MB, 1)
+    }
+    Write-Host ("   module {0:N0} rows/s, raw reader {1:N0} rows/s (ratio {2}, goal >= 0.25), psql {3:N0} rows/s; peak working set {4} MB (baseline {5} MB)" -f `
+            $moduleRate, $raw.rowsPerSecond, $results.streaming.moduleToRawRatio, $results.streaming.psqlRowsPerSecond, $results.streaming.peakWorkingSetMB, $results.streaming.baselineWorkingSetMB)
+    Disconnect-RedshiftIamra $streamConnection
+} finally {
+    Remove-Item Env:AWS_CONFIG_FILE, Env:AWS_SHARED_CREDENTIALS_FILE -ErrorAction SilentlyContinue
+    Stop-RedshiftIamraSandbox
+}
+
+$commit = (& git -C $RepoRoot rev-parse --short HEAD 2>$null) ?? 'unknown'
+$memory = [math]::Round([GC]::GetGCMemoryInfo().TotalAvailableMemoryBytes / 1GB)
+$cpu = if (Test-Path /proc/cpuinfo) { (Get-Content /proc/cpuinfo | Select-String '^model name\s*:\s*(.*)$' | Select-Object -First 1).Matches[0].Groups[1].Value } else { $env:PROCESSOR_IDENTIFIER }
+$machine = "$cpu, $([Environment]::ProcessorCount) cores, $memory GiB, $([System.Runtime.InteropServices.RuntimeInformation]::OSDescription)"
+$document = [ordered]@{ date = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ'); commit = $commit; machine = $machine; pwsh = $PSVersionTable.PSVersion.ToString(); command = 'dotnet pwsh ./build.ps1 bench'; results = $results }
+$document | ConvertTo-Json -Depth 8 | Set-Content (Join-Path $RepoRoot 'bench/results.json')
+
+$r = $results
+$md = @"
+# Benchmarks
+
+Figures from ``dotnet pwsh ./build.ps1 bench`` (Release build, local sandbox with a real PostgreSQL over TLS).
+Medians of repeated runs after a warm-up; they are measurements, not pass/fail tests.
+
+- Date: $($document.date)
+- Commit: $commit
+- Machine: $machine
+- PowerShell: $($document.pwsh)
+
+| # | measurement | RedshiftIamra | reference | ratio | goal |
+|---|---|---|---|---|---|
+| 1 | import (added to ``pwsh -c exit``) | $($r.import.addedMs) ms ($($r.import.importModule.medianMs) ms total) | bare pwsh $($r.import.barePwsh.medianMs) ms | | < 150 ms added |
+| 2 | cold path in a running session: certificate → session → credential → TLS connection → ``select 1`` | $($r.coldInSession.module.medianMs) ms | AWS CLI ``get-cluster-credentials`` (credential_process profile) + psql: $($r.coldInSession.awsCliPlusPsql.medianMs) ms | $($r.coldInSession.speedup)x faster | < 150 ms, >= 3x |
+| 3 | cold path in a fresh process | $($r.coldFreshProcess.module.medianMs) ms (bare pwsh + $($r.coldFreshProcess.aboveBarePwshMs) ms) | AWS CLI + psql $($r.coldFreshProcess.awsCliPlusPsql.medianMs) ms | | <= 300 ms above bare pwsh |
+| 4 | warm path: new pooled connection + ``select 1`` | $($r.warm.module.medianMs) ms, $($r.warm.apiCalls) API calls | CLI chain $($r.coldInSession.awsCliPlusPsql.medianMs) ms | $($r.warm.speedupOverCliChain)x faster | < 2 ms, 0 calls |
+| 5 | fan-in: 64 concurrent ``Get-RedshiftDbCredential`` | $($r.fanIn.createSessionCalls) CreateSession, $($r.fanIn.getClusterCredentialsCalls) GetClusterCredentials, $($r.fanIn.wallMs) ms | | | one call each |
+| 6 | signing (µs per CreateSession signature) | $(($r.signing | ForEach-Object { "$($_.key) $($_.medianMicroseconds)" }) -join '; ') | | | |
+| 7 | streaming $($r.streaming.rows) rows x 5 columns to PSObjects | $($r.streaming.moduleRowsPerSecond) rows/s, peak working set $($r.streaming.peakWorkingSetMB) MB | raw NpgsqlDataReader $($r.streaming.rawReaderRowsPerSecond) rows/s; psql $($r.streaming.psqlRowsPerSecond) rows/s | $($r.streaming.moduleToRawRatio) of raw | >= 0.25 of raw |
+
+Reproduce: ``dotnet tool restore && dotnet pwsh ./build.ps1 bench`` (writes ``bench/results.json`` and this file).
+"@
+Set-Content -Path (Join-Path $RepoRoot 'BENCHMARKS.md') -Value $md
+Write-Host "Wrote bench/results.json and BENCHMARKS.md"

@@ -1,0 +1,135 @@
+# The bad-input corpus: every case is input a user could type, and the error it must give.
+# Each case names the cmdlet, the parameters to change from a valid baseline, the expected
+# error id, and the text the message must contain (the bad value, by default). None may
+# reach the network: tests/pester/BadInput.Tests.ps1 checks the sandbox's audit log stays empty.
+#
+# Values may name generated files as '{file:NAME}' (see tests/pester/BadInput.Tests.ps1).
+
+$account = '123456789012'
+$uuid = '2b7d0c1e-6d5f-4b8a-9a61-0c4f2d9e8a11'
+$cases = [System.Collections.Generic.List[hashtable]]::new()
+function Add-Case([string] $Cmdlet, [hashtable] $Change, [string] $Id, [string] $Mention) {
+    $value = [string] ($Change.Values | Select-Object -First 1)
+    $cases.Add(@{ Cmdlet = $Cmdlet; Change = $Change; Id = $Id; Mention = if ($PSBoundParameters.ContainsKey('Mention')) { $Mention } else { $value } })
+}
+
+# --- ARNs (Get-IamraSession) -------------------------------------------------------------
+$badAnchors = @(
+    'trust-anchor', 'arn', 'arn:aws', "arn:aws:rolesanywhere:us-east-1:$($account):trust-anchor", "arn:aws:rolesanywhere:us-east-1:$($account):trust-anchor/",
+    "arn:aws:rolesanywhere:us-east-1:$($account):trust-anchor/not-a-uuid", "arn:aws:rolesanywhere:us-east-1:$($account):profile/$uuid",
+    "arn:aws:iam::$($account):role/x", "arn:aws:rolesanywhere::$($account):trust-anchor/$uuid", "arn:aws:rolesanywhere:us-east-1::trust-anchor/$uuid",
+    "arn:aws:rolesanywhere:us-east-1:12345678901:trust-anchor/$uuid", "arn:aws:rolesanywhere:us-east-1:1234567890123:trust-anchor/$uuid",
+    "arn:aws:rolesanywhere:us-east-1:abcdefghijkl:trust-anchor/$uuid", "arn:aws:rolesanywhere:US-EAST-1:$($account):trust-anchor/$uuid",
+    "arn:aws:rolesanywhere:useast1:$($account):trust-anchor/$uuid", "arn:aws-cn:rolesanywhere:us-east-1:$($account):trust-anchor/$uuid",
+    "arn:aws:rolesanywhere:cn-north-1:$($account):trust-anchor/$uuid", "arn:aws-us-gov:rolesanywhere:us-east-1:$($account):trust-anchor/$uuid",
+    "arn:aws-moon:rolesanywhere:us-east-1:$($account):trust-anchor/$uuid", "ARN:aws:rolesanywhere:us-east-1:$($account):trust-anchor/$uuid",
+    " arn:aws:rolesanywhere:us-east-1:$($account):trust-anchor/$uuid", "arn:aws:rolesanywhere:us-east-1:$($account):trust-anchor/$uuid/extra",
+    "arn:aws:rolesanywhere:us-east-1:$($account):trust-anchor/{$uuid}", "arn:aws:s3:::bucket", 'arn:::::'
+)
+foreach ($value in $badAnchors) { Add-Case 'Get-IamraSession' @{ TrustAnchorArn = $value } 'IamraInvalidArn' }
+
+$badProfiles = @(
+    "arn:aws:rolesanywhere:us-east-1:$($account):profile", "arn:aws:rolesanywhere:us-east-1:$($account):profile/xyz",
+    "arn:aws:rolesanywhere:us-east-1:$($account):trust-anchor/$uuid", "arn:aws:rolesanywhere:us-east-1:$($account):profile/$uuid/",
+    "arn:aws:rolesanywhere:us-east-1:1:profile/$uuid", "arn:aws:rolesanywhere:mars-1:$($account):profile/$uuid",
+    'profile/abc', "arn:aws:iam::$($account):role/x",
+    "arn:aws:rolesanywhere:us-east-1:$($account):profile\$uuid"
+)
+foreach ($value in $badProfiles) { Add-Case 'Get-IamraSession' @{ ProfileArn = $value } 'IamraInvalidArn' }
+foreach ($value in "arn:aws:rolesanywhere:eu-west-1:$($account):profile/$uuid", "arn:aws:rolesanywhere:us-west-2:$($account):profile/$uuid", "arn:aws-cn:rolesanywhere:cn-north-1:$($account):profile/$uuid") {
+    Add-Case 'Get-IamraSession' @{ ProfileArn = $value } 'IamraRegionMismatch'
+}
+Add-Case 'Get-IamraSession' @{ ProfileArn = "arn:aws:rolesanywhere:us-east-1:210987654321:profile/$uuid" } 'IamraRegionMismatch'
+
+$badRoles = @(
+    'role/x', "arn:aws:iam::$($account):user/bob", "arn:aws:iam::$($account):role/", "arn:aws:iam::$($account):role",
+    "arn:aws:iam:us-east-1:$($account):role/x", "arn:aws:iam::12345:role/x", "arn:aws:sts::$($account):assumed-role/x/y",
+    "arn:aws:iam::$($account):role/has space", "arn:aws:iam::$($account):role/" + ('r' * 65), "arn:aws:iam::$($account):group/x",
+    "arn:aws:iam::$($account):role/bad*name", "arn:aws:iam::$($account):role/bad#name", "arn:aws:iam::$($account):policy/x",
+    "arn:aws:rolesanywhere:us-east-1:$($account):role/x", "arn:aws:iam::abcdefghijkl:role/x"
+)
+foreach ($value in $badRoles) { Add-Case 'Get-IamraSession' @{ RoleArn = $value } 'IamraInvalidArn' }
+
+# --- Session durations, names, regions, endpoints ----------------------------------------
+foreach ($value in 0, 1, 60, 899, 43201, 86400, -1, 2147483647) { Add-Case 'Get-IamraSession' @{ DurationSeconds = $value } 'IamraInvalidDuration' }
+foreach ($value in 'a', 'has space', 'semi;colon', 'slash/x', ('n' * 65), 'quote''s', 'tab	x', 'star*') { Add-Case 'Get-IamraSession' @{ RoleSessionName = $value } 'IamraInvalidRoleSessionName' }
+foreach ($value in 'mars-1', 'US-EAST-1', 'us_east_1', 'useast1', 'us-east', 'east-1', '1-us-east', 'us-east-1a', 'us east 1', 'us-east-100') {
+    Add-Case 'Get-IamraSession' @{ Region = $value } 'IamraInvalidRegion'
+}
+foreach ($value in 'eu-west-1', 'us-west-2', 'cn-north-1') { Add-Case 'Get-IamraSession' @{ Region = $value } 'IamraRegionMismatch' }
+foreach ($value in 'http://rolesanywhere.example.test', 'ftp://example.test', 'rolesanywhere.us-east-1.amazonaws.com', 'https://', 'https://example.test/?q=1', 'https://example.test/#x', 'file:///etc/passwd', 'not a url') {
+    Add-Case 'Get-IamraSession' @{ EndpointUrl = $value } 'IamraInvalidEndpoint'
+}
+foreach ($value in '/nonexistent/bundle.pem', '{file:empty.pem}', '{file:garbage.bin}') { Add-Case 'Get-IamraSession' @{ CaBundlePath = $value } 'IamraCaBundleInvalid' }
+
+# --- Redshift names, durations, hosts (Get-RedshiftDbCredential) --------------------------
+foreach ($value in '1user', '_user', 'user name', 'user;drop', 'PUBLIC', 'public', 'Public', ('u' * 65), 'user/x', 'user''q', 'ü-user', 'user*', 'user#1', '-user', '.user') {
+    Add-Case 'Get-RedshiftDbCredential' @{ DbUser = $value } 'RedshiftInvalidDbUser'
+}
+foreach ($value in '1db', 'db name', 'db;x', ('d' * 65), '_db', 'db/x', 'db''q', 'db*') { Add-Case 'Get-RedshiftDbCredential' @{ DbName = $value } 'RedshiftInvalidDbName' }
+foreach ($value in 'My-Cluster', 'cluster_1', '1cluster', 'cluster-', 'clus--ter', ('c' * 64), 'cluster.one', 'cluster one', '-cluster', 'CLUSTER') {
+    Add-Case 'Get-RedshiftDbCredential' @{ ClusterIdentifier = $value } 'RedshiftInvalidClusterIdentifier'
+}
+foreach ($value in 'Ops', 'ops team', '1ops', 'ops;x', ('g' * 65), 'OPS', 'ops/x') { Add-Case 'Get-RedshiftDbCredential' @{ DbGroup = $value } 'RedshiftInvalidDbGroup' }
+foreach ($value in 0, 899, 3601, 7200, 43200, -5) { Add-Case 'Get-RedshiftDbCredential' @{ DurationSeconds = $value } 'RedshiftInvalidDuration' }
+foreach ($value in 'mars-1', 'us_east_1', 'US-WEST-2', 'us-west') { Add-Case 'Get-RedshiftDbCredential' @{ Region = $value } 'IamraInvalidRegion' }
+foreach ($value in 'http://redshift.example.test', 'redshift.us-east-1.amazonaws.com', 'https://example.test/?x=1') { Add-Case 'Get-RedshiftDbCredential' @{ EndpointUrl = $value } 'IamraInvalidEndpoint' }
+foreach ($value in 0, 65536, -1, 70000) { Add-Case 'Get-RedshiftDbCredential' @{ Port = $value } 'RedshiftInvalidPort' }
+
+# Serverless workgroup names.
+foreach ($value in 'ab', 'Work-Group', 'work_group', 'work group', ('w' * 65), 'wg;x', 'WG') {
+    Add-Case 'Get-RedshiftDbCredential-Serverless' @{ WorkgroupName = $value } 'RedshiftInvalidWorkgroupName'
+}
+
+# Host names that name no Redshift and no identifier.
+foreach ($value in 'db.example.com', 'vpce-0abc123-xyz.vpce-svc-0123.us-east-1.vpce.amazonaws.com', 'redshift.internal:5439', '10.0.0.5', 'localhost') {
+    Add-Case 'Get-RedshiftDbCredential-Hostname' @{ Hostname = $value } 'RedshiftHostnameUnknown'
+}
+
+# --- Certificates and keys (Get-IamraCertificate) ------------------------------------------
+foreach ($value in 'abc', ('A' * 39), ('A' * 41), ('G' * 40), '12:34', '') {
+    if ($value) { Add-Case 'Get-IamraCertificate' @{ Thumbprint = $value } 'IamraThumbprintInvalid' }
+}
+$fileCases = @(
+    @{ Change = @{ Path = '/nonexistent/cert.pem' }; Id = 'IamraCertificateFileNotFound' }
+    @{ Change = @{ Path = '{file:empty.pem}' }; Id = 'IamraCertificateFormatInvalid' }
+    @{ Change = @{ Path = '{file:truncated.pem}' }; Id = 'IamraCertificateFormatInvalid' }
+    @{ Change = @{ Path = '{file:garbage.bin}' }; Id = 'IamraCertificateFormatInvalid' }
+    @{ Change = @{ Path = '{file:huge.pem}' }; Id = 'IamraCertificateFormatInvalid' }
+    @{ Change = @{ Path = '{file:wrong-label.pem}' }; Id = 'IamraCertificateFormatInvalid' }
+    @{ Change = @{ Path = '{file:key-only.pem}' }; Id = 'IamraCertificateFormatInvalid' }
+    @{ Change = @{ Path = '{file:cert-only.pem}' }; Id = 'IamraNoPrivateKey' }
+    @{ Change = @{ Path = '{file:expired.pem}' }; Id = 'IamraCertificateExpired' }
+    @{ Change = @{ Path = '{file:future.pem}' }; Id = 'IamraCertificateNotYetValid' }
+    @{ Change = @{ Path = '{file:server-only.pem}' }; Id = 'IamraCertificateNotUsable' }
+    @{ Change = @{ Path = '{file:ca.pem}' }; Id = 'IamraCertificateNotUsable' }
+    @{ Change = @{ Path = '{file:rsa1024.pem}' }; Id = 'IamraUnsupportedKey' }
+    @{ Change = @{ Path = '{file:ed25519.pem}' }; Id = 'IamraUnsupportedKey' }
+    @{ Change = @{ Path = '{file:dsa.pem}' }; Id = 'IamraUnsupportedKey' }
+    @{ Change = @{ Path = '{file:good.pem}'; PrivateKeyPath = '{file:other.key}' }; Id = 'IamraPrivateKeyMismatch' }
+    @{ Change = @{ Path = '{file:good.pem}'; PrivateKeyPath = '{file:ec.key}' }; Id = 'IamraPrivateKeyMismatch' }
+    @{ Change = @{ Path = '{file:good.pem}'; PrivateKeyPath = '/nonexistent/key.pem' }; Id = 'IamraCertificateFileNotFound' }
+    @{ Change = @{ Path = '{file:good.pem}'; PrivateKeyPath = '{file:legacy-encrypted.key}' }; Id = 'IamraPrivateKeyFormatInvalid' }
+    @{ Change = @{ Path = '{file:good.pem}'; PrivateKeyPath = '{file:encrypted.key}' }; Id = 'IamraCertificatePasswordRequired' }
+    @{ Change = @{ Path = '{file:good.pem}'; PrivateKeyPath = '{file:encrypted.key}'; Password = '{password:wrong}' }; Id = 'IamraCertificatePasswordInvalid' }
+    @{ Change = @{ Path = '{file:client.pfx}' }; Id = 'IamraCertificatePasswordRequired' }
+    @{ Change = @{ Path = '{file:client.pfx}'; Password = '{password:wrong}' }; Id = 'IamraCertificatePasswordInvalid' }
+    @{ Change = @{ Path = '{file:good.pem}'; ChainPath = '/nonexistent/chain.pem' }; Id = 'IamraCertificateFileNotFound' }
+    @{ Change = @{ Path = '{file:good.pem}'; ChainPath = '{file:empty.pem}' }; Id = 'IamraCertificateFormatInvalid' }
+)
+foreach ($case in $fileCases) {
+    $change = $case.Change
+    $first = $change.Keys | Where-Object { $_ -ne 'Password' } | Sort-Object { if ($_ -eq 'Path') { 1 } else { 0 } } | Select-Object -First 1
+    $cases.Add(@{ Cmdlet = 'Get-IamraCertificate'; Change = $change; Id = $case.Id; Mention = $null; MentionParameter = $first })
+}
+
+foreach ($value in '-00:00:01', '02:00:00', '1.00:00:00') { Add-Case 'Get-IamraSession' @{ RenewalMargin = $value } 'IamraInvalidRenewalMargin' }
+foreach ($value in 'ñdb', 'db,x', 'db"q') { Add-Case 'Get-RedshiftDbCredential' @{ DbName = $value } 'RedshiftInvalidDbName' }
+foreach ($value in 'eu-west', 'xx', 'us-east-1-2') { Add-Case 'Get-RedshiftDbCredential' @{ Region = $value } 'IamraInvalidRegion' }
+foreach ($value in 'user,x', 'user"q') { Add-Case 'Get-RedshiftDbCredential' @{ DbUser = $value } 'RedshiftInvalidDbUser' }
+
+# --- Weak TLS without the switch, and config files ----------------------------------------
+foreach ($value in 'VerifyCA', 'Require') { Add-Case 'Connect-RedshiftIamra' @{ TlsMode = $value } 'RedshiftWeakTlsRefused' }
+Add-Case 'Set-IamraAwsProfile' @{ Password = '{password:any}' } 'IamraProfileCannotHoldPassword' -Mention 'password'
+
+$cases
