@@ -245,6 +245,19 @@ Describe 'Get-IamraSession -Pkcs11Uri' {
         $identity.SigningKey.Token.IsLoggedIn | Should -BeTrue
     }
 
+    It 'never shows the PIN: output, verbose, debug, errors and the objects' {
+        if (Skip-WithoutSoftHsm) { return }
+        $DebugPreference = 'Continue'
+        $seen = @(
+            Get-IamraCertificate -Pkcs11Uri "$base$query" -Verbose -Debug *>&1
+            Get-IamraSession -Pkcs11Uri "$base;object=p384$query" @sessionParameters -Force -Verbose -Debug *>&1
+            Get-IamraCertificate -Pkcs11Uri "pkcs11:token=$token;object=nothing$query" -Verbose -ErrorAction Continue *>&1
+        )
+        $text = ($seen | ForEach-Object { $_ | Format-List * -Force | Out-String -Width 400; "$_" }) -join "`n"
+        $text | Should -Match 'pkcs11:token='
+        $text | Should -Not -Match ([regex]::Escape($pin))
+    }
+
     It 'tells with -Verbose that the key is in the token' {
         if (Skip-WithoutSoftHsm) { return }
         $verbose = Get-IamraSession -Pkcs11Uri "$base;object=rsa$query" @sessionParameters -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
