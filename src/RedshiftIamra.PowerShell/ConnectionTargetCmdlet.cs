@@ -18,75 +18,101 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     [Parameter(Mandatory = true, ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = Pkcs11UriSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = Pkcs11Set, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string TrustAnchorArn { get; set; } = null!;
 
     [Parameter(Mandatory = true, ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = Pkcs11UriSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = Pkcs11Set, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string ProfileArn { get; set; } = null!;
 
     [Parameter(Mandatory = true, ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = Pkcs11UriSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = Pkcs11Set, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string RoleArn { get; set; } = null!;
 
     [Parameter(ParameterSetName = StoreSet)]
     [Parameter(ParameterSetName = ThumbprintSet)]
     [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = Pkcs11UriSet)]
+    [Parameter(ParameterSetName = Pkcs11Set)]
     public int SessionDurationSeconds { get; set; } = RolesAnywhereSessionSource.DefaultDuration;
 
     [Parameter(ParameterSetName = StoreSet)]
     [Parameter(ParameterSetName = ThumbprintSet)]
     [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = Pkcs11UriSet)]
+    [Parameter(ParameterSetName = Pkcs11Set)]
     [ValidateNotNullOrEmpty]
     public string? RolesAnywhereEndpointUrl { get; set; }
 
     [Parameter(ParameterSetName = StoreSet)]
     [Parameter(ParameterSetName = ThumbprintSet)]
     [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = Pkcs11UriSet)]
+    [Parameter(ParameterSetName = Pkcs11Set)]
     [ValidateNotNullOrEmpty]
     public string? CaBundlePath { get; set; }
 
     [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11UriSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11Set, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string? ClusterIdentifier { get; set; }
 
     [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11UriSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11Set, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string? WorkgroupName { get; set; }
 
     [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11UriSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11Set, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string? Hostname { get; set; }
 
     [Parameter(ParameterSetName = StoreSet)]
     [Parameter(ParameterSetName = ThumbprintSet)]
     [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = Pkcs11UriSet)]
+    [Parameter(ParameterSetName = Pkcs11Set)]
     public int Port { get; set; }
 
     [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11UriSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11Set, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string? DbUser { get; set; }
 
     [Parameter(ParameterSetName = StoreSet)]
     [Parameter(ParameterSetName = ThumbprintSet)]
     [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = Pkcs11UriSet)]
+    [Parameter(ParameterSetName = Pkcs11Set)]
     public SwitchParameter UseIamIdentity { get; set; }
 
     [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11UriSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11Set, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [Alias("Database")]
     public string? DbName { get; set; }
@@ -94,28 +120,38 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     [Parameter(ParameterSetName = StoreSet)]
     [Parameter(ParameterSetName = ThumbprintSet)]
     [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = Pkcs11UriSet)]
+    [Parameter(ParameterSetName = Pkcs11Set)]
     public SwitchParameter AutoCreate { get; set; }
 
     [Parameter(ParameterSetName = StoreSet)]
     [Parameter(ParameterSetName = ThumbprintSet)]
     [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = Pkcs11UriSet)]
+    [Parameter(ParameterSetName = Pkcs11Set)]
     [Alias("DbGroups")]
     public string[]? DbGroup { get; set; }
 
     [Parameter(ParameterSetName = StoreSet)]
     [Parameter(ParameterSetName = ThumbprintSet)]
     [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = Pkcs11UriSet)]
+    [Parameter(ParameterSetName = Pkcs11Set)]
     public int DurationSeconds { get; set; }
 
     [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11UriSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11Set, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     public string? Region { get; set; }
 
     [Parameter(ParameterSetName = StoreSet)]
     [Parameter(ParameterSetName = ThumbprintSet)]
     [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = Pkcs11UriSet)]
+    [Parameter(ParameterSetName = Pkcs11Set)]
     [ValidateNotNullOrEmpty]
     public string? RedshiftEndpointUrl { get; set; }
 
@@ -133,7 +169,7 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     public SwitchParameter AllowUnverifiedTls { get; set; }
 
     /// <summary>True when the bound parameters describe a certificate-to-connection path (not a given credential).</summary>
-    protected bool UsesCertificate => ParameterSetName is StoreSet or ThumbprintSet or PathSet;
+    protected bool UsesCertificate => ParameterSetName is StoreSet or ThumbprintSet or PathSet or Pkcs11UriSet or Pkcs11Set;
 
     protected RedshiftConnectionOptions ConnectionOptions(bool pooling = true, int maxPoolSize = 20, int connectTimeout = 15, int commandTimeout = 0)
     {

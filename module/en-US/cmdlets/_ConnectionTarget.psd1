@@ -8,7 +8,7 @@
         SerialNumber             = 'Selects the store certificate by serial number, hex or decimal (wildcards allowed).'
         StoreLocation            = 'The store location, CurrentUser by default.'
         StoreName                = 'The store name, My by default.'
-        Path                     = 'A certificate file: PEM, DER or PFX.'
+        Path                     = 'A certificate file: PEM, DER or PFX. With -Pkcs11Uri or -TokenLabel: the certificate of the token key, when the token does not hold it (by default the certificate object with the key''s CKA_ID is read from the token).'
         PrivateKeyPath           = 'The private key file when it is not inside -Path.'
         Password                 = 'The PFX password or key passphrase, as a SecureString.'
         ChainPath                = 'A PEM bundle of intermediate certificates to send with the Roles Anywhere request.'

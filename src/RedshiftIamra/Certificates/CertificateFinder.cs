@@ -19,6 +19,12 @@ public static class CertificateFinder
         ArgumentNullException.ThrowIfNull(query);
         var at = now ?? DateTimeOffset.UtcNow;
 
+        if (query.Pkcs11 is not null)
+        {
+            var extra = query.ChainPath is null ? new List<X509Certificate2>() : CertificateFileLoader.LoadBundle(query.ChainPath);
+            return Pkcs11.Pkcs11Identities.Find(query.Pkcs11, extra, at);
+        }
+
         if (query.Path is not null)
         {
             var (leaf, extra) = CertificateFileLoader.Load(query.Path, query.PrivateKeyPath, query.Password, query.ChainPath);
@@ -113,6 +119,13 @@ public static class CertificateFinder
         var usable = Select(candidates, query, includeUnusable: false, latest);
         if (usable.Count > 1)
         {
+            if (query.Pkcs11 is not null)
+            {
+                var identities = string.Join(Environment.NewLine, usable.Select(c => Invariant($"  {c.Source} {c.Subject} (expires {c.NotAfter:yyyy-MM-dd})")));
+                throw new IamraException(CertificateErrors.Ambiguous, IamraErrorCategory.InvalidArgument,
+                    $"{usable.Count} usable identities match {query.Describe()}; one is needed:{Environment.NewLine}{identities}{Environment.NewLine}Name the key with object=<label> or id=<id> in the URI (or -KeyLabel / -KeyId).", query.Describe());
+            }
+
             var list = string.Join(Environment.NewLine, usable.Select(c => Invariant($"  {c.Thumbprint} {c.Subject} (expires {c.NotAfter:yyyy-MM-dd})")));
             throw new IamraException(CertificateErrors.Ambiguous, IamraErrorCategory.InvalidArgument,
                 $"{usable.Count} usable certificates match {query.Describe()}; one is needed:{Environment.NewLine}{list}{Environment.NewLine}Narrow the selector, give -Thumbprint, or add -Latest to take the one that expires last.", query.Describe());
@@ -313,6 +326,38 @@ public static class CertificateFinder
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The certificates of <paramref name="candidates"/> that are in the chain built for
+    /// <paramref name="leaf"/> (without the leaf and self-signed roots): unlike
+    /// <see cref="Intermediates"/>, certificates that do not chain are left out.
+    /// </summary>
+    internal static IReadOnlyList<X509Certificate2> ChainElements(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> candidates)
+    {
+        if (candidates.Count == 0)
+        {
+            return Array.Empty<X509Certificate2>();
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.AllFlags;
+        chain.ChainPolicy.ExtraStore.AddRange(candidates.ToArray());
+        try
+        {
+            chain.Build(leaf);
+        }
+        catch (CryptographicException)
+        {
+            return Array.Empty<X509Certificate2>();
+        }
+
+        return chain.ChainElements.Cast<X509ChainElement>().Skip(1)
+            .Select(e => e.Certificate)
+            .Where(c => !IsSelfSigned(c) && candidates.Any(k => k.Thumbprint == c.Thumbprint))
+            .ToList();
     }
 
     internal static bool IsSelfSigned(X509Certificate2 certificate) =>
