@@ -117,6 +117,32 @@ function Read-TrxCounts([string] $Path) {
     }
 }
 
+# The reliability scoreboard the Pester suite leaves behind: faults, bad input, secrets, load.
+function Write-Scoreboard([string] $Directory) {
+    if (-not (Test-Path $Directory)) { return }
+    function Read-Part([string] $Name) { $path = Join-Path $Directory $Name; if (Test-Path $path) { Get-Content -Raw $path | ConvertFrom-Json } }
+    $rows = @()
+    $faults = @(Read-Part 'faults.json')
+    if ($faults) {
+        $recovered = @($faults | Where-Object Outcome -EQ 'recovered').Count
+        $matched = @($faults | Where-Object { $_.Outcome -eq $_.Expected }).Count
+        $rows += [pscustomobject]@{ Area = 'faults'; Result = "$($faults.Count) API x fault cells: $recovered recovered by retry, $($faults.Count - $recovered) specific errors; $matched as expected; slowest $('{0:N1}' -f ($faults | Measure-Object Seconds -Maximum).Maximum) s" }
+    }
+    $bad = Read-Part 'badinput.json'
+    if ($bad) { $rows += [pscustomobject]@{ Area = 'bad input'; Result = "$($bad.cases) cases, $($bad.requests) requests reached the network" } }
+    $secrets = Read-Part 'secrets.json'
+    if ($secrets) { $rows += [pscustomobject]@{ Area = 'secrets'; Result = "$($secrets.searches) searches ($($secrets.secrets) secrets x $($secrets.places) places), $($secrets.hits) hits" } }
+    $load = Read-Part 'load.json'
+    if ($load) {
+        $rows += [pscustomobject]@{ Area = 'load'; Result = "$($load.credentialRequests) credential requests from 64 runspaces: $($load.errors) errors, $($load.createSessionCalls) CreateSession, $($load.getClusterCredentialsCalls) GetClusterCredentials; managed memory $($load.managedMemoryBeforeMB) MB -> $($load.managedMemoryAfterMB) MB" }
+        $rows += [pscustomobject]@{ Area = 'sandbox load'; Result = "$($load.sandboxRequests) signed requests from 16 clients in $($load.sandboxSeconds) s, $($load.sandboxErrors) errors" }
+    }
+    if ($rows) {
+        Write-Host 'Reliability scoreboard'
+        $rows | Format-Table -AutoSize -Wrap | Out-String -Width 220 | Write-Host
+    }
+}
+
 function Invoke-Test {
     Invoke-Build
     $results = Join-Path $outRoot 'test-results'
@@ -145,6 +171,8 @@ function Invoke-Test {
         $env:REDSHIFTIAMRA_MODULE = Join-Path $stage 'RedshiftIamra.psd1'
         $env:REDSHIFTIAMRA_REPO = $root
         $env:REDSHIFTIAMRA_PACKAGES = Get-NuGetPackageRoot
+        $env:REDSHIFTIAMRA_SCOREBOARD = Join-Path $results 'scoreboard'
+        $null = New-Item -ItemType Directory -Force $env:REDSHIFTIAMRA_SCOREBOARD
         $code = Invoke-ChildPwsh @('-File', (Join-Path $root 'tests/pester/Invoke-PesterSuite.ps1'),
             '-PesterPath', $pester, '-TestPath', (Join-Path $root 'tests/pester'), '-SummaryPath', $summary,
             '-ResultPath', (Join-Path $results 'pester.xml'), '-Filter', "$PesterFilter") -AllowFailure
@@ -160,6 +188,7 @@ function Invoke-Test {
         $totals.Skipped += $suite.Skipped
     }
     $suites | Format-Table -AutoSize | Out-String | Write-Host
+    Write-Scoreboard (Join-Path $results 'scoreboard')
     $line = "$($totals.Passed) passed, $($totals.Failed) failed"
     if ($totals.Skipped) { $line += ", $($totals.Skipped) skipped" }
     Write-Host $line

@@ -43,6 +43,20 @@ function Write-Description([string] $Text) {
     $writer.WriteEndElement()
 }
 
+# <inputTypes>/<returnValues>: one typed, described entry per key of $Types.
+function Write-TypeList([string] $ListName, [string] $ItemName, $Types) {
+    $writer.WriteStartElement($ListName, $command)
+    foreach ($entry in ($Types ?? @{}).GetEnumerator() | Sort-Object Key) {
+        $writer.WriteStartElement($ItemName, $command)
+        $writer.WriteStartElement('type', $dev)
+        $writer.WriteElementString('name', $maml, $entry.Key)
+        $writer.WriteEndElement()
+        Write-Description $entry.Value
+        $writer.WriteEndElement()
+    }
+    $writer.WriteEndElement()
+}
+
 function Get-TypeName([type] $Type) {
     if ($Type -eq [System.Management.Automation.SwitchParameter]) { return 'SwitchParameter' }
     return $Type.FullName
@@ -142,27 +156,8 @@ foreach ($cmdlet in $cmdlets) {
     }
     $writer.WriteEndElement()
 
-    $writer.WriteStartElement('inputTypes', $command)
-    foreach ($entry in ($doc.Inputs ?? @{}).GetEnumerator() | Sort-Object Key) {
-        $writer.WriteStartElement('inputType', $command)
-        $writer.WriteStartElement('type', $dev)
-        $writer.WriteElementString('name', $maml, $entry.Key)
-        $writer.WriteEndElement()
-        Write-Description $entry.Value
-        $writer.WriteEndElement()
-    }
-    $writer.WriteEndElement()
-
-    $writer.WriteStartElement('returnValues', $command)
-    foreach ($entry in ($doc.Outputs ?? @{}).GetEnumerator() | Sort-Object Key) {
-        $writer.WriteStartElement('returnValue', $command)
-        $writer.WriteStartElement('type', $dev)
-        $writer.WriteElementString('name', $maml, $entry.Key)
-        $writer.WriteEndElement()
-        Write-Description $entry.Value
-        $writer.WriteEndElement()
-    }
-    $writer.WriteEndElement()
+    Write-TypeList 'inputTypes' 'inputType' $doc['Inputs']
+    Write-TypeList 'returnValues' 'returnValue' $doc['Outputs']
 
     if ($doc.ContainsKey('Notes') -and $doc.Notes) {
         $writer.WriteStartElement('alertSet', $maml)

@@ -7,13 +7,16 @@ namespace RedshiftIamra.PowerShell;
 
 /// <summary>
 /// The certificate source parameters shared by every cmdlet that needs a signing
-/// certificate: a store lookup (thumbprint or selector) or files.
+/// certificate: a store lookup (thumbprint or selector), files, or a key in a PKCS#11 token
+/// (a <c>pkcs11:</c> URI, or the token and key named by parameters).
 /// </summary>
 public abstract class CertificateSourceCmdlet : IamraCmdlet
 {
     protected const string StoreSet = "Store";
     protected const string ThumbprintSet = "Thumbprint";
     protected const string PathSet = "Path";
+    protected const string Pkcs11UriSet = "Pkcs11Uri";
+    protected const string Pkcs11Set = "Pkcs11";
 
     /// <summary>The SHA-1 thumbprint of a certificate in the store.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
@@ -45,7 +48,10 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
     [ArgumentCompleter(typeof(StoreNameCompleter))]
     public string StoreName { get; set; } = "My";
 
+    /// <summary>The certificate file; with a PKCS#11 source, the certificate of the token key when the token does not hold it.</summary>
     [Parameter(Mandatory = true, ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = Pkcs11UriSet)]
+    [Parameter(ParameterSetName = Pkcs11Set)]
     [ValidateNotNullOrEmpty]
     [Alias("CertificatePath")]
     public string Path { get; set; } = null!;
@@ -65,6 +71,40 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
     /// <summary>Which of the three ways to find the certificate the parameters take: the parameter set, unless a derived cmdlet knows better.</summary>
     protected virtual string CertificateSelectorSet => ParameterSetName;
 
+    /// <summary>An RFC 7512 URI naming the token and key: <c>pkcs11:token=..;object=..;id=%01?pin-source=file:..</c>.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = Pkcs11UriSet)]
+    [ValidateNotNullOrEmpty]
+    public string Pkcs11Uri { get; set; } = null!;
+
+    /// <summary>The PKCS#11 library (module) file; default: module-path in the URI, $REDSHIFTIAMRA_PKCS11_MODULE, then p11-kit-proxy.</summary>
+    [Parameter(ParameterSetName = Pkcs11UriSet)]
+    [Parameter(ParameterSetName = Pkcs11Set)]
+    [ValidateNotNullOrEmpty]
+    public string? Pkcs11Library { get; set; }
+
+    /// <summary>The label of the token that holds the key.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = Pkcs11Set)]
+    [ValidateNotNullOrEmpty]
+    public string TokenLabel { get; set; } = null!;
+
+    /// <summary>The label (CKA_LABEL) of the key, or of its certificate.</summary>
+    [Parameter(ParameterSetName = Pkcs11Set)]
+    [ValidateNotNullOrEmpty]
+    public string? KeyLabel { get; set; }
+
+    /// <summary>The id (CKA_ID) of the key and its certificate, in hexadecimal.</summary>
+    [Parameter(ParameterSetName = Pkcs11Set)]
+    [ValidateNotNullOrEmpty]
+    public string? KeyId { get; set; }
+
+    /// <summary>The token's user PIN.</summary>
+    [Parameter(ParameterSetName = Pkcs11UriSet)]
+    [Parameter(ParameterSetName = Pkcs11Set)]
+    public SecureString? Pin { get; set; }
+
+    /// <summary>True when the bound parameters name a PKCS#11 token.</summary>
+    protected bool UsesPkcs11 => ParameterSetName is Pkcs11UriSet or Pkcs11Set;
+
     /// <summary>The query the bound parameters describe (paths resolved against the current location).</summary>
     protected CertificateQuery BuildQuery(IReadOnlyList<X509Certificate2>? certificates = null)
     {
@@ -75,6 +115,11 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
 
         return CertificateSelectorSet switch
         {
+            Pkcs11UriSet or Pkcs11Set => new CertificateQuery
+            {
+                Pkcs11 = BuildPkcs11Query(),
+                ChainPath = Resolve(ChainPath),
+            },
             PathSet => new CertificateQuery
             {
                 Path = Resolve(Path),
@@ -99,6 +144,107 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
                 ChainPath = Resolve(ChainPath),
             },
         };
+    }
+
+    /// <summary>The token, key, library, PIN and certificate file the PKCS#11 parameters name.</summary>
+    private Pkcs11.Pkcs11Query BuildPkcs11Query()
+    {
+        var query = ParameterSetName == Pkcs11UriSet
+            ? Pkcs11.Pkcs11Query.FromUri(Pkcs11.Pkcs11Uri.Parse(Pkcs11Uri))
+            : new Pkcs11.Pkcs11Query
+            {
+                TokenLabel = TokenLabel,
+                KeyLabel = KeyLabel,
+                KeyId = KeyId is null ? null : Pkcs11.Pkcs11Uri.ParseHexId(KeyId),
+            };
+        return query with
+        {
+            LibraryPath = Pkcs11Library is not null ? Resolve(Pkcs11Library) : Resolve(query.LibraryPath),
+            LibraryOrigin = Pkcs11Library is not null ? "-Pkcs11Library" : query.LibraryOrigin,
+            Pin = Pin ?? query.Pin,
+            CertificatePath = MyInvocation.BoundParameters.ContainsKey(nameof(Path)) ? Resolve(Path) : null,
+            PinPrompt = PromptForPin,
+        };
+    }
+
+    /// <summary>
+    /// Asks for the token PIN once, on the host (like <c>Read-Host -AsSecureString</c>), when
+    /// this session can ask: never in a non-interactive session (<c>pwsh -NonInteractive</c>,
+    /// redirected input, a service), where a missing PIN is an error instead of a hang.
+    /// </summary>
+    private SecureString? PromptForPin(string tokenDescription)
+    {
+        if (!CanPrompt())
+        {
+            WriteVerboseSafe($"No PIN given for {tokenDescription}, and this session cannot ask for one (non-interactive).");
+            return null;
+        }
+
+        try
+        {
+            Host.UI.Write($"PIN for {tokenDescription}: ");
+            var pin = Host.UI.ReadLineAsSecureString();
+            return pin is { Length: > 0 } ? pin : null;
+        }
+        catch (Exception e) when (e is PSInvalidOperationException or System.Management.Automation.Host.HostException or NotImplementedException or PSNotImplementedException or InvalidOperationException or IOException)
+        {
+            // The host refuses to read (e.g. -NonInteractive): no PIN, a clear error follows.
+            return null;
+        }
+    }
+
+    private bool CanPrompt()
+    {
+        if (!Environment.UserInteractive || Host?.UI is null || Environment.CurrentManagedThreadId != _pipelineThread)
+        {
+            return false;
+        }
+
+        if (IsNonInteractiveCommandLine(Environment.GetCommandLineArgs()))
+        {
+            return false;
+        }
+
+        // The console host reads a secret from the terminal only: redirected input (cron, a
+        // service, CI) has nobody to type it.
+        return !(Host.Name == "ConsoleHost" && Console.IsInputRedirected);
+    }
+
+    /// <summary>True when the PowerShell command line has <c>-NonInteractive</c> (or an abbreviation such as <c>-noni</c>) before the script or command.</summary>
+    internal static bool IsNonInteractiveCommandLine(IEnumerable<string> arguments)
+    {
+        foreach (var argument in arguments.Skip(1))
+        {
+            if (argument.Length < 2 || argument[0] is not ('-' or '/'))
+            {
+                continue;
+            }
+
+            var name = argument.TrimStart('-', '/');
+            if (name.Length >= 4 && "noninteractive".StartsWith(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+
+            // What follows -File or -Command belongs to the script, not to pwsh.
+            if (name.Equals("f", StringComparison.OrdinalIgnoreCase) || name.Equals("c", StringComparison.OrdinalIgnoreCase)
+                || (name.Length >= 2 && ("file".StartsWith(name, StringComparison.OrdinalIgnoreCase) || "command".StartsWith(name, StringComparison.OrdinalIgnoreCase))))
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    private readonly int _pipelineThread = Environment.CurrentManagedThreadId;
+
+    private void WriteVerboseSafe(string message)
+    {
+        if (Environment.CurrentManagedThreadId == _pipelineThread)
+        {
+            WriteVerbose(message);
+        }
     }
 }
 

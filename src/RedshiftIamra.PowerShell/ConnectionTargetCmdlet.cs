@@ -42,6 +42,8 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     [Parameter(Mandatory = true, ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = Pkcs11UriSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = Pkcs11Set, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ConfigSet)]
     [ValidateNotNullOrEmpty]
     public string TrustAnchorArn { get; set; } = null!;
@@ -49,6 +51,8 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     [Parameter(Mandatory = true, ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = Pkcs11UriSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = Pkcs11Set, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ConfigSet)]
     [ValidateNotNullOrEmpty]
     public string ProfileArn { get; set; } = null!;
@@ -56,6 +60,8 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     [Parameter(Mandatory = true, ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = Pkcs11UriSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, ParameterSetName = Pkcs11Set, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ConfigSet)]
     [ValidateNotNullOrEmpty]
     public string RoleArn { get; set; } = null!;
@@ -63,12 +69,16 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     [Parameter(ParameterSetName = StoreSet)]
     [Parameter(ParameterSetName = ThumbprintSet)]
     [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = Pkcs11UriSet)]
+    [Parameter(ParameterSetName = Pkcs11Set)]
     [Parameter(ParameterSetName = ConfigSet)]
     public int SessionDurationSeconds { get; set; } = RolesAnywhereSessionSource.DefaultDuration;
 
     [Parameter(ParameterSetName = StoreSet)]
     [Parameter(ParameterSetName = ThumbprintSet)]
     [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = Pkcs11UriSet)]
+    [Parameter(ParameterSetName = Pkcs11Set)]
     [Parameter(ParameterSetName = ConfigSet)]
     [ValidateNotNullOrEmpty]
     public string? RolesAnywhereEndpointUrl { get; set; }
@@ -76,6 +86,8 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     [Parameter(ParameterSetName = StoreSet)]
     [Parameter(ParameterSetName = ThumbprintSet)]
     [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = Pkcs11UriSet)]
+    [Parameter(ParameterSetName = Pkcs11Set)]
     [Parameter(ParameterSetName = ConfigSet)]
     [ValidateNotNullOrEmpty]
     public string? CaBundlePath { get; set; }
@@ -83,6 +95,8 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11UriSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11Set, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ConfigSet)]
     [ValidateNotEmpty]
     public string? ClusterIdentifier { get; set; }
@@ -90,6 +104,8 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11UriSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11Set, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ConfigSet)]
     [ValidateNotEmpty]
     public string? WorkgroupName { get; set; }
@@ -97,6 +113,8 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11UriSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11Set, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ConfigSet)]
     [ValidateNotEmpty]
     public string? Hostname { get; set; }
@@ -104,12 +122,16 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11UriSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11Set, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ConfigSet)]
     public int Port { get; set; }
 
     [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11UriSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11Set, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ConfigSet)]
     [ValidateNotEmpty]
     public string? DbUser { get; set; }
@@ -117,12 +139,16 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     [Parameter(ParameterSetName = StoreSet)]
     [Parameter(ParameterSetName = ThumbprintSet)]
     [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = Pkcs11UriSet)]
+    [Parameter(ParameterSetName = Pkcs11Set)]
     [Parameter(ParameterSetName = ConfigSet)]
     public SwitchParameter UseIamIdentity { get; set; }
 
     [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11UriSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11Set, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ConfigSet)]
     [ValidateNotEmpty]
     [Alias("Database")]
@@ -131,12 +157,16 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     [Parameter(ParameterSetName = StoreSet)]
     [Parameter(ParameterSetName = ThumbprintSet)]
     [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = Pkcs11UriSet)]
+    [Parameter(ParameterSetName = Pkcs11Set)]
     [Parameter(ParameterSetName = ConfigSet)]
     public SwitchParameter AutoCreate { get; set; }
 
     [Parameter(ParameterSetName = StoreSet)]
     [Parameter(ParameterSetName = ThumbprintSet)]
     [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = Pkcs11UriSet)]
+    [Parameter(ParameterSetName = Pkcs11Set)]
     [Parameter(ParameterSetName = ConfigSet)]
     [Alias("DbGroups")]
     public string[]? DbGroup { get; set; }
@@ -144,12 +174,16 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     [Parameter(ParameterSetName = StoreSet)]
     [Parameter(ParameterSetName = ThumbprintSet)]
     [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = Pkcs11UriSet)]
+    [Parameter(ParameterSetName = Pkcs11Set)]
     [Parameter(ParameterSetName = ConfigSet)]
     public int DurationSeconds { get; set; }
 
     [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11UriSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = Pkcs11Set, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ConfigSet)]
     [ValidateNotEmpty]
     public string? Region { get; set; }
@@ -157,6 +191,8 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     [Parameter(ParameterSetName = StoreSet)]
     [Parameter(ParameterSetName = ThumbprintSet)]
     [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = Pkcs11UriSet)]
+    [Parameter(ParameterSetName = Pkcs11Set)]
     [Parameter(ParameterSetName = ConfigSet)]
     [ValidateNotNullOrEmpty]
     public string? RedshiftEndpointUrl { get; set; }
@@ -175,7 +211,7 @@ public abstract class ConnectionTargetCmdlet : CertificateSourceCmdlet
     public SwitchParameter AllowUnverifiedTls { get; set; }
 
     /// <summary>True when the bound parameters describe a certificate-to-connection path (not a given credential).</summary>
-    protected bool UsesCertificate => ParameterSetName is StoreSet or ThumbprintSet or PathSet or ConfigSet;
+    protected bool UsesCertificate => ParameterSetName is StoreSet or ThumbprintSet or PathSet or Pkcs11UriSet or Pkcs11Set or ConfigSet;
 
     /// <summary>With -ConfigName, how the saved configuration finds the certificate.</summary>
     protected override string CertificateSelectorSet => _configCertificateSet ?? base.CertificateSelectorSet;

@@ -123,6 +123,16 @@ foreach ($case in $fileCases) {
     $cases.Add(@{ Cmdlet = 'Get-IamraCertificate'; Change = $change; Id = $case.Id; Mention = $null; MentionParameter = $first })
 }
 
+# --- PKCS#11 token sources (no token is reached: each is refused before loading a library) --
+foreach ($value in 'pkcs11:tokne=hsm1', 'token=hsm1', 'pkcs11:token=a;token=b', 'pkcs11:id=%0g', 'pkcs11:token=hsm1;type=secret', 'pkcs11:token=hsm1?pin=1',
+    'pkcs11:token=hsm1?pin-value=1&pin-source=file:/p', 'pkcs11:token=hsm1;type=data', 'pkcs11:token=hsm1?module-name=softhsm2') {
+    Add-Case 'Get-IamraCertificate' @{ Pkcs11Uri = $value } 'IamraPkcs11UriInvalid' -Mention 'PKCS#11 URI'
+}
+foreach ($value in 'zz', '1', '0x') { Add-Case 'Get-IamraCertificate' @{ TokenLabel = 'hsm1'; KeyId = $value } 'IamraPkcs11UriInvalid' -Mention "-KeyId '$value'" }
+Add-Case 'Get-IamraCertificate' @{ Pkcs11Uri = 'pkcs11:token=hsm1?module-path=/nonexistent/libpkcs11.so' } 'IamraPkcs11LibraryNotFound' -Mention '/nonexistent/libpkcs11.so'
+Add-Case 'Get-IamraCertificate' @{ TokenLabel = 'hsm1'; Pkcs11Library = '/nonexistent/libvendor.so' } 'IamraPkcs11LibraryNotFound' -Mention '/nonexistent/libvendor.so'
+Add-Case 'Set-IamraAwsProfile' @{ Pkcs11Uri = 'pkcs11:token=hsm1;object=k?pin-value=1234' } 'IamraProfileCannotHoldPassword' -Mention 'PIN'
+
 foreach ($value in '-00:00:01', '02:00:00', '1.00:00:00') { Add-Case 'Get-IamraSession' @{ RenewalMargin = $value } 'IamraInvalidRenewalMargin' }
 foreach ($value in 'ñdb', 'db,x', 'db"q') { Add-Case 'Get-RedshiftDbCredential' @{ DbName = $value } 'RedshiftInvalidDbName' }
 foreach ($value in 'eu-west', 'xx', 'us-east-1-2') { Add-Case 'Get-RedshiftDbCredential' @{ Region = $value } 'IamraInvalidRegion' }

@@ -98,6 +98,9 @@ AfterAll {
     Test-Path $env:REDSHIFTIAMRA_CONFIG | Should -BeFalse -Because 'no bad input may be saved'
     $env:REDSHIFTIAMRA_CONFIG = $savedConfigVariable
     Write-Host "      bad-input corpus: $($cases.Count) cases, $($sandbox.CountCalls() - $callsBefore) requests reached the sandbox"
+    if ($env:REDSHIFTIAMRA_SCOREBOARD) {
+        @{ cases = $cases.Count; requests = $sandbox.CountCalls() - $callsBefore } | ConvertTo-Json | Set-Content (Join-Path $env:REDSHIFTIAMRA_SCOREBOARD 'badinput.json')
+    }
     Stop-RedshiftIamraSandbox
     Remove-Item $files -Recurse -Force -ErrorAction SilentlyContinue
 }

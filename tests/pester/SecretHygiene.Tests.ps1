@@ -98,6 +98,11 @@ BeforeAll {
 
 AfterAll {
     $env:REDSHIFTIAMRA_CONFIG = $savedConfigVariable
+    if ($env:REDSHIFTIAMRA_SCOREBOARD) {
+        $hits = 0
+        foreach ($value in $secrets.Values) { foreach ($text in $places.Values) { if ($text.Contains($value)) { $hits++ } } }
+        @{ secrets = $secrets.Count; places = $places.Count; searches = $secrets.Count * $places.Count; hits = $hits } | ConvertTo-Json | Set-Content (Join-Path $env:REDSHIFTIAMRA_SCOREBOARD 'secrets.json')
+    }
     Stop-RedshiftIamraSandbox
     Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
 }

@@ -33,7 +33,7 @@ Describe 'Start-RedshiftIamraSandbox' {
 
 Describe 'Get-IamraSession' {
     It 'goes from a store certificate to a session through the pipeline' {
-        $s = Get-IamraCertificate -Subject "$($subject.Split(',')[0])*" | Get-IamraSession @session -Force
+        $s = Get-IamraCertificate -Thumbprint $sandbox.ClientCertificate.Thumbprint | Get-IamraSession @session -Force
         $s.GetType().FullName | Should -Be 'RedshiftIamra.IamraSession'
         $s.AccessKeyId | Should -Match '^ASIA'
         $s.SecretAccessKey | Should -BeOfType ([securestring])

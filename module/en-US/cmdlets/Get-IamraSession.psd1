@@ -3,7 +3,7 @@
     Description = @'
 Get-IamraSession calls IAM Roles Anywhere CreateSession in-process: the request is signed with the certificate's private key (SigV4 with AWS4-X509-RSA-SHA256 or AWS4-X509-ECDSA-SHA256), with the intermediate certificates in X-Amz-X509-Chain. No helper binary and no AWS CLI are needed.
 
-The certificate comes from the pipeline (an IamraCertificate from Get-IamraCertificate, or an X509Certificate2), or from the same source parameters as Get-IamraCertificate (-Thumbprint, a -Subject/-Issuer/-SerialNumber selector, or -Path files). Exactly one usable certificate must match; -Latest picks the one expiring last.
+The certificate comes from the pipeline (an IamraCertificate from Get-IamraCertificate, or an X509Certificate2), or from the same source parameters as Get-IamraCertificate (-Thumbprint, a -Subject/-Issuer/-SerialNumber selector, -Path files, or a key in a PKCS#11 token with -Pkcs11Uri or -TokenLabel/-KeyLabel/-KeyId, which then signs inside the token; the token session is logged in once and reused by every renewal). Exactly one usable certificate must match; -Latest picks the one expiring last.
 
 Sessions are cached in the PowerShell process, keyed by everything that changes the answer (certificate, ARNs, region, endpoint, duration, session name). A cached session is returned until -RenewalMargin (5 minutes by default, at most a quarter of the session's lifetime) before it expires, then renewed. Concurrent callers in other runspaces or threads share one CreateSession request. -Force ignores the cache.
 
@@ -13,6 +13,7 @@ All input (ARNs, region, duration, session name, certificate validity and key) i
 
 The secret access key and session token are SecureStrings. To hand the session to AWS Tools for PowerShell, prefer a credential_process profile (Set-IamraAwsProfile, then -ProfileName), which keeps secrets out of scripts; or convert at the call: -AccessKey $s.AccessKeyId -SecretKey ($s.SecretAccessKey | ConvertFrom-SecureString -AsPlainText) -SessionToken ($s.SessionToken | ConvertFrom-SecureString -AsPlainText).
 '@
+    Include     = @('_Pkcs11')
     Parameters  = @{
         Certificate           = 'The signing certificate: an IamraCertificate from Get-IamraCertificate, or an X509Certificate2 with its private key.'
         Thumbprint            = 'The SHA-1 thumbprint of the certificate in the store.'
@@ -21,7 +22,7 @@ The secret access key and session token are SecureStrings. To hand the session t
         SerialNumber          = 'Selects the store certificate by serial number, hex or decimal (wildcards allowed).'
         StoreLocation         = 'The store location, CurrentUser by default.'
         StoreName             = 'The store name, My by default.'
-        Path                  = 'A certificate file: PEM, DER or PFX.'
+        Path                  = 'A certificate file: PEM, DER or PFX. With -Pkcs11Uri or -TokenLabel: the certificate of the token key, when the token does not hold it (by default the certificate object with the key''s CKA_ID is read from the token).'
         PrivateKeyPath        = 'The private key file when it is not inside -Path.'
         Password              = 'The PFX password or key passphrase, as a SecureString.'
         ChainPath             = 'A PEM bundle of intermediate certificates to send in X-Amz-X509-Chain.'
@@ -57,6 +58,11 @@ The secret access key and session token are SecureStrings. To hand the session t
             Title   = 'Files exported from AWS Certificate Manager'
             Code    = "Get-IamraSession -Path ./certificate.pem -PrivateKeyPath ./private_key.pem -ChainPath ./certificate_chain.pem -Password `$pw -TrustAnchorArn `$ta -ProfileArn `$pa -RoleArn `$ra -DurationSeconds 900"
             Remarks = 'Reads the certificate and its encrypted PKCS#8 key directly and asks for a 15-minute session.'
+        }
+        @{
+            Title   = 'Sign with a key that never leaves the HSM'
+            Code    = "Get-IamraSession -Pkcs11Uri 'pkcs11:token=hsm1;object=etl-key?pin-source=file:/etc/iamra/hsm1.pin' -Pkcs11Library /opt/hsm/lib/libpkcs11.so -TrustAnchorArn `$ta -ProfileArn `$pa -RoleArn `$ra"
+            Remarks = 'Reads the PIN from a file only the job''s account can read, logs in to the token once, and signs CreateSession inside it; renewals reuse the same token session.'
         }
         @{
             Title   = 'Hand the session to AWS Tools for PowerShell'

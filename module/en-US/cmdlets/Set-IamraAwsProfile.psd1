@@ -7,8 +7,9 @@ Before writing, it checks that the certificate source resolves to exactly one us
 
 Only the named profile's credential_process and region keys change; every other line of the file (other profiles, comments, order) is kept. The file is written atomically (a temporary file renamed over it), and a new file is readable by its owner only. -WhatIf shows what would be written; -Confirm asks first.
 
-A profile cannot hold a password: use a certificate in the store (-Thumbprint or a selector) or an unencrypted key file readable only by the job's account.
+A profile cannot hold a password or a token PIN: use a certificate in the store (-Thumbprint or a selector), an unencrypted key file readable only by the job's account, or a PKCS#11 token key with the PIN in a file named by pin-source= in -Pkcs11Uri (the profile then names the exact identity checked here, as a pkcs11: URI without the PIN).
 '@
+    Include     = @('_Pkcs11')
     Parameters  = @{
         ProfileName     = 'The profile to write: ''default'' or a name (letters, digits and _.+@-).'
         Thumbprint      = 'The SHA-1 thumbprint of the certificate in the store.'
@@ -17,7 +18,7 @@ A profile cannot hold a password: use a certificate in the store (-Thumbprint or
         SerialNumber    = 'Selects the store certificate by serial number (wildcards allowed).'
         StoreLocation   = 'The store location, CurrentUser by default.'
         StoreName       = 'The store name, My by default.'
-        Path            = 'A certificate file (PEM, DER or PFX without password).'
+        Path            = 'A certificate file (PEM, DER or PFX without password). With -Pkcs11Uri or -TokenLabel: the certificate of the token key, when the token does not hold it (by default the certificate object with the key''s CKA_ID is read from the token).'
         PrivateKeyPath  = 'An unencrypted private key file for -Path.'
         Password        = 'Not allowed: a profile cannot hold a password. Present for parameter-set symmetry; using it is an error that says what to do instead.'
         ChainPath       = 'A PEM bundle of intermediate certificates.'

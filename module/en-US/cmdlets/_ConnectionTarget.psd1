@@ -8,7 +8,7 @@
         SerialNumber             = 'Selects the store certificate by serial number, hex or decimal (wildcards allowed).'
         StoreLocation            = 'The store location, CurrentUser by default.'
         StoreName                = 'The store name, My by default.'
-        Path                     = 'A certificate file: PEM, DER or PFX.'
+        Path                     = 'A certificate file: PEM, DER or PFX. With -Pkcs11Uri or -TokenLabel: the certificate of the token key, when the token does not hold it (by default the certificate object with the key''s CKA_ID is read from the token).'
         PrivateKeyPath           = 'The private key file when it is not inside -Path.'
         Password                 = 'The PFX password or key passphrase, as a SecureString. With -ConfigName, for a saved certificate file whose key is encrypted (a saved configuration never holds a password).'
         ConfigName               = 'The name of connection settings saved with Save-RedshiftIamraConfig (Get-RedshiftIamraConfig lists them). They fill every parameter not given; the parameters given beside it override the saved values (naming a cluster, workgroup or host replaces the saved target). An unknown name is the error RedshiftIamraConfigNotFound, which lists the saved names.'

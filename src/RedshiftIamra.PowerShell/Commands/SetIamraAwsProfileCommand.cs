@@ -66,6 +66,12 @@ public sealed class SetIamraAwsProfileCommand : CertificateSourceCmdlet
                 "A credential_process profile cannot hold a password: it would be written to the config file in clear. Import the certificate into the certificate store (then use -Thumbprint), or keep its key in a file readable only by the job's account.", ProfileName);
         }
 
+        if (UsesPkcs11 && (Pin is not null || (ParameterSetName == Pkcs11UriSet && Pkcs11.Pkcs11Uri.Parse(Pkcs11Uri).PinValue is not null)))
+        {
+            throw new IamraException("IamraProfileCannotHoldPassword", IamraErrorCategory.InvalidArgument,
+                "A credential_process profile cannot hold a token PIN: it would be written to the config file in clear. Put the PIN in a file readable only by the job's account and name it in the URI with pin-source=file:/path/to/pin (no pin-value, no -Pin).", ProfileName);
+        }
+
         // Check everything the credential process will use now, so a mistake shows here and
         // not at 3 a.m. in a job: the certificate resolves to exactly one usable certificate,
         // and the ARNs, duration and endpoint are valid.
@@ -84,7 +90,11 @@ public sealed class SetIamraAwsProfileCommand : CertificateSourceCmdlet
         });
 
         var path = Resolve(ConfigPath) ?? AwsConfigFile.DefaultPath();
-        var command = BuildCredentialProcess(query, source);
+        var command = BuildCredentialProcess(query, source, certificate);
+        if (query.Pkcs11 is { PinSource: null })
+        {
+            WriteWarning("The credential process runs without a terminal, so it cannot ask for the token PIN: unless the token needs none, add pin-source=file:/path/to/pin to -Pkcs11Uri (a file readable only by the job's account).");
+        }
         WriteVerbose($"credential_process = {command}");
         if (!ShouldProcess(path, $"Set profile '{ProfileName}' (credential_process with certificate {certificate.Thumbprint}, region {source.Region})"))
         {
@@ -105,7 +115,7 @@ public sealed class SetIamraAwsProfileCommand : CertificateSourceCmdlet
         }
     }
 
-    private string BuildCredentialProcess(CertificateQuery query, RolesAnywhereSessionSource source)
+    private string BuildCredentialProcess(CertificateQuery query, RolesAnywhereSessionSource source, IamraCertificate certificate)
     {
         var script = new StringBuilder("$ErrorActionPreference='Stop'; Import-Module ")
             .Append(Quote(ModuleManifestPath()))
@@ -119,6 +129,14 @@ public sealed class SetIamraAwsProfileCommand : CertificateSourceCmdlet
             Append("-Path", query.Path!);
             if (query.PrivateKeyPath is not null) Append("-PrivateKeyPath", query.PrivateKeyPath);
         }
+        else if (query.Pkcs11 is { } pkcs11)
+        {
+            // The identity found, as a URI (token, key label and id; no PIN), so the profile
+            // names exactly the key checked here.
+            Append("-Pkcs11Uri", certificate.Source);
+            if (pkcs11.LibraryPath is not null) Append("-Pkcs11Library", pkcs11.LibraryPath);
+            if (pkcs11.CertificatePath is not null) Append("-Path", pkcs11.CertificatePath);
+        }
         else
         {
             if (query.Subject is not null) Append("-Subject", query.Subject);
@@ -127,7 +145,7 @@ public sealed class SetIamraAwsProfileCommand : CertificateSourceCmdlet
             if (Latest.IsPresent) script.Append(" -Latest");
         }
 
-        if (ParameterSetName != PathSet)
+        if (ParameterSetName is StoreSet or ThumbprintSet)
         {
             if (query.StoreLocation != System.Security.Cryptography.X509Certificates.StoreLocation.CurrentUser) Append("-StoreLocation", query.StoreLocation.ToString());
             if (!string.Equals(query.StoreName, "My", StringComparison.OrdinalIgnoreCase)) Append("-StoreName", query.StoreName);

@@ -34,7 +34,7 @@ public sealed class TestRedshiftIamraConnectionCommand : ConnectionTargetCmdlet
     {
         var plan = new ConnectionCheckPlan
         {
-            Certificate = UsesCertificate ? FindCertificate : null,
+            Certificate = UsesCertificate ? CertificateStage() : null,
             Session = UsesCertificate ? SessionSource : null,
             DbCredential = UsesCertificate ? DbCredentialSource : null,
             GivenCredential = UsesCertificate ? null : Credential,
@@ -44,5 +44,33 @@ public sealed class TestRedshiftIamraConnectionCommand : ConnectionTargetCmdlet
         };
         var result = Await((log, token) => ConnectionCheck.RunAsync(plan, log, token));
         WriteObject(Quiet.IsPresent ? result.Passed : result);
+    }
+
+    /// <summary>
+    /// The certificate stage. The check runs off the pipeline thread, where the host cannot ask
+    /// for a token PIN: a PKCS#11 source is looked up (and logged in to) here first, and the
+    /// stage reports what that gave, success or failure.
+    /// </summary>
+    private Func<IamraCertificate> CertificateStage()
+    {
+        if (!UsesPkcs11)
+        {
+            return FindCertificate;
+        }
+
+        try
+        {
+            var found = FindCertificate();
+            return () => found;
+        }
+        catch (IamraException e)
+        {
+            var failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
+            return () =>
+            {
+                failure.Throw();
+                return null!;
+            };
+        }
     }
 }

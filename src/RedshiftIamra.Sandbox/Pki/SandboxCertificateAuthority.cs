@@ -88,16 +88,24 @@ public sealed class SandboxCertificateAuthority : IDisposable
         }
     }
 
-    /// <summary>Issues an end-entity certificate with its private key.</summary>
+    /// <summary>Issues an end-entity certificate: with its private key, or for a bare public key (<see cref="SandboxCertificateRequest.PublicKey"/>).</summary>
     public SandboxClientCertificate Issue(SandboxCertificateRequest request, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var ownsKey = request.Key is null;
-        var key = request.Key ?? SandboxKeys.Create(request.KeyType);
+        if (request.PublicKey is not null && request.Key is not null)
+        {
+            throw new ArgumentException("Give either Key or PublicKey, not both.", nameof(request));
+        }
+
+        var ownsKey = request.Key is null && request.PublicKey is null;
+        var key = request.PublicKey is not null ? null : request.Key ?? SandboxKeys.Create(request.KeyType);
         try
         {
-            var keyType = request.Key is null ? request.KeyType : SandboxKeys.TypeOf(key);
-            var certificateRequest = SandboxKeys.NewRequest(request.Subject, key, HashAlgorithmName.SHA256);
+            var keyType = request.PublicKey is not null ? SandboxKeys.TypeOf(request.PublicKey)
+                : request.Key is null ? request.KeyType : SandboxKeys.TypeOf(key!);
+            var certificateRequest = request.PublicKey is not null
+                ? new CertificateRequest(new X500DistinguishedName(request.Subject), request.PublicKey, HashAlgorithmName.SHA256)
+                : SandboxKeys.NewRequest(request.Subject, key!, HashAlgorithmName.SHA256);
             certificateRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(request.CertificateAuthority, false, 0, true));
             if (request.KeyUsage is { } usage)
             {
@@ -131,13 +139,14 @@ public sealed class SandboxCertificateAuthority : IDisposable
             var notBefore = request.NotBefore ?? now.AddHours(-1);
             var notAfter = request.NotAfter ?? notBefore + request.Validity;
             using var certificate = certificateRequest.Create(Certificate.SubjectName, Generator(), notBefore, notAfter, request.SerialNumber ?? SandboxKeys.NewSerial());
-            return new SandboxClientCertificate(SandboxKeys.WithKey(certificate, key), key, ownsKey, keyType, Intermediates);
+            var issued = key is null ? new X509Certificate2(certificate) : SandboxKeys.WithKey(certificate, key);
+            return new SandboxClientCertificate(issued, key, ownsKey, keyType, Intermediates);
         }
         catch
         {
             if (ownsKey)
             {
-                key.Dispose();
+                key?.Dispose();
             }
 
             throw;

@@ -55,6 +55,13 @@ public sealed class SandboxCertificateRequest
     /// <summary>An existing RSA or ECDsa key to certify (not disposed by the sandbox); default a new key of <see cref="KeyType"/>.</summary>
     public AsymmetricAlgorithm? Key { get; set; }
 
+    /// <summary>
+    /// Certify a public key whose private key the sandbox never sees (one made inside an HSM or
+    /// a PKCS#11 token, for example). The certificate then has no private key attached. Not
+    /// together with <see cref="Key"/>.
+    /// </summary>
+    public PublicKey? PublicKey { get; set; }
+
     /// <summary>Mark the certificate as a CA (basic constraints CA:TRUE), which Roles Anywhere refuses for signing.</summary>
     public bool CertificateAuthority { get; set; }
 

@@ -8,10 +8,10 @@ namespace RedshiftIamra.Sandbox;
 /// <summary>A client certificate the sandbox issued, with its private key and the intermediates to send with it.</summary>
 public sealed class SandboxClientCertificate : IDisposable
 {
-    private readonly AsymmetricAlgorithm _key;
+    private readonly AsymmetricAlgorithm? _key;
     private readonly bool _ownsKey;
 
-    internal SandboxClientCertificate(X509Certificate2 certificate, AsymmetricAlgorithm key, bool ownsKey, SandboxKeyType keyType, IReadOnlyList<X509Certificate2> chain)
+    internal SandboxClientCertificate(X509Certificate2 certificate, AsymmetricAlgorithm? key, bool ownsKey, SandboxKeyType keyType, IReadOnlyList<X509Certificate2> chain)
     {
         Certificate = certificate;
         _key = key;
@@ -21,7 +21,7 @@ public sealed class SandboxClientCertificate : IDisposable
         SerialNumberDecimal = new BigInteger(certificate.GetSerialNumber(), isUnsigned: true, isBigEndian: false).ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>The certificate, with its private key.</summary>
+    /// <summary>The certificate, with its private key (none when a bare public key was certified).</summary>
     public X509Certificate2 Certificate { get; }
 
     /// <summary>The intermediates a client sends in <c>X-Amz-X509-Chain</c> (empty when the root issued it).</summary>
@@ -39,7 +39,8 @@ public sealed class SandboxClientCertificate : IDisposable
     public string CertificatePem => Certificate.ExportCertificatePem();
 
     /// <summary>The private key, PKCS#8 PEM, unencrypted. A throwaway sandbox key: still, keep it out of logs.</summary>
-    public string PrivateKeyPem => _key.ExportPkcs8PrivateKeyPem();
+    public string PrivateKeyPem => _key?.ExportPkcs8PrivateKeyPem()
+        ?? throw new InvalidOperationException("This certificate was issued for a bare public key: the sandbox has no private key for it.");
 
     /// <summary>The intermediates in PEM (empty text when none).</summary>
     public string ChainPem
@@ -58,7 +59,8 @@ public sealed class SandboxClientCertificate : IDisposable
 
     /// <summary>
     /// Writes <c>{baseName}.pem</c> (the certificate), <c>{baseName}.key</c> (PKCS#8, owner-only on
-    /// Unix) and <c>{baseName}-chain.pem</c> (the intermediates) into <paramref name="directory"/>.
+    /// Unix; not written for a certificate of a bare public key) and <c>{baseName}-chain.pem</c> (the
+    /// intermediates) into <paramref name="directory"/>.
     /// </summary>
     public SandboxCertificateFiles WriteFiles(string directory, string baseName = "client")
     {
@@ -68,7 +70,11 @@ public sealed class SandboxClientCertificate : IDisposable
             Path.Combine(directory, baseName + ".key"),
             Path.Combine(directory, baseName + "-chain.pem"));
         SandboxKeys.WriteFile(files.CertificatePath, CertificatePem + "\n", secret: false);
-        SandboxKeys.WriteFile(files.PrivateKeyPath, PrivateKeyPem + "\n", secret: true);
+        if (_key is not null)
+        {
+            SandboxKeys.WriteFile(files.PrivateKeyPath, PrivateKeyPem + "\n", secret: true);
+        }
+
         SandboxKeys.WriteFile(files.ChainPath, ChainPem, secret: false);
         return files;
     }
@@ -80,7 +86,7 @@ public sealed class SandboxClientCertificate : IDisposable
         Certificate.Dispose();
         if (_ownsKey)
         {
-            _key.Dispose();
+            _key?.Dispose();
         }
     }
 }

@@ -28,6 +28,23 @@ internal static class SandboxKeys
         _ => throw new ArgumentException($"A {key.GetType().Name} key of {key.KeySize} bits is not one of the sandbox's key types.", nameof(key)),
     };
 
+    public static SandboxKeyType TypeOf(PublicKey publicKey)
+    {
+        using var rsa = publicKey.GetRSAPublicKey();
+        if (rsa is not null)
+        {
+            return TypeOf(rsa);
+        }
+
+        using var ecdsa = publicKey.GetECDsaPublicKey();
+        if (ecdsa is not null)
+        {
+            return TypeOf(ecdsa);
+        }
+
+        throw new ArgumentException($"A {publicKey.Oid.FriendlyName ?? publicKey.Oid.Value} public key is not one of the sandbox's key types.", nameof(publicKey));
+    }
+
     public static CertificateRequest NewRequest(string subject, AsymmetricAlgorithm key, HashAlgorithmName hash) => key switch
     {
         RSA rsa => new CertificateRequest(subject, rsa, hash, RSASignaturePadding.Pkcs1),

@@ -19,6 +19,12 @@ public static class CertificateFinder
         ArgumentNullException.ThrowIfNull(query);
         var at = now ?? DateTimeOffset.UtcNow;
 
+        if (query.Pkcs11 is not null)
+        {
+            var extra = query.ChainPath is null ? new List<X509Certificate2>() : CertificateFileLoader.LoadBundle(query.ChainPath);
+            return Pkcs11.Pkcs11Identities.Find(query.Pkcs11, extra, at);
+        }
+
         if (query.Path is not null)
         {
             var (leaf, extra) = CertificateFileLoader.Load(query.Path, query.PrivateKeyPath, query.Password, query.ChainPath);
@@ -36,6 +42,9 @@ public static class CertificateFinder
         var thumbprint = query.Thumbprint is null ? null : NormalizeThumbprint(query.Thumbprint);
         var source = $@"Cert:\{query.StoreLocation}\{query.StoreName}";
         var found = new List<IamraCertificate>();
+        // The intermediate store is read here rather than left to the chain engine, whose view
+        // of it can lag behind a certificate added a moment ago.
+        var storeExtra = chainExtra.Concat(ReadIntermediates(query.StoreLocation)).ToList();
         foreach (var certificate in ReadStore(query.StoreLocation, query.StoreName))
         {
             if (thumbprint is not null && !string.Equals(certificate.Thumbprint, thumbprint, StringComparison.OrdinalIgnoreCase))
@@ -48,7 +57,7 @@ public static class CertificateFinder
                 continue;
             }
 
-            found.Add(new IamraCertificate(certificate, Intermediates(certificate, chainExtra), source, at));
+            found.Add(new IamraCertificate(certificate, Intermediates(certificate, storeExtra, alsoSend: chainExtra), source, at));
         }
 
         return found;
@@ -110,6 +119,13 @@ public static class CertificateFinder
         var usable = Select(candidates, query, includeUnusable: false, latest);
         if (usable.Count > 1)
         {
+            if (query.Pkcs11 is not null)
+            {
+                var identities = string.Join(Environment.NewLine, usable.Select(c => Invariant($"  {c.Source} {c.Subject} (expires {c.NotAfter:yyyy-MM-dd})")));
+                throw new IamraException(CertificateErrors.Ambiguous, IamraErrorCategory.InvalidArgument,
+                    $"{usable.Count} usable identities match {query.Describe()}; one is needed:{Environment.NewLine}{identities}{Environment.NewLine}Name the key with object=<label> or id=<id> in the URI (or -KeyLabel / -KeyId).", query.Describe());
+            }
+
             var list = string.Join(Environment.NewLine, usable.Select(c => Invariant($"  {c.Thumbprint} {c.Subject} (expires {c.NotAfter:yyyy-MM-dd})")));
             throw new IamraException(CertificateErrors.Ambiguous, IamraErrorCategory.InvalidArgument,
                 $"{usable.Count} usable certificates match {query.Describe()}; one is needed:{Environment.NewLine}{list}{Environment.NewLine}Narrow the selector, give -Thumbprint, or add -Latest to take the one that expires last.", query.Describe());
@@ -148,6 +164,21 @@ public static class CertificateFinder
         }
 
         return normalized;
+    }
+
+    /// <summary>The intermediate CAs of the store location (empty when the store does not exist).</summary>
+    private static IEnumerable<X509Certificate2> ReadIntermediates(StoreLocation location)
+    {
+        try
+        {
+            using var store = new X509Store(StoreName.CertificateAuthority, location);
+            store.Open(OpenFlags.ReadOnly | OpenFlags.OpenExistingOnly);
+            return store.Certificates.Cast<X509Certificate2>().ToList();
+        }
+        catch (CryptographicException)
+        {
+            return Array.Empty<X509Certificate2>();
+        }
     }
 
     private static List<X509Certificate2> ReadStore(StoreLocation location, string storeName)
@@ -259,7 +290,7 @@ public static class CertificateFinder
     /// certificates and the machine's stores, without the leaf and without self-signed roots.
     /// No network: certificate downloads are off.
     /// </summary>
-    internal static IReadOnlyList<X509Certificate2> Intermediates(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> extra)
+    internal static IReadOnlyList<X509Certificate2> Intermediates(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> extra, IReadOnlyList<X509Certificate2>? alsoSend = null)
     {
         using var chain = new X509Chain();
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
@@ -272,7 +303,7 @@ public static class CertificateFinder
         }
         catch (CryptographicException)
         {
-            return extra.Where(c => !IsSelfSigned(c)).ToList();
+            return (alsoSend ?? extra).Where(c => !IsSelfSigned(c)).ToList();
         }
 
         var result = new List<X509Certificate2>();
@@ -284,8 +315,9 @@ public static class CertificateFinder
             }
         }
 
-        // Intermediates given that do not chain (e.g. cross-signed) still travel with the request.
-        foreach (var certificate in extra)
+        // Intermediates the user gave that do not chain (e.g. cross-signed) still travel with the
+        // request; the store's other intermediates do not.
+        foreach (var certificate in alsoSend ?? extra)
         {
             if (!IsSelfSigned(certificate) && !result.Any(r => r.Thumbprint == certificate.Thumbprint) && certificate.Thumbprint != leaf.Thumbprint)
             {
@@ -294,6 +326,38 @@ public static class CertificateFinder
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The certificates of <paramref name="candidates"/> that are in the chain built for
+    /// <paramref name="leaf"/> (without the leaf and self-signed roots): unlike
+    /// <see cref="Intermediates"/>, certificates that do not chain are left out.
+    /// </summary>
+    internal static IReadOnlyList<X509Certificate2> ChainElements(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> candidates)
+    {
+        if (candidates.Count == 0)
+        {
+            return Array.Empty<X509Certificate2>();
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.AllFlags;
+        chain.ChainPolicy.ExtraStore.AddRange(candidates.ToArray());
+        try
+        {
+            chain.Build(leaf);
+        }
+        catch (CryptographicException)
+        {
+            return Array.Empty<X509Certificate2>();
+        }
+
+        return chain.ChainElements.Cast<X509ChainElement>().Skip(1)
+            .Select(e => e.Certificate)
+            .Where(c => !IsSelfSigned(c) && candidates.Any(k => k.Thumbprint == c.Thumbprint))
+            .ToList();
     }
 
     internal static bool IsSelfSigned(X509Certificate2 certificate) =>

@@ -29,12 +29,17 @@ internal static class CertificateInspector
         ["1.3.132.0.35"] = ("P-521", 521),
     };
 
-    public static CertificateFacts Inspect(X509Certificate2 certificate, DateTimeOffset now)
+    /// <param name="certificate">The certificate.</param>
+    /// <param name="now">The time validity is judged at.</param>
+    /// <param name="keyElsewhere">True when the private key is not attached but held elsewhere (a PKCS#11 token).</param>
+    /// <param name="externalKeyProblem">What is wrong with a key held elsewhere (e.g. the token lacks the mechanism), if anything.</param>
+    public static CertificateFacts Inspect(X509Certificate2 certificate, DateTimeOffset now, bool keyElsewhere = false, CertificateProblem? externalKeyProblem = null)
     {
         var (algorithm, size, curve, keyProblem) = DescribeKey(certificate);
         var clientAuth = AllowsClientAuthentication(certificate, out var hasEku);
         var problem = keyProblem
-            ?? (certificate.HasPrivateKey ? null : new CertificateProblem(CertificateErrors.NoPrivateKey,
+            ?? externalKeyProblem
+            ?? (certificate.HasPrivateKey || keyElsewhere ? null : new CertificateProblem(CertificateErrors.NoPrivateKey,
                 $"The certificate {certificate.Subject} has no private key here. Use the certificate together with its key (a PFX file, -PrivateKeyPath, or a store entry with its key)."))
             ?? ValidityProblem(certificate, now)
             ?? UsageProblem(certificate, clientAuth, hasEku);

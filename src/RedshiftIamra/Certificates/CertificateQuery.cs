@@ -5,7 +5,7 @@ namespace RedshiftIamra.Certificates;
 
 /// <summary>
 /// Where to find a signing certificate: given objects, a store lookup (thumbprint or a
-/// subject / issuer / serial selector, wildcards allowed) or files.
+/// subject / issuer / serial selector, wildcards allowed), files, or a PKCS#11 token.
 /// </summary>
 public sealed record CertificateQuery
 {
@@ -31,9 +31,17 @@ public sealed record CertificateQuery
 
     public string? ChainPath { get; init; }
 
+    /// <summary>A key (and its certificate) in a PKCS#11 token.</summary>
+    public Pkcs11.Pkcs11Query? Pkcs11 { get; init; }
+
     /// <summary>A short description of the query for messages (never includes the password).</summary>
     public string Describe()
     {
+        if (Pkcs11 is not null)
+        {
+            return Pkcs11.Describe();
+        }
+
         if (Path is not null)
         {
             return $"file '{Path}'";

@@ -6,7 +6,8 @@ namespace RedshiftIamra;
 /// <summary>
 /// A certificate the module can sign IAM Roles Anywhere requests with, and the facts that
 /// decide whether it is usable. Produced by <c>Get-IamraCertificate</c>; the
-/// <see cref="Certificate"/> carries the private key handle (never the key itself).
+/// <see cref="Certificate"/> carries the private key handle (never the key itself), or
+/// <see cref="SigningKey"/> names the key in a PKCS#11 token.
 /// </summary>
 public sealed class IamraCertificate
 {
@@ -17,13 +18,23 @@ public sealed class IamraCertificate
     }
 
     internal IamraCertificate(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> chain, string source, DateTimeOffset now)
+        : this(certificate, chain, source, now, null, null)
+    {
+    }
+
+    /// <summary>A certificate whose key is <paramref name="signingKey"/> (a token key), with the problem the key has, if any.</summary>
+    internal IamraCertificate(X509Certificate2 certificate, IReadOnlyList<X509Certificate2> chain, string source, DateTimeOffset now, Pkcs11.Pkcs11SigningKey? signingKey, Certificates.CertificateProblem? keyProblem)
     {
         ArgumentNullException.ThrowIfNull(certificate);
         Certificate = certificate;
         Chain = chain;
         Source = source;
+        SigningKey = signingKey;
+        TokenLabel = signingKey?.TokenLabel;
+        KeyLabel = signingKey?.KeyLabel;
+        KeyId = signingKey?.KeyIdHex;
 
-        var facts = Certificates.CertificateInspector.Inspect(certificate, now);
+        var facts = Certificates.CertificateInspector.Inspect(certificate, now, signingKey is not null, keyProblem);
         KeyAlgorithm = facts.KeyAlgorithm;
         KeySize = facts.KeySize;
         Curve = facts.Curve;
@@ -63,12 +74,25 @@ public sealed class IamraCertificate
     /// <summary><c>P-256</c>, <c>P-384</c> or <c>P-521</c> for ECDSA keys.</summary>
     public string? Curve { get; }
 
-    public bool HasPrivateKey => Certificate.HasPrivateKey;
+    /// <summary>True when the certificate's private key is here: attached to it, or in a PKCS#11 token.</summary>
+    public bool HasPrivateKey => Certificate.HasPrivateKey || SigningKey is not null;
+
+    /// <summary>The key that signs when it is not attached to <see cref="Certificate"/>: a key in a PKCS#11 token (null otherwise).</summary>
+    public Signing.ISigningKey? SigningKey { get; }
+
+    /// <summary>The label of the PKCS#11 token that holds the key (null when the key is not in a token).</summary>
+    public string? TokenLabel { get; }
+
+    /// <summary>The PKCS#11 label (<c>CKA_LABEL</c>) of the key in the token.</summary>
+    public string? KeyLabel { get; }
+
+    /// <summary>The PKCS#11 id (<c>CKA_ID</c>) of the key in the token, in hexadecimal.</summary>
+    public string? KeyId { get; }
 
     /// <summary>True when the certificate may be used for TLS client authentication (no extended key usage restricts it, or it names client authentication).</summary>
     public bool ClientAuthentication { get; }
 
-    /// <summary>Where the certificate came from: a store (<c>Cert:\CurrentUser\My</c>), a file path, or the pipeline.</summary>
+    /// <summary>Where the certificate came from: a store (<c>Cert:\CurrentUser\My</c>), a file path, the pipeline, or a <c>pkcs11:</c> URI (without any PIN).</summary>
     public string Source { get; }
 
     /// <summary>True when the certificate can sign Roles Anywhere requests now.</summary>

@@ -29,7 +29,7 @@ public sealed class RolesAnywhereClient : IRolesAnywhereClient
     {
         var uri = BuildUri(_config.Endpoint.Uri, request);
         var body = BuildBody(request);
-        using var signer = new X509SignatureProvider(request.Certificate, request.Chain);
+        using var signer = new X509SignatureProvider(request.Certificate, request.Chain, request.SigningKey);
         var awsRequest = new AwsRequest("CreateSession", HttpMethod.Post, uri, body, "application/json");
         AwsResponse response;
         try

@@ -16,11 +16,14 @@ public sealed record CreateSessionRequest
 
     public string? RoleSessionName { get; init; }
 
-    /// <summary>The signing certificate, with a private key handle.</summary>
+    /// <summary>The signing certificate, with a private key handle unless <see cref="SigningKey"/> is given.</summary>
     public required X509Certificate2 Certificate { get; init; }
 
     /// <summary>Intermediates sent in <c>X-Amz-X509-Chain</c>.</summary>
     public IReadOnlyList<X509Certificate2> Chain { get; init; } = Array.Empty<X509Certificate2>();
+
+    /// <summary>The key that signs when it is not attached to <see cref="Certificate"/> (a PKCS#11 token key); null for the certificate's own key.</summary>
+    public Signing.ISigningKey? SigningKey { get; init; }
 }
 
 /// <summary>One credential set of a <c>CreateSession</c> answer.</summary>

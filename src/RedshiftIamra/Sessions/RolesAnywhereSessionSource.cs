@@ -55,6 +55,7 @@ public sealed class RolesAnywhereSessionSource
     {
         Certificate = options.Certificate.Certificate;
         Chain = options.Certificate.Chain;
+        SigningKey = options.Certificate.SigningKey;
         TrustAnchorArn = options.TrustAnchorArn;
         ProfileArn = options.ProfileArn;
         RoleArn = options.RoleArn;
@@ -65,13 +66,16 @@ public sealed class RolesAnywhereSessionSource
         RoleSessionName = options.RoleSessionName;
         Http = options.Http;
         RenewalMargin = options.RenewalMargin ?? DefaultRenewalMargin;
-        CertificateDescription = $"{options.Certificate.Subject} ({options.Certificate.KeyAlgorithm} {options.Certificate.Curve ?? options.Certificate.KeySize.ToString(System.Globalization.CultureInfo.InvariantCulture)}, serial {options.Certificate.SerialNumberDecimal}, thumbprint {options.Certificate.Thumbprint})";
+        CertificateDescription = $"{options.Certificate.Subject} ({options.Certificate.KeyAlgorithm} {options.Certificate.Curve ?? options.Certificate.KeySize.ToString(System.Globalization.CultureInfo.InvariantCulture)}, serial {options.Certificate.SerialNumberDecimal}, thumbprint {options.Certificate.Thumbprint}{(SigningKey is null ? string.Empty : $"; key in {SigningKey.Description}")})";
         CacheKey = string.Join('|', Certificate.Thumbprint, TrustAnchorArn, ProfileArn, RoleArn, Region, Endpoint.Uri, DurationSeconds, RoleSessionName, Http.EffectiveCaBundlePath, Http.Proxy);
     }
 
     public X509Certificate2 Certificate { get; }
 
     public IReadOnlyList<X509Certificate2> Chain { get; }
+
+    /// <summary>The key that signs when it is not the certificate's own (a PKCS#11 token key).</summary>
+    public Signing.ISigningKey? SigningKey { get; }
 
     public string TrustAnchorArn { get; }
 
@@ -202,6 +206,7 @@ public sealed class RolesAnywhereSessionSource
             RoleSessionName = RoleSessionName,
             Certificate = Certificate,
             Chain = Chain,
+            SigningKey = SigningKey,
         };
         var issuedAt = DateTimeOffset.UtcNow;
         var response = await client.CreateSessionAsync(request, log, cancellationToken).ConfigureAwait(false);

@@ -10,10 +10,12 @@ namespace RedshiftIamra.Signing;
 /// SigV4 with an X.509 certificate's private key, as IAM Roles Anywhere wants it:
 /// <c>AWS4-X509-RSA-SHA256</c> (RSASSA-PKCS1-v1_5 over SHA-256) or
 /// <c>AWS4-X509-ECDSA-SHA256</c> (SHA-256, DER-encoded signature; P-256, P-384 and P-521 alike).
-/// The key is used in place and never exported.
+/// The key is used in place and never exported: the certificate's own key, or any
+/// <see cref="ISigningKey"/> (a key inside a PKCS#11 token) whose public key is the certificate's.
 /// </summary>
 /// <remarks>
-/// Disposing the provider releases the key handle it opened; it does not dispose the certificate.
+/// Disposing the provider releases the key handle it opened; it does not dispose the certificate
+/// nor a signing key it was given.
 /// </remarks>
 public sealed class X509SignatureProvider : ISignatureProvider, IDisposable
 {
@@ -32,18 +34,19 @@ public sealed class X509SignatureProvider : ISignatureProvider, IDisposable
     private const string RsaOid = "1.2.840.113549.1.1.1";
     private const string EcPublicKeyOid = "1.2.840.10045.2.1";
 
-    private readonly RSA? _rsa;
-    private readonly ECDsa? _ecdsa;
+    private readonly ISigningKey _key;
+    private readonly CertificateSigningKey? _ownedKey;
     private readonly KeyValuePair<string, string>[] _headers;
     private readonly string _subject;
     private bool _disposed;
 
-    /// <summary>Creates a provider for a certificate that has its private key.</summary>
-    /// <param name="certificate">The leaf certificate, with an RSA or ECDSA private key.</param>
+    /// <summary>Creates a provider for a certificate that has its private key, or whose key is <paramref name="signingKey"/>.</summary>
+    /// <param name="certificate">The leaf certificate, with an RSA or ECDSA private key (unless <paramref name="signingKey"/> is given).</param>
     /// <param name="intermediates">Intermediate CA certificates to send in <c>X-Amz-X509-Chain</c>, the leaf's issuer first; none for a leaf issued by the trust anchor.</param>
-    /// <exception cref="ArgumentException">The certificate has no private key.</exception>
+    /// <param name="signingKey">The key that signs, when it is not attached to the certificate (e.g. in a PKCS#11 token); not disposed by the provider.</param>
+    /// <exception cref="ArgumentException">The certificate has no private key and none is given, or the given key is of another type than the certificate's.</exception>
     /// <exception cref="NotSupportedException">The key is neither RSA nor ECDSA (e.g. DSA, Ed25519).</exception>
-    public X509SignatureProvider(X509Certificate2 certificate, IEnumerable<X509Certificate2>? intermediates = null)
+    public X509SignatureProvider(X509Certificate2 certificate, IEnumerable<X509Certificate2>? intermediates = null, ISigningKey? signingKey = null)
     {
         ArgumentNullException.ThrowIfNull(certificate);
         var keyOid = certificate.PublicKey.Oid.Value;
@@ -53,28 +56,32 @@ public sealed class X509SignatureProvider : ISignatureProvider, IDisposable
                 $"The certificate '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) has a {DescribeKeyAlgorithm(certificate.PublicKey.Oid)} key. IAM Roles Anywhere signing needs an RSA or ECDSA (P-256, P-384, P-521) key.");
         }
 
-        if (!certificate.HasPrivateKey)
+        var algorithm = keyOid == RsaOid ? SigningKeyAlgorithm.Rsa : SigningKeyAlgorithm.Ecdsa;
+        Algorithm = algorithm == SigningKeyAlgorithm.Rsa ? RsaAlgorithm : EcdsaAlgorithm;
+        if (signingKey is not null)
         {
-            throw new ArgumentException(
-                $"The certificate '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) has no private key; IAM Roles Anywhere signing needs it.",
-                nameof(certificate));
-        }
+            if (signingKey.Algorithm != algorithm)
+            {
+                throw new ArgumentException(
+                    $"The certificate '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) has a {DescribeKeyAlgorithm(certificate.PublicKey.Oid)} key but {signingKey.Description} is {signingKey.Algorithm}: they are not a pair.",
+                    nameof(signingKey));
+            }
 
-        if (keyOid == RsaOid)
-        {
-            _rsa = certificate.GetRSAPrivateKey();
-            Algorithm = RsaAlgorithm;
+            _key = signingKey;
         }
         else
         {
-            _ecdsa = certificate.GetECDsaPrivateKey();
-            Algorithm = EcdsaAlgorithm;
-        }
+            if (!certificate.HasPrivateKey)
+            {
+                throw new ArgumentException(
+                    $"The certificate '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) has no private key; IAM Roles Anywhere signing needs it.",
+                    nameof(certificate));
+            }
 
-        if (_rsa is null && _ecdsa is null)
-        {
-            throw new NotSupportedException(
-                $"The private key of the certificate '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) cannot be opened for {DescribeKeyAlgorithm(certificate.PublicKey.Oid)} signing.");
+            _ownedKey = CertificateSigningKey.Open(certificate, algorithm)
+                ?? throw new NotSupportedException(
+                    $"The private key of the certificate '{certificate.Subject}' (thumbprint {certificate.Thumbprint}) cannot be opened for {DescribeKeyAlgorithm(certificate.PublicKey.Oid)} signing.");
+            _key = _ownedKey;
         }
 
         Certificate = certificate;
@@ -91,6 +98,9 @@ public sealed class X509SignatureProvider : ISignatureProvider, IDisposable
 
     /// <summary>The leaf certificate.</summary>
     public X509Certificate2 Certificate { get; }
+
+    /// <summary>The key that signs: the certificate's own, or the one given.</summary>
+    public ISigningKey SigningKey => _key;
 
     /// <summary><see cref="RsaAlgorithm"/> or <see cref="EcdsaAlgorithm"/>, after the key type.</summary>
     public string Algorithm { get; }
@@ -122,10 +132,7 @@ public sealed class X509SignatureProvider : ISignatureProvider, IDisposable
         ArgumentNullException.ThrowIfNull(stringToSign);
         ObjectDisposedException.ThrowIf(_disposed, this);
 
-        var data = Encoding.UTF8.GetBytes(stringToSign);
-        var signature = _rsa is not null
-            ? _rsa.SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
-            : _ecdsa!.SignData(data, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        var signature = _key.SignSha256(Encoding.UTF8.GetBytes(stringToSign));
         return SigV4Text.ToLowerHex(signature);
     }
 
@@ -156,7 +163,6 @@ public sealed class X509SignatureProvider : ISignatureProvider, IDisposable
         }
 
         _disposed = true;
-        _rsa?.Dispose();
-        _ecdsa?.Dispose();
+        _ownedKey?.Dispose();
     }
 }

@@ -35,6 +35,24 @@ public sealed class SandboxPkiTests : IDisposable
     }
 
     [Theory]
+    [InlineData(SandboxKeyType.Rsa2048)]
+    [InlineData(SandboxKeyType.EcP384)]
+    public void A_bare_public_key_is_certified_without_any_private_key(SandboxKeyType keyType)
+    {
+        // As for a key made inside an HSM: the sandbox sees the public key only.
+        using var key = keyType == SandboxKeyType.Rsa2048 ? (AsymmetricAlgorithm)RSA.Create(2048) : ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        var publicKey = key is RSA rsa ? new PublicKey(rsa) : new PublicKey((ECDsa)key);
+        using var issued = _pki.IssueClientCertificate(new SandboxCertificateRequest { PublicKey = publicKey, Subject = "CN=hsm-key, O=Tests" });
+
+        Assert.False(issued.Certificate.HasPrivateKey);
+        Assert.Equal(keyType, issued.KeyType);
+        Assert.Equal(publicKey.EncodedKeyValue.RawData, issued.Certificate.PublicKey.EncodedKeyValue.RawData);
+        Assert.True(Chains(issued.Certificate, _pki.OrgRoot.Certificate, issued.Chain));
+        Assert.Throws<InvalidOperationException>(() => issued.PrivateKeyPem);
+        Assert.Throws<ArgumentException>(() => _pki.IssueClientCertificate(new SandboxCertificateRequest { PublicKey = publicKey, Key = key }));
+    }
+
+    [Theory]
     [InlineData(SandboxKeyType.Rsa2048, "RSA", 2048)]
     [InlineData(SandboxKeyType.Rsa3072, "RSA", 3072)]
     [InlineData(SandboxKeyType.Rsa4096, "RSA", 4096)]
