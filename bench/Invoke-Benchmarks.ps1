@@ -99,7 +99,7 @@ Get-IamraCertificate -Thumbprint $thumbprint | Get-IamraSession -TrustAnchorArn 
 
     Say '4. Warm path: a new pooled connection + select 1, credentials cached'
     $warmConnection = Get-IamraSession @session -Thumbprint $thumbprint |
-        Get-RedshiftDbCredential @redshift -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser bench_user -DbName dev |
+        Get-RedshiftDbCredential @redshift -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser bench_user -DbName dev -Force |
         Connect-RedshiftIamra -RootCertificatePath $root -NoDefault
     $callsBefore = $sandbox.CountCalls()
     $warm = Measure-Repeated {
@@ -135,8 +135,9 @@ Get-IamraCertificate -Thumbprint $thumbprint | Get-IamraSession -TrustAnchorArn 
 
     Say "7. Result streaming: $($StreamRows.ToString('N0')) rows x 5 columns"
     $sql = "select g as i, g::bigint * 1000 as b, (g / 7.0)::numeric(12,4) as n, 'row ' || g as t, timestamp '2026-01-01' + g * interval '1 second' as ts from generate_series(1, $StreamRows) g"
+    # -Force: the sandbox's PostgreSQL keeps one password per user, and the CLI runs above issued newer ones.
     $streamConnection = Get-IamraSession @session -Thumbprint $thumbprint |
-        Get-RedshiftDbCredential @redshift -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser bench_user -DbName dev |
+        Get-RedshiftDbCredential @redshift -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser bench_user -DbName dev -Force |
         Connect-RedshiftIamra -RootCertificatePath $root -NoDefault
     $process = [System.Diagnostics.Process]::GetCurrentProcess()
     $process.Refresh(); $baseline = $process.WorkingSet64

@@ -9,11 +9,13 @@ $ErrorActionPreference = 'Stop'
 $loaderPath = [System.IO.Path]::Combine($PSScriptRoot, 'bin', 'RedshiftIamra.Loader.dll')
 $libPath = [System.IO.Path]::Combine($PSScriptRoot, 'bin', 'lib')
 
-if (-not ('RedshiftIamra.Loader.ModuleLoadContext' -as [type])) {
-    Add-Type -Path $loaderPath
+# Loaded directly rather than with Add-Type, which costs over 100 ms at every import.
+$loader = [System.AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'RedshiftIamra.Loader' } | Select-Object -First 1
+if (-not $loader) {
+    $loader = [System.Runtime.Loader.AssemblyLoadContext]::Default.LoadFromAssemblyPath($loaderPath)
 }
 
-$cmdletAssembly = [RedshiftIamra.Loader.ModuleLoadContext]::Initialize($libPath)
+$cmdletAssembly = $loader.GetType('RedshiftIamra.Loader.ModuleLoadContext')::Initialize($libPath)
 $importModule = Get-Command -Name Import-Module -Module Microsoft.PowerShell.Core
 $innerModule = & $importModule -Assembly $cmdletAssembly -PassThru -DisableNameChecking
 
