@@ -86,8 +86,17 @@ internal sealed class LoopbackServer : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
-        _listener.Close();
+        try
+        {
+            _listener.Stop();
+            _listener.Close();
+        }
+        catch (HttpListenerException)
+        {
+            // .NET's managed HttpListener can fail to unregister its prefix when another test
+            // server took the same port number meanwhile; the listener is closed either way.
+        }
+
         try
         {
             _loop.Wait(TimeSpan.FromSeconds(5));
