@@ -15,6 +15,9 @@ public sealed class ModuleLifetime : IModuleAssemblyInitializer, IModuleAssembly
         ModuleState.CloseAll();
         Sessions.RolesAnywhereSessionSource.Cache.Clear();
 
+        // Database passwords must not outlive the module in the process either.
+        Sessions.DbCredentialSource.Cache.Clear();
+
         // Log out of and close every PKCS#11 token session (the libraries stay loaded: a
         // PKCS#11 module is initialised once per process).
         Pkcs11.Pkcs11Tokens.CloseAll();

@@ -75,7 +75,10 @@ Describe 'Loading beside other versions of our dependencies' {
     It 'survives Remove-Module and Import-Module -Force in the same session' {
         $script = $loadOthers + "`n" + $useOurs + @"
 
+`$engine = ([System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -EQ 'RedshiftIamra').Assemblies | Where-Object { `$_.GetName().Name -eq 'RedshiftIamra' }
+"CACHED BEFORE REMOVE=`$(`$engine.GetType('RedshiftIamra.Sessions.DbCredentialSource')::Cache.Count)"
 Remove-Module RedshiftIamra
+"CACHED AFTER REMOVE=`$(`$engine.GetType('RedshiftIamra.Sessions.DbCredentialSource')::Cache.Count + `$engine.GetType('RedshiftIamra.Sessions.RolesAnywhereSessionSource')::Cache.Count)"
 if (Get-Command Get-IamraCertificate -ErrorAction SilentlyContinue) { throw 'still exported after Remove-Module' }
 Import-Module '$ModulePath' -Force
 `$again = Get-IamraCertificate -Path '$($files.Certificate)' -PrivateKeyPath '$($files.Key)'
@@ -88,6 +91,8 @@ Import-Module '$ModulePath' -Force
         Assert-BothWork $result
         $result.Output | Should -Match 'REIMPORT=CN=isolation-test'
         $result.Output | Should -Match 'AGAIN=IAM:iso_user'
+        $result.Output | Should -Match 'CACHED BEFORE REMOVE=[1-9]'
+        $result.Output | Should -Match 'CACHED AFTER REMOVE=0\b' -Because 'removing the module drops every cached session and database password'
         $result.Output | Should -Match 'COMMANDS=[1-9]'
     }
 
