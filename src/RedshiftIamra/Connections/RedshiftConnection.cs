@@ -382,7 +382,11 @@ public sealed class RedshiftConnection : IDisposable, IAsyncDisposable
                 {
                     // Reads whatever the server sent while the session was idle: a FATAL from
                     // pg_terminate_backend or a shutdown, or the end of the stream, breaks it here.
-                    open.Wait(1);
+                    // A notice comes first on an immediate shutdown ("unexpected SIGQUIT"): read on
+                    // until nothing more is waiting.
+                    for (var pending = 0; pending < 16 && open.Wait(1); pending++)
+                    {
+                    }
                 }
                 catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException or TimeoutException)
                 {
