@@ -18,7 +18,12 @@ public sealed class RedshiftQuery : IDisposable
     private readonly RedshiftConnection _connection;
     private readonly RedshiftConnection.Lease _lease;
     private readonly CancellationToken _userToken;
-    private readonly CancellationTokenSource _cancel;
+    // Set at once when the caller cancels or the connection closes; Npgsql's own token (_cancel)
+    // is cancelled from the thread pool, since Npgsql sends its cancel request inside that
+    // callback and a frozen network would otherwise hold the caller's Cancel() (Ctrl+C) hostage.
+    private readonly CancellationTokenSource _requested;
+    private readonly CancellationTokenSource _cancel = new(); // never disposed: an abandoned read may still hold its token
+    private readonly CancellationTokenRegistration _forward;
     private readonly NpgsqlConnection _session;
     private readonly NpgsqlCommand _command;
     private NpgsqlDataReader? _reader;
@@ -33,7 +38,19 @@ public sealed class RedshiftQuery : IDisposable
         _session = session;
         _command = command;
         _userToken = userToken;
-        _cancel = CancellationTokenSource.CreateLinkedTokenSource(userToken, connection.Closing);
+        _requested = CancellationTokenSource.CreateLinkedTokenSource(userToken, connection.Closing);
+        var cancel = _cancel;
+        _forward = _requested.Token.Register(() => Task.Run(() =>
+        {
+            try
+            {
+                cancel.Cancel();
+            }
+            catch (Exception e) when (e is ObjectDisposedException or NpgsqlException or InvalidOperationException or IOException)
+            {
+                // Finished meanwhile, or the cancel request failed: the bounded wait decides.
+            }
+        }));
     }
 
     public string Sql => _command.CommandText;
@@ -181,7 +198,7 @@ public sealed class RedshiftQuery : IDisposable
         var reader = _reader;
         var drain = Task.Run(async () =>
         {
-            await cancel.ConfigureAwait(false);
+            await cancel.WaitAsync(CancelGrace).ConfigureAwait(false);
             try
             {
                 await reader.DisposeAsync().ConfigureAwait(false);
@@ -191,7 +208,7 @@ public sealed class RedshiftQuery : IDisposable
                 // The cancel we asked for.
             }
         });
-        if (!((IAsyncResult)drain).AsyncWaitHandle.WaitOne(CancelGrace + CancelGrace))
+        if (!((IAsyncResult)drain).AsyncWaitHandle.WaitOne(CancelGrace))
         {
             Abandon(drain);
             return;
@@ -233,7 +250,8 @@ public sealed class RedshiftQuery : IDisposable
                 _command.Dispose();
             }
 
-            _cancel.Dispose();
+            _forward.Dispose();
+            _requested.Dispose();
             _lease.Dispose();
         }
     }
@@ -275,15 +293,15 @@ public sealed class RedshiftQuery : IDisposable
         {
             var done = ((IAsyncResult)task).AsyncWaitHandle;
             var timeout = _command.CommandTimeout > 0 ? TimeSpan.FromSeconds(_command.CommandTimeout) + CancelGrace : Timeout.InfiniteTimeSpan;
-            var which = WaitHandle.WaitAny(new[] { done, _cancel.Token.WaitHandle }, timeout);
-            if (which != 0 && !done.WaitOne(CancelGrace))
+            var which = WaitHandle.WaitAny(new[] { done, _requested.Token.WaitHandle }, timeout);
+            if (which == WaitHandle.WaitTimeout || (which == 1 && !done.WaitOne(CancelGrace)))
             {
-                // Npgsql sent the CancelRequest and waits for the server's answer itself; when even
+                // Npgsql sends the CancelRequest and waits for the server's answer itself; when even
                 // that does not end within the grace (a frozen network), give the session up here.
                 Abandon(task);
                 throw which == WaitHandle.WaitTimeout
                     ? new IamraException(ConnectionErrors.QueryTimeout, IamraErrorCategory.OperationTimeout,
-                        $"The query ran longer than its command timeout ({_command.CommandTimeout} s), and the server did not answer the cancel request within {CancelGrace.TotalSeconds:0} s, so the connection was closed; the statement may still be running on the server until it notices. The next query opens a new connection.",
+                        $"The query ran longer than its command timeout ({_command.CommandTimeout} s), and the server did not answer the cancel request within {CancelGrace.TotalSeconds:0} s more, so the connection was closed; the statement may still be running on the server until it notices. The next query opens a new connection.",
                         Sql)
                     : Canceled(acknowledged: false, null);
             }
@@ -335,7 +353,7 @@ public sealed class RedshiftQuery : IDisposable
             return e;
         }
 
-        if (_cancel.IsCancellationRequested && e is OperationCanceledException or PostgresException { SqlState: "57014" } or NpgsqlException)
+        if (_requested.IsCancellationRequested && e is OperationCanceledException or PostgresException { SqlState: "57014" } or NpgsqlException)
         {
             return Canceled(!SessionBroken, e);
         }
