@@ -83,14 +83,20 @@ public sealed class InvokeRedshiftQueryCommand : IamraCmdlet
                         continue;
                     }
 
+                    var rows = new List<object?[]>();
+                    while (query.Read() is { } values)
+                    {
+                        rows.Add(values);
+                    }
+
                     var table = new DataTable();
                     for (var i = 0; i < query.Columns.Count; i++)
                     {
-                        table.Columns.Add(query.Columns[i], query.ColumnTypes[i]);
+                        table.Columns.Add(query.Columns[i], QueryValues.CommonType(rows, i, query.ColumnTypes[i]));
                     }
 
                     table.BeginLoadData();
-                    while (query.Read() is { } values)
+                    foreach (var values in rows)
                     {
                         table.Rows.Add(values.Select(v => v ?? DBNull.Value).ToArray());
                     }

@@ -128,6 +128,35 @@ public static class QueryValues
         return type == typeof(DateOnly) ? typeof(DateTime) : type == typeof(TimeOnly) ? typeof(TimeSpan) : type;
     }
 
+    /// <summary>
+    /// The type of a DataTable column from its values: the one type all its values have (e.g.
+    /// decimal for a numeric column whose values all fit), otherwise object, so that no value is
+    /// changed to fit the column.
+    /// </summary>
+    public static Type CommonType(IReadOnlyList<object?[]> rows, int ordinal, Type declared)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(declared);
+        Type? common = null;
+        foreach (var row in rows)
+        {
+            var type = row[ordinal]?.GetType();
+            if (type is null || type == common)
+            {
+                continue;
+            }
+
+            if (common is not null)
+            {
+                return typeof(object);
+            }
+
+            common = type;
+        }
+
+        return common ?? declared;
+    }
+
     /// <summary>Reads one value of the current row (null for SQL NULL), losslessly.</summary>
     public static object? Read(NpgsqlDataReader reader, int ordinal)
     {

@@ -164,4 +164,26 @@ public sealed class QueryFrozenNetworkTests(QueryDatabaseFixture fixture, ITestO
         relay.Frozen = false;
         Assert.Equal(3, Q.Scalar(connection, "select 1 + 2"));
     }
+
+    [Fact]
+    public async Task Stopping_early_on_a_frozen_network_returns_and_the_connection_recovers_after()
+    {
+        var (connection, relay) = await ConnectThroughRelayAsync();
+        await using var relayScope = relay;
+        await using var connectionScope = connection;
+        var pid = Q.BackendPid(connection);
+        var stopped = Task.Run(() =>
+        {
+            using var query = RedshiftQuery.Start(connection, "select g from generate_series(1, 10000000) g", null, null, CancellationToken.None);
+            Assert.NotNull(query.Read());
+            relay.Frozen = true;
+            query.Stop();
+            return query.Stopped;
+        });
+        Assert.Same(stopped, await Task.WhenAny(stopped, Task.Delay(HangGuard)));
+        Assert.True(await stopped);
+        relay.Frozen = false;
+        Assert.Equal(4, Q.Scalar(connection, "select 2 + 2"));
+        Assert.NotEqual(pid, Q.BackendPid(connection));
+    }
 }

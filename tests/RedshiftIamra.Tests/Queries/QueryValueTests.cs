@@ -91,6 +91,16 @@ public sealed class QueryValueTests(QueryDatabaseFixture fixture) : IClassFixtur
     }
 
     [Fact]
+    public void A_DataTable_column_takes_the_one_type_of_its_values_or_object()
+    {
+        var rows = new List<object?[]> { new object?[] { 1m, new DateTime(2026, 1, 1), null }, new object?[] { BigInteger.One, new DateTime(2026, 1, 2), null } };
+        Assert.Equal(typeof(object), QueryValues.CommonType(rows, 0, typeof(object)));
+        Assert.Equal(typeof(DateTime), QueryValues.CommonType(rows, 1, typeof(object)));
+        Assert.Equal(typeof(int), QueryValues.CommonType(rows, 2, typeof(int)));
+        Assert.Equal(typeof(object), QueryValues.CommonType(new List<object?[]>(), 0, typeof(object)));
+    }
+
+    [Fact]
     public void An_interval_prints_as_the_server_does()
     {
         Assert.Equal("1 year 2 mons 3 days 04:05:06", new RedshiftInterval(14, 3, new TimeSpan(4, 5, 6)).ToString());
