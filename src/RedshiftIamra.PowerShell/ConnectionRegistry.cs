@@ -74,7 +74,8 @@ internal static class ConnectionRegistry
         }
     }
 
-    public static void Close(RedshiftConnection connection)
+    /// <summary>Closes a connection (every step is tried) and returns what failed.</summary>
+    public static IReadOnlyList<Exception> Close(RedshiftConnection connection)
     {
         lock (s_gate)
         {
@@ -85,7 +86,7 @@ internal static class ConnectionRegistry
             }
         }
 
-        connection.Dispose();
+        return connection.Close();
     }
 
     private static Guid CurrentRunspace => Runspace.DefaultRunspace?.InstanceId ?? Guid.Empty;

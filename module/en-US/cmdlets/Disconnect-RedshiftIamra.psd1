@@ -1,7 +1,7 @@
 @{
     Synopsis    = 'Closes a Redshift connection and its pool.'
     Description = @'
-Disconnect-RedshiftIamra closes the given connection (or the default one) and the pool behind it. -All closes every connection this process opened. Removing the module closes them all as well.
+Disconnect-RedshiftIamra closes the given connection (or the default one) and the pool behind it. -All closes every connection this process opened: a query running on one (in another runspace) is canceled, every connection is closed even when closing another fails, and then each failure is reported as its own error. Removing the module closes them all as well.
 '@
     Parameters  = @{
         Connection = 'The connection(s) to close; the default connection when omitted.'

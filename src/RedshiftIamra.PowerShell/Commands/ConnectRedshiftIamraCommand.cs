@@ -71,13 +71,29 @@ public sealed class DisconnectRedshiftIamraCommand : IamraCmdlet
         var targets = All.IsPresent
             ? ConnectionRegistry.All()
             : Connection ?? (ConnectionRegistry.Default is { } current ? new[] { current } : Array.Empty<RedshiftConnection>());
+        // Close every one first, then report every failure: one that fails does not leave the rest open.
+        var failures = new List<(RedshiftConnection Connection, Exception Error)>();
         foreach (var connection in targets)
         {
             if (ShouldProcess($"{connection.Host}:{connection.Port}/{connection.Database} ({connection.Id})", "Close the connection and its pool"))
             {
-                ConnectionRegistry.Close(connection);
+                try
+                {
+                    failures.AddRange(ConnectionRegistry.Close(connection).Select(e => (connection, e)));
+                }
+                catch (Exception e) when (e is not (OutOfMemoryException or PipelineStoppedException))
+                {
+                    failures.Add((connection, e));
+                }
+
                 WriteVerbose($"Closed {connection.Id}.");
             }
+        }
+
+        foreach (var (connection, error) in failures)
+        {
+            WriteIamraError(error as IamraException ?? new IamraException(Connections.ConnectionErrors.ConnectionClosed, IamraErrorCategory.ConnectionError,
+                $"Closing {connection.Id} ({connection.Host}:{connection.Port}/{connection.Database}) did not finish cleanly: {error.Message} It is removed from this session either way.", connection.Id, error));
         }
     }
 }

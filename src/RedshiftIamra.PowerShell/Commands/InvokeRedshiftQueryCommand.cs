@@ -2,7 +2,6 @@ using System.Collections;
 using System.Data;
 using System.Diagnostics;
 using System.Management.Automation;
-using Npgsql;
 using RedshiftIamra.Connections;
 
 namespace RedshiftIamra.PowerShell.Commands;
@@ -58,212 +57,93 @@ public sealed class InvokeRedshiftQueryCommand : IamraCmdlet
         var connection = Connection ?? ConnectionRegistry.Default
             ?? throw new IamraException(ConnectionErrors.NoConnection, IamraErrorCategory.ConnectionError,
                 "There is no connection: run Connect-RedshiftIamra first, or pass -Connection.");
-        using var command = new NpgsqlCommand(Query, (NpgsqlConnection)connection.DbConnection);
-        if (CommandTimeout >= 0)
-        {
-            command.CommandTimeout = CommandTimeout;
-        }
-
-        AddParameters(command);
+        var parameters = Parameters?.Cast<DictionaryEntry>()
+            .Select(entry => new KeyValuePair<string, object?>(entry.Key?.ToString() ?? string.Empty, entry.Value is PSObject wrapped ? wrapped.BaseObject : entry.Value))
+            .ToList();
         WriteVerbose($"Running on {connection.Id} ({connection.User}@{connection.Host}/{connection.Database}): {Abbreviate(Query)}");
-        using var cancel = CancellationToken.Register(() =>
+
+        // Disposing the query (also when the downstream stops early, e.g. Select-Object -First)
+        // cancels the rest on the server and hands the session back clean.
+        using var query = RedshiftQuery.Start(connection, Query, parameters, CommandTimeout >= 0 ? CommandTimeout : null, CancellationToken);
+        switch (As)
         {
-            try
-            {
-                command.Cancel();
-            }
-            catch (Exception)
-            {
-                // The statement may have finished meanwhile.
-            }
-        });
-        try
-        {
-            switch (As)
-            {
-                case RedshiftQueryResult.NonQuery:
-                    WriteObject(command.ExecuteNonQuery());
-                    break;
-                case RedshiftQueryResult.Scalar:
-                    var scalar = command.ExecuteScalar();
-                    WriteObject(scalar is DBNull ? null : scalar);
-                    break;
-                case RedshiftQueryResult.DataTable:
-                    using (var reader = command.ExecuteReader())
+            case RedshiftQueryResult.NonQuery:
+                WriteObject(query.Complete());
+                break;
+            case RedshiftQueryResult.Scalar:
+                // The first column of the first row; the rest is cancelled on the server.
+                var first = query.Read() ?? (query.NextResult() ? query.Read() : null);
+                WriteObject(first is { Length: > 0 } ? first[0] : null);
+                break;
+            case RedshiftQueryResult.DataTable:
+                do
+                {
+                    if (query.Columns.Count == 0)
                     {
-                        while (!reader.IsClosed)
-                        {
-                            var table = new DataTable();
-                            table.Load(reader);
-                            WriteObject(table, enumerateCollection: false);
-                        }
+                        continue;
                     }
 
-                    break;
-                default:
-                    StreamRows(command);
-                    break;
-            }
-        }
-        catch (PostgresException e)
-        {
-            if (CancellationToken.IsCancellationRequested)
-            {
-                throw new PipelineStoppedException();
-            }
+                    var rows = new List<object?[]>();
+                    while (query.Read() is { } values)
+                    {
+                        rows.Add(values);
+                    }
 
-            throw ToQueryException(e);
-        }
-        catch (NpgsqlException e) when (CancellationToken.IsCancellationRequested)
-        {
-            _ = e;
-            throw new PipelineStoppedException();
-        }
-        catch (NpgsqlException e) when (e.InnerException is TimeoutException)
-        {
-            throw new IamraException(ConnectionErrors.QueryTimeout, IamraErrorCategory.OperationTimeout,
-                $"The query ran longer than its command timeout ({command.CommandTimeout} s) and was canceled on the server. Raise -CommandTimeout (0 waits forever) if it needs longer.", Query, e);
-        }
-        catch (NpgsqlException e)
-        {
-            throw new IamraException(ConnectionErrors.ConnectionClosed, IamraErrorCategory.ConnectionError,
-                $"The connection to {connection.Host}:{connection.Port} failed during the query: {e.Message} The next query reconnects.", connection.Id, e);
+                    var table = new DataTable();
+                    for (var i = 0; i < query.Columns.Count; i++)
+                    {
+                        table.Columns.Add(query.Columns[i], QueryValues.CommonType(rows, i, query.ColumnTypes[i]));
+                    }
+
+                    table.BeginLoadData();
+                    foreach (var values in rows)
+                    {
+                        table.Rows.Add(values.Select(v => v ?? DBNull.Value).ToArray());
+                    }
+
+                    table.EndLoadData();
+                    WriteObject(table, enumerateCollection: false);
+                }
+                while (query.NextResult());
+
+                break;
+            default:
+                StreamRows(query);
+                break;
         }
     }
 
-    private void StreamRows(NpgsqlCommand command)
+    private void StreamRows(RedshiftQuery query)
     {
-        using var reader = command.ExecuteReader();
         var clock = Stopwatch.StartNew();
-        long rows = 0;
         var lastProgress = TimeSpan.Zero;
         do
         {
-            if (reader.FieldCount == 0)
-            {
-                continue;
-            }
-
-            var names = ColumnNames(reader);
-            while (reader.Read())
+            var names = query.Columns;
+            while (query.Read() is { } values)
             {
                 var row = new PSObject();
-                for (var i = 0; i < names.Length; i++)
+                for (var i = 0; i < values.Length; i++)
                 {
-                    row.Properties.Add(new PSNoteProperty(names[i], ReadValue(reader, i)));
+                    row.Properties.Add(new PSNoteProperty(names[i], values[i]));
                 }
 
                 WriteObject(row);
-                rows++;
-                if ((rows & 1023) == 0 && clock.Elapsed - lastProgress > TimeSpan.FromSeconds(1))
+                if ((query.RowsRead & 1023) == 0 && clock.Elapsed - lastProgress > TimeSpan.FromSeconds(1))
                 {
                     lastProgress = clock.Elapsed;
-                    WriteProgress(new ProgressRecord(1, "Invoke-RedshiftQuery", $"{rows:N0} rows in {clock.Elapsed.TotalSeconds:0} s"));
+                    WriteProgress(new ProgressRecord(1, "Invoke-RedshiftQuery", $"{query.RowsRead:N0} rows in {clock.Elapsed.TotalSeconds:0} s"));
                 }
             }
         }
-        while (reader.NextResult());
+        while (query.NextResult());
 
         if (lastProgress > TimeSpan.Zero)
         {
             WriteProgress(new ProgressRecord(1, "Invoke-RedshiftQuery", "Done") { RecordType = ProgressRecordType.Completed });
         }
 
-        WriteVerbose($"{rows:N0} rows in {clock.Elapsed.TotalMilliseconds:0} ms.");
-    }
-
-    private static string[] ColumnNames(NpgsqlDataReader reader)
-    {
-        var names = new string[reader.FieldCount];
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        for (var i = 0; i < names.Length; i++)
-        {
-            var name = reader.GetName(i);
-            if (string.IsNullOrEmpty(name) || name == "?column?")
-            {
-                name = $"Column{i + 1}";
-            }
-
-            var unique = name;
-            for (var n = 2; !seen.Add(unique); n++)
-            {
-                unique = $"{name}{n}";
-            }
-
-            names[i] = unique;
-        }
-
-        return names;
-    }
-
-    private static object? ReadValue(NpgsqlDataReader reader, int ordinal)
-    {
-        if (reader.IsDBNull(ordinal))
-        {
-            return null;
-        }
-
-        try
-        {
-            // PowerShell compares dates with [datetime]: give DateOnly and TimeOnly as DateTime and TimeSpan.
-            return reader.GetValue(ordinal) switch
-            {
-                DateOnly date => date.ToDateTime(TimeOnly.MinValue),
-                TimeOnly time => time.ToTimeSpan(),
-                var value => value,
-            };
-        }
-        catch (Exception e) when (e is InvalidCastException or NotSupportedException)
-        {
-            // A type without a .NET mapping (some Redshift types): its text form.
-            return reader.GetFieldValue<string>(ordinal);
-        }
-    }
-
-    private void AddParameters(NpgsqlCommand command)
-    {
-        if (Parameters is null)
-        {
-            return;
-        }
-
-        foreach (DictionaryEntry entry in Parameters)
-        {
-            var name = entry.Key?.ToString()?.TrimStart('@', ':');
-            if (string.IsNullOrWhiteSpace(name))
-            {
-                throw new IamraException(ConnectionErrors.InvalidParameter, IamraErrorCategory.InvalidArgument,
-                    "A query parameter has an empty name. Use @{ name = value } and @name in the SQL.", entry.Key);
-            }
-
-            var value = entry.Value is PSObject wrapped ? wrapped.BaseObject : entry.Value;
-            command.Parameters.Add(new NpgsqlParameter(name, value ?? DBNull.Value));
-        }
-    }
-
-    private RedshiftQueryException ToQueryException(PostgresException e)
-    {
-        var category = e.SqlState switch
-        {
-            "57014" => IamraErrorCategory.OperationTimeout,
-            _ when e.SqlState.StartsWith("42", StringComparison.Ordinal) => IamraErrorCategory.InvalidArgument,
-            _ when e.SqlState.StartsWith("28", StringComparison.Ordinal) => IamraErrorCategory.AuthenticationError,
-            _ when e.SqlState.StartsWith("53", StringComparison.Ordinal) => IamraErrorCategory.ResourceUnavailable,
-            _ when e.SqlState.StartsWith("22", StringComparison.Ordinal) => IamraErrorCategory.InvalidData,
-            _ => IamraErrorCategory.InvalidOperation,
-        };
-        var id = e.SqlState == "57014" ? ConnectionErrors.QueryCanceled : ConnectionErrors.QueryFailed;
-        var at = e.Position > 0 ? $" at character {e.Position} (near '{Near(Query, e.Position)}')" : string.Empty;
-        var message = e.SqlState == "57014"
-            ? $"The query was canceled: {e.MessageText} (SQLSTATE 57014). Raise -CommandTimeout if it needs longer."
-            : $"The query failed{at}: {e.MessageText} (SQLSTATE {e.SqlState}).{(e.Detail is null ? string.Empty : " " + e.Detail)}{(e.Hint is null ? string.Empty : " Hint: " + e.Hint)}";
-        return new RedshiftQueryException(id, category, message, e.SqlState, e.MessageText, e.Position, e.Detail, e.Hint, Query, e);
-    }
-
-    private static string Near(string query, int position)
-    {
-        var start = Math.Clamp(position - 1, 0, query.Length);
-        return query.Substring(start, Math.Min(20, query.Length - start)).ReplaceLineEndings(" ");
+        WriteVerbose($"{query.RowsRead:N0} rows in {clock.Elapsed.TotalMilliseconds:0} ms.");
     }
 
     private static string Abbreviate(string query)

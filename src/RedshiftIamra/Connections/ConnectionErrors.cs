@@ -13,6 +13,39 @@ public static class ConnectionErrors
     public const string NoConnection = "RedshiftNoConnection";
     public const string ConnectionClosed = "RedshiftConnectionClosed";
     public const string InvalidParameter = "RedshiftInvalidQueryParameter";
+    public const string UnreadableValue = "RedshiftUnreadableValue";
+    public const string ConnectionBusy = "RedshiftConnectionBusy";
+}
+
+/// <summary>Turns a server's error for a statement into a message that says where and why.</summary>
+public static class QueryErrors
+{
+    public static RedshiftQueryException FromServer(Npgsql.PostgresException e, string query)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(query);
+        var category = e.SqlState switch
+        {
+            "57014" => IamraErrorCategory.OperationTimeout,
+            _ when e.SqlState.StartsWith("42", StringComparison.Ordinal) => IamraErrorCategory.InvalidArgument,
+            _ when e.SqlState.StartsWith("28", StringComparison.Ordinal) => IamraErrorCategory.AuthenticationError,
+            _ when e.SqlState.StartsWith("53", StringComparison.Ordinal) => IamraErrorCategory.ResourceUnavailable,
+            _ when e.SqlState.StartsWith("22", StringComparison.Ordinal) => IamraErrorCategory.InvalidData,
+            _ => IamraErrorCategory.InvalidOperation,
+        };
+        var id = e.SqlState == "57014" ? ConnectionErrors.QueryCanceled : ConnectionErrors.QueryFailed;
+        var at = e.Position > 0 ? $" at character {e.Position} (near '{Near(query, e.Position)}')" : string.Empty;
+        var message = e.SqlState == "57014"
+            ? $"The query was canceled on the server: {e.MessageText} (SQLSTATE 57014). Raise -CommandTimeout or the statement timeout if it needs longer."
+            : $"The query failed{at}: {e.MessageText} (SQLSTATE {e.SqlState}).{(e.Detail is null ? string.Empty : " " + e.Detail)}{(e.Hint is null ? string.Empty : " Hint: " + e.Hint)}";
+        return new RedshiftQueryException(id, category, message, e.SqlState, e.MessageText, e.Position, e.Detail, e.Hint, query, e);
+    }
+
+    private static string Near(string query, int position)
+    {
+        var start = Math.Clamp(position - 1, 0, query.Length);
+        return query.Substring(start, Math.Min(20, query.Length - start)).ReplaceLineEndings(" ");
+    }
 }
 
 /// <summary>A failed SQL statement: the server's SQLSTATE, message and position.</summary>

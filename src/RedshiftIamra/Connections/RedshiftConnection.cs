@@ -52,10 +52,14 @@ public sealed class RedshiftConnection : IDisposable, IAsyncDisposable
     private readonly NpgsqlDataSource _dataSource;
     private readonly DbCredentialSource _credentials;
     private readonly object _gate = new();
+    private readonly SemaphoreSlim _lease = new(1, 1);
+    private readonly CancellationTokenSource _closing = new();
+    private int _leaseThread;
+    private int _reconnects;
     private NpgsqlConnection? _session;
     private RedshiftDbCredential _current;
     private int _renewals;
-    private bool _disposed;
+    private volatile bool _disposed;
 
     private RedshiftConnection(RedshiftDbCredential credential, RedshiftConnectionOptions options, NpgsqlDataSource dataSource)
     {
@@ -105,6 +109,9 @@ public sealed class RedshiftConnection : IDisposable, IAsyncDisposable
     /// <summary>How many times a new physical connection got a renewed credential.</summary>
     public int CredentialRenewals => Volatile.Read(ref _renewals);
 
+    /// <summary>How many times the session connection was found dead while idle and reopened before a query.</summary>
+    public int Reconnects => Volatile.Read(ref _reconnects);
+
     /// <summary>Open, Closed or Broken (the state of the session connection).</summary>
     public string State => _disposed ? "Closed" : _session?.FullState.ToString() ?? "Closed";
 
@@ -151,6 +158,9 @@ public sealed class RedshiftConnection : IDisposable, IAsyncDisposable
             CommandTimeout = options.CommandTimeoutSeconds,
             ApplicationName = options.ApplicationName,
             KeepAlive = 60,
+
+            // After a cancel (Ctrl+C, timeout), wait this long for the server's answer, then break the connection.
+            CancellationTimeout = 2000,
         };
         if (options.TlsMode != RedshiftTlsMode.Require)
         {
@@ -308,26 +318,242 @@ public sealed class RedshiftConnection : IDisposable, IAsyncDisposable
         return null;
     }
 
-    public void Dispose()
+    /// <summary>Cancelled when the connection is being closed: a running query stops.</summary>
+    internal CancellationToken Closing => _closing.Token;
+
+    /// <summary>
+    /// The session for one query at a time: another thread (another runspace) waits its turn;
+    /// the same thread asking while it holds it (a query started from inside another query's
+    /// rows) is refused, since it would wait for itself.
+    /// </summary>
+    internal Lease Acquire(CancellationToken cancellationToken)
     {
+        if (_disposed)
+        {
+            throw Closed();
+        }
+
+        if (Volatile.Read(ref _leaseThread) == Environment.CurrentManagedThreadId)
+        {
+            throw new IamraException(Connections.ConnectionErrors.ConnectionBusy, IamraErrorCategory.ResourceUnavailable,
+                $"The connection {Id} is still reading the rows of another query in this pipeline. Collect those rows first (e.g. assign them to a variable), or run this query on another connection (Connect-RedshiftIamra -NoDefault, then -Connection).",
+                Id);
+        }
+
+        using (var both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token))
+        {
+            try
+            {
+                _lease.Wait(both.Token);
+            }
+            catch (OperationCanceledException) when (_closing.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw Closed();
+            }
+        }
+
+        if (_disposed)
+        {
+            _lease.Release();
+            throw Closed();
+        }
+
+        Volatile.Write(ref _leaseThread, Environment.CurrentManagedThreadId);
+        return new Lease(this);
+    }
+
+    private IamraException Closed() => new(Connections.ConnectionErrors.ConnectionClosed, IamraErrorCategory.ConnectionError,
+        $"The connection {Id} was closed (Disconnect-RedshiftIamra). Connect again.", Id);
+
+    /// <summary>
+    /// The session connection for the next statement: when it died while idle (a terminated
+    /// backend, a restarted server), it is reopened first; nothing was sent on the dead one, so
+    /// nothing runs twice.
+    /// </summary>
+    internal NpgsqlConnection SessionForQuery(CancellationToken cancellationToken)
+    {
+        NpgsqlConnection? dead = null;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_session is { FullState: ConnectionState.Open } open)
+            {
+                try
+                {
+                    // Reads whatever the server sent while the session was idle: a FATAL from
+                    // pg_terminate_backend or a shutdown, or the end of the stream, breaks it here.
+                    // A notice comes first on an immediate shutdown ("unexpected SIGQUIT"): read on
+                    // until nothing more is waiting.
+                    for (var pending = 0; pending < 16 && open.Wait(1); pending++)
+                    {
+                    }
+                }
+                catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException or TimeoutException)
+                {
+                }
+
+                if (open.FullState == ConnectionState.Open)
+                {
+                    return open;
+                }
+            }
+
+            if (_session is not null)
+            {
+                dead = _session;
+                _session = null;
+                Interlocked.Increment(ref _reconnects);
+            }
+        }
+
+        try
+        {
+            dead?.Dispose();
+        }
+        catch (Exception e) when (e is NpgsqlException or IOException or InvalidOperationException)
+        {
+        }
+
+        var session = TranslateAsync(() => _dataSource.OpenConnectionAsync(cancellationToken).AsTask()).GetAwaiter().GetResult();
         lock (_gate)
         {
             if (_disposed)
             {
-                return;
+                session.Dispose();
+                throw Closed();
+            }
+
+            _session = session;
+            return session;
+        }
+    }
+
+    /// <summary>Gives the session up (the server stopped answering): the next query opens a new one; the old one is disposed when its last read ends.</summary>
+    internal void GiveUp(NpgsqlConnection session, Task running, Action cleanup)
+    {
+        lock (_gate)
+        {
+            if (ReferenceEquals(_session, session))
+            {
+                _session = null;
+            }
+        }
+
+        running.ContinueWith(_ =>
+        {
+            try
+            {
+                cleanup();
+                session.Dispose();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Already broken; nothing is left to release.
+            }
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// Closes the session and the pool, stopping a query that is running on it, and returns what
+    /// failed (every step is tried). <see cref="Dispose"/> does the same and ignores failures.
+    /// </summary>
+    public IReadOnlyList<Exception> Close()
+    {
+        var failures = new List<Exception>();
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return failures;
             }
 
             _disposed = true;
-            _session?.Dispose();
+        }
+
+        _closing.Cancel();
+
+        // A running query stops on the cancel; wait for it to hand the session back.
+        var idle = _lease.Wait(Connections.RedshiftQuery.CancelGrace + Connections.RedshiftQuery.CancelGrace);
+        NpgsqlConnection? session;
+        lock (_gate)
+        {
+            session = _session;
             _session = null;
         }
 
-        _dataSource.Dispose();
+        if (idle)
+        {
+            try
+            {
+                session?.Dispose();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                failures.Add(e);
+            }
+        }
+        else if (session is not null)
+        {
+            failures.Add(new IamraException(Connections.ConnectionErrors.ConnectionBusy, IamraErrorCategory.ResourceUnavailable,
+                $"A query on {Id} did not stop within {(Connections.RedshiftQuery.CancelGrace + Connections.RedshiftQuery.CancelGrace).TotalSeconds:0} s; its session is closed when it ends.", Id));
+        }
+
+        try
+        {
+            _dataSource.Dispose();
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            failures.Add(e);
+        }
+
+        return failures;
     }
+
+    public void Dispose() => Close();
 
     public ValueTask DisposeAsync()
     {
         Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The right to use the session for one query; disposing it hands the session back.</summary>
+    internal sealed class Lease : IDisposable
+    {
+        private RedshiftConnection? _owner;
+
+        internal Lease(RedshiftConnection owner) => _owner = owner;
+
+        public void Dispose()
+        {
+            var owner = Interlocked.Exchange(ref _owner, null);
+            if (owner is null)
+            {
+                return;
+            }
+
+            Volatile.Write(ref owner._leaseThread, 0);
+            owner._lease.Release();
+            if (owner._disposed)
+            {
+                // Closed while the query ran: the session is ours to close.
+                NpgsqlConnection? session;
+                lock (owner._gate)
+                {
+                    session = owner._session;
+                    owner._session = null;
+                }
+
+                try
+                {
+                    session?.Dispose();
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // Closing a broken session: nothing left to release.
+                }
+            }
+        }
     }
 }
