@@ -232,8 +232,10 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
         ValidateDatabaseOptions(options);
         var stopwatch = Stopwatch.StartNew();
         var deleteDirectory = options.WorkingDirectory is null;
-        var directory = Path.GetFullPath(options.WorkingDirectory ?? Path.Combine(Path.GetTempPath(), "redshift-iamra-sandbox-" + Guid.NewGuid().ToString("N")[..12]));
+        SandboxLeftovers.Reap();
+        var directory = Path.GetFullPath(options.WorkingDirectory ?? Path.Combine(Path.GetTempPath(), SandboxLeftovers.DirectoryPrefix + Guid.NewGuid().ToString("N")[..12]));
         Directory.CreateDirectory(directory);
+        SandboxLeftovers.WriteOwner(directory);
 
         var disposables = new Stack<IDisposable>();
         SandboxDatabase? database = null;
@@ -271,6 +273,7 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
 
             var host = new SandboxHost(options, directory, deleteDirectory, clock, pki, client, clientFiles, configuration, credentials, audit, faults, server, anchor.Arn, profile.Arn, role.Arn, database);
             host.StartupTime = stopwatch.Elapsed;
+            SandboxLeftovers.StopOnExit(host);
             return host;
         }
         catch
@@ -388,6 +391,8 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
         {
             return;
         }
+
+        SandboxLeftovers.Forget(this);
 
         await _server.DisposeAsync().ConfigureAwait(false);
         if (_database is not null)

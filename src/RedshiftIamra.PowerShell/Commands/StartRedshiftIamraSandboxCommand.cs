@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using RedshiftIamra.Sandbox;
 
@@ -116,6 +117,7 @@ internal static class SandboxRegistry
 {
     private static readonly List<(SandboxHost Sandbox, string? Thumbprint)> s_running = new();
     private static bool s_registered;
+    private static bool s_exitHooked;
 
     public static void Add(SandboxHost sandbox)
     {
@@ -126,6 +128,12 @@ internal static class SandboxRegistry
             {
                 s_registered = true;
                 ModuleState.Own(new StopAllOnRemove());
+                if (!s_exitHooked)
+                {
+                    // A script that exits without Stop-RedshiftIamraSandbox: take the certificates out of the stores too.
+                    s_exitHooked = true;
+                    AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAllAtExit();
+                }
             }
         }
     }
@@ -171,6 +179,8 @@ internal static class SandboxRegistry
             }
         }
 
+        // If this process dies without Stop-RedshiftIamraSandbox, the next sandbox start removes them.
+        SandboxLeftovers.RecordStoreCertificates(sandbox.WorkingDirectory, persisted.Thumbprint, sandbox.ClientCertificate.Chain.Select(c => c.Thumbprint));
         return persisted.Thumbprint;
     }
 
@@ -207,6 +217,21 @@ internal static class SandboxRegistry
         }
 
         sandbox.Stop();
+    }
+
+    private static void StopAllAtExit()
+    {
+        foreach (var sandbox in All())
+        {
+            try
+            {
+                Stop(sandbox);
+            }
+            catch (Exception e) when (e is InvalidOperationException or IOException or CryptographicException)
+            {
+                // Best effort at exit: the next sandbox start reaps what is left.
+            }
+        }
     }
 
     private sealed class StopAllOnRemove : IDisposable

@@ -163,6 +163,28 @@ public sealed class SandboxPostgres : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops a server that a sandbox process left running when it died (pg_ctl stop -m immediate
+    /// on <paramref name="directory"/>/data); nothing when no server runs there.
+    /// </summary>
+    internal static async Task StopLeftoverAsync(string directory)
+    {
+        if (!File.Exists(Path.Combine(directory, "data", "postmaster.pid")))
+        {
+            return;
+        }
+
+        var server = new SandboxPostgres(new SandboxPostgresOptions
+        {
+            Directory = directory,
+            ServerCertificatePath = string.Empty,
+            ServerKeyPath = string.Empty,
+            CaCertificatePath = string.Empty,
+        }, FindBinaries());
+        server._started = true;
+        await server.StopAsync().ConfigureAwait(false);
+    }
+
     /// <summary>Whether the server is running (started, and not stopped since).</summary>
     public bool IsRunning => _started;
 
