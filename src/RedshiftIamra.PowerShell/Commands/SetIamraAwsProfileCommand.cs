@@ -100,14 +100,12 @@ public sealed class SetIamraAwsProfileCommand : CertificateSourceCmdlet
             return;
         }
 
-        var existing = File.Exists(path) ? File.ReadAllText(path) : string.Empty;
-        var updated = AwsConfigFile.SetProfile(existing, ProfileName, new[]
+        var written = AwsConfigFile.UpdateProfileFile(path, ProfileName, new[]
         {
             new KeyValuePair<string, string>("credential_process", command),
             new KeyValuePair<string, string>("region", source.Region),
         });
-        AtomicFile.WriteAllText(path, updated, ownerOnly: true);
-        WriteVerbose($"Wrote profile '{ProfileName}' to {path}.");
+        WriteVerbose(written == path ? $"Wrote profile '{ProfileName}' to {path}." : $"Wrote profile '{ProfileName}' to {written} (the target of {path}).");
         if (PassThru.IsPresent)
         {
             WriteObject(new FileInfo(path));
