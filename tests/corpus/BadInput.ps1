@@ -182,4 +182,22 @@ Add-Case 'Save-RedshiftIamraConfig' @{ DurationSeconds = 7200 } 'RedshiftInvalid
 Add-Case 'Save-RedshiftIamraConfig' @{ RolesAnywhereEndpointUrl = 'http://rolesanywhere.example.test' } 'IamraInvalidEndpoint'
 Add-Case 'Save-RedshiftIamraConfig' @{ Path = '/nonexistent/cert.pem' } 'IamraCertificateFileNotFound'
 
+
+# --- What Set-IamraAwsProfile writes for other interpreters (credential_process, the INI file) ---
+# Values named '{hostile:KEY}' are files BadInput.Tests.ps1 creates with line breaks in their names.
+Add-Case 'Set-IamraAwsProfile' @{ Path = '{hostile:newline-cert}' } 'IamraValueCannotBeQuoted' -Mention 'line feed'
+Add-Case 'Set-IamraAwsProfile' @{ Path = '{hostile:cr-cert}' } 'IamraValueCannotBeQuoted' -Mention 'carriage return'
+Add-Case 'Set-IamraAwsProfile' @{ Path = '{hostile:newline-profile-cert}' } 'IamraValueCannotBeQuoted' -Mention 'credential_process'
+Add-Case 'Set-IamraAwsProfile' @{ CaBundlePath = '{hostile:newline-ca}' } 'IamraValueCannotBeQuoted' -Mention 'CA bundle path'
+Add-Case 'Set-IamraAwsProfile' @{ ConfigPath = '{file:config-dir}' } 'IamraAwsConfigFileIsDirectory'
+Add-Case 'Set-IamraAwsProfile' @{ ConfigPath = '{file:config-readonly}' } 'IamraAwsConfigFileReadOnly'
+Add-Case 'Set-IamraAwsProfile' @{ ConfigPath = '{file:config-locked}' } 'IamraAwsConfigFileLockIsDirectory' -Mention '{file:config-locked.lock}'
+Add-Case 'Set-IamraAwsProfile' @{ ConfigPath = '{file:config-dupkey}' } 'IamraAwsConfigUnreadable' -Mention "the key 'region' appears twice"
+Add-Case 'Set-IamraAwsProfile' @{ ConfigPath = '{file:config-dupsection}' } 'IamraAwsConfigUnreadable' -Mention 'appears twice'
+Add-Case 'Set-IamraAwsProfile' @{ ConfigPath = '{file:config-orphan}' } 'IamraAwsConfigUnreadable' -Mention 'line 1'
+Add-Case 'Set-IamraAwsProfile' @{ ConfigPath = '{file:config-noequals}' } 'IamraAwsConfigUnreadable' -Mention 'line 2'
+Add-Case 'Set-IamraAwsProfile' @{ ConfigPath = '{file:config-bom}' } 'IamraAwsConfigUnreadable' -Mention '{file:config-bom}'
+Add-Case 'Set-IamraAwsProfile' @{ ConfigPath = '{file:config-nested}' } 'IamraAwsConfigUnreadable' -Mention 'oops'
+Add-Case 'Set-IamraAwsProfile' @{ ConfigPath = '{file:config-emptykey}' } 'IamraAwsConfigUnreadable' -Mention 'without a key'
+
 $cases

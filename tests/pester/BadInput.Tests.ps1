@@ -63,6 +63,29 @@ BeforeAll {
         Pop-Location
     }
 
+    # Files whose names or contents no AWS config line or INI reader can take.
+    $hostileFiles = @{}
+    foreach ($pair in @{ 'newline-cert' = "line`nbreak.pem"; 'cr-cert' = "carriage`rreturn.pem"; 'newline-profile-cert' = "x`n[profile evil]`ncredential_process = id.pem" }.GetEnumerator()) {
+        $hostileFiles[$pair.Key] = Join-Path $files $pair.Value
+        Copy-Item -LiteralPath (Join-Path $files 'good-with-key.pem') -Destination $hostileFiles[$pair.Key]
+    }
+    $hostileFiles['newline-ca'] = Join-Path $files "ca`nbundle.pem"
+    Copy-Item -LiteralPath $sandbox.TlsCaBundlePath -Destination $hostileFiles['newline-ca']
+    $null = New-Item -ItemType Directory (Join-Path $files 'config-dir')
+    $null = New-Item -ItemType Directory (Join-Path $files 'config-locked.lock')
+    Set-Content (Join-Path $files 'config-readonly') "[default]`nregion = eu-west-1`n" -NoNewline
+    (Get-Item (Join-Path $files 'config-readonly')).IsReadOnly = $true
+    $unreadable = @{
+        'config-dupkey' = "[profile other]`nregion = eu-west-1`nRegion = eu-west-2`n"
+        'config-dupsection' = "[profile corpus]`nregion = a`n[profile corpus]`noutput = json`n"
+        'config-orphan' = "region = eu-west-1`n[default]`n"
+        'config-noequals' = "[default]`nregion`n"
+        'config-bom' = "$([char]0xFEFF)[default]`nregion = eu-west-1`n"
+        'config-nested' = "[default]`ns3 =`n  oops`n"
+        'config-emptykey' = "[default]`n= x`n"
+    }
+    foreach ($pair in $unreadable.GetEnumerator()) { [IO.File]::WriteAllText((Join-Path $files $pair.Key), $pair.Value) }
+
     $wrong = ConvertTo-SecureString 'wrong-password' -AsPlainText -Force
     $any = ConvertTo-SecureString 'any-password' -AsPlainText -Force
     $configPath = Join-Path $files 'aws-config'
@@ -88,6 +111,7 @@ BeforeAll {
     function Resolve-Value($Value) {
         if ($Value -is [string] -and $Value -match '^\{file:(.+)\}$') { return Join-Path $files $Matches[1] }
         if ($Value -is [string] -and $Value -match '^\{option:(\w+)=(.+)\}$') { $setting = @{ $Matches[1] = $Matches[2] }; return New-IamraSessionOption @setting }
+        if ($Value -is [string] -and $Value -match '^\{hostile:(.+)\}$') { return $hostileFiles[$Matches[1]] }
         if ($Value -is [string] -and $Value -match '^\{password:(.+)\}$') { return $(if ($Matches[1] -eq 'wrong') { $wrong } else { $any }) }
         return $Value
     }

@@ -112,8 +112,43 @@ exit $LASTEXITCODE
         $result.Output.Trim() | Should -Be 'IAM:analytics_user'
     }
 
+    It 'hands a root bundle path full of quotes and shell syntax to psql through every shell form' {
+        if (-not (Get-Command psql -ErrorAction SilentlyContinue)) {
+            if ($InCI) { throw 'psql is not on PATH.' }
+            Set-ItResult -Skipped -Because 'psql is not installed'
+            return
+        }
+        $marker = Join-Path ([IO.Path]::GetTempPath()) "pwned-$([guid]::NewGuid().ToString('N'))"
+        $folder = Join-Path ([IO.Path]::GetTempPath()) "roots ’`$(New-Item '$marker')’ ‘a‘ ‚b‚ ‛c‛ 'd' `"e`" `$HOME ``id`` `$(touch $marker) ; & | # % = \ $([guid]::NewGuid().ToString('N'))"
+        $null = [IO.Directory]::CreateDirectory($folder)
+        $roots = Join-Path $folder 'roots.pem'
+        Copy-Item -LiteralPath $sandbox.TlsCaBundlePath -Destination $roots
+        try {
+            # PowerShell: Invoke-Expression in a fresh pwsh, then psql reads the variables.
+            $statements = $c | ConvertTo-RedshiftConnectionString -Format Environment -IncludePassword -RootCertificatePath $roots
+            $result = Invoke-FreshPwsh ($statements + "`n" + 'if ($env:PGSSLROOTCERT -cne ' + "'" + ($roots -replace "[’‘‚‛']", '$0$0') + "'" + ') { exit 9 }; psql -X -A -t -c ''select current_user''; exit $LASTEXITCODE')
+            $result.ExitCode | Should -Be 0 -Because $result.Error
+            $result.Output.Trim() | Should -Be 'IAM:analytics_user'
+
+            # POSIX sh: eval of the export statements.
+            $exports = $c | ConvertTo-RedshiftConnectionString -Format PosixEnvironment -IncludePassword -RootCertificatePath $roots
+            $output = & sh -c ($exports + "`n" + 'psql -X -A -t -c "select current_user"') 2>&1
+            $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
+            ($output | Out-String).Trim() | Should -Be 'IAM:analytics_user'
+
+            # libpq: the keyword/value string as psql's connection argument.
+            $conninfo = $c | ConvertTo-RedshiftConnectionString -Format Libpq -IncludePassword -RootCertificatePath $roots
+            $output = & psql $conninfo -X -A -t -c 'select current_user' 2>&1
+            $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
+            ($output | Out-String).Trim() | Should -Be 'IAM:analytics_user'
+        } finally {
+            Remove-Item -LiteralPath $folder -Recurse -Force -ErrorAction SilentlyContinue
+        }
+        Test-Path -LiteralPath $marker | Should -BeFalse -Because 'no part of the path may run as code'
+    }
+
     It 'writes libpq, JDBC, ODBC and Npgsql forms with full verification' {
-        ($c | ConvertTo-RedshiftConnectionString -Format Libpq) | Should -Match 'sslmode=verify-full'
+        ($c | ConvertTo-RedshiftConnectionString -Format Libpq) | Should -Match "sslmode='verify-full'"
         ($c | ConvertTo-RedshiftConnectionString -Format Jdbc) | Should -Match '^jdbc:redshift://127\.0\.0\.1:\d+/dev\?ssl=true&sslmode=verify-full'
         ($c | ConvertTo-RedshiftConnectionString -Format Odbc) | Should -Match 'SSLMode=verify-full'
         ($c | ConvertTo-RedshiftConnectionString -Format Npgsql) | Should -Match 'SSL Mode=VerifyFull'

@@ -5,11 +5,13 @@ ConvertTo-RedshiftConnectionString hands a RedshiftDbCredential to other tools o
 
 Every format asks for full TLS verification (verify-full) against the Amazon Trust Services roots that ship with the module, or -RootCertificatePath. The password is included only with -IncludePassword.
 
--Format Environment writes PowerShell statements that set PGHOST, PGPORT, PGDATABASE, PGUSER, PGSSLMODE=verify-full and PGSSLROOTCERT (and PGPASSWORD with -IncludePassword), for: ... | Invoke-Expression.
+-Format Environment writes PowerShell statements that set PGHOST, PGPORT, PGDATABASE, PGUSER, PGSSLMODE=verify-full and PGSSLROOTCERT (and PGPASSWORD with -IncludePassword), for: ... | Invoke-Expression. -Format PosixEnvironment writes the same as export statements for sh, bash or zsh (eval "$(...)").
+
+Every value (user, password, database, paths) is quoted by the rules of the format that carries it, so no character in it can end the value or run as code: PowerShell single quotes (the typographic quotes U+2018 to U+201B, which PowerShell also reads as single quotes, are doubled too), POSIX single quotes, libpq quoting, ODBC braces, JDBC percent-encoding. A value the format cannot carry (NUL) is an error (IamraValueCannotBeQuoted).
 '@
     Parameters  = @{
         Credential          = 'The database credential from Get-RedshiftDbCredential.'
-        Format              = 'Npgsql (the default), Libpq, Jdbc, Odbc or Environment.'
+        Format              = 'Npgsql (the default), Libpq, Jdbc, Odbc, Environment (PowerShell statements) or PosixEnvironment (sh export statements).'
         IncludePassword     = 'Includes the password in clear. Use it only to hand the credential to a process, never to write it to a file.'
         RootCertificatePath = 'A PEM file of the roots TLS verifies against; by default the Amazon Trust Services bundle in the module folder.'
     }
@@ -17,7 +19,7 @@ Every format asks for full TLS verification (verify-full) against the Amazon Tru
         'RedshiftIamra.RedshiftDbCredential' = 'The credential to convert.'
     }
     Outputs     = @{
-        'System.String' = 'The connection string, or the PowerShell statements for -Format Environment.'
+        'System.String' = 'The connection string, or the statements for -Format Environment and PosixEnvironment.'
     }
     Examples    = @(
         @{

@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Management.Automation;
-using System.Text;
-using Npgsql;
+using RedshiftIamra.Connections;
 
 namespace RedshiftIamra.PowerShell.Commands;
 
@@ -12,7 +10,11 @@ public enum RedshiftConnectionStringFormat
     Libpq,
     Jdbc,
     Odbc,
+    /// <summary>PowerShell statements that set PGHOST, PGUSER, ... (for Invoke-Expression).</summary>
     Environment,
+
+    /// <summary>POSIX shell statements that export PGHOST, PGUSER, ... (for eval in sh, bash, zsh).</summary>
+    PosixEnvironment,
 }
 
 /// <summary>
@@ -48,97 +50,21 @@ public sealed class ConvertToRedshiftConnectionStringCommand : IamraCmdlet
                 $"The root certificate file '{root}' does not exist. Give -RootCertificatePath a PEM file of trusted roots.", root);
         }
 
-        var c = Credential;
-        var password = IncludePassword.IsPresent ? c.Password : null;
-        var port = c.Port.ToString(CultureInfo.InvariantCulture);
-        switch (Format)
+        var settings = RedshiftConnectionSettings.From(Credential, root, IncludePassword.IsPresent);
+        WriteObject(Format switch
         {
-            case RedshiftConnectionStringFormat.Npgsql:
-                var builder = new NpgsqlConnectionStringBuilder
-                {
-                    Host = c.Host,
-                    Port = c.Port,
-                    Database = c.Database,
-                    Username = c.DbUser,
-                    SslMode = SslMode.VerifyFull,
-                    RootCertificate = root,
-                };
-                if (password is not null)
-                {
-                    builder.Password = password;
-                }
-
-                WriteObject(builder.ConnectionString);
-                break;
-
-            case RedshiftConnectionStringFormat.Libpq:
-                var libpq = new StringBuilder();
-                AppendLibpq(libpq, "host", c.Host);
-                AppendLibpq(libpq, "port", port);
-                AppendLibpq(libpq, "dbname", c.Database);
-                AppendLibpq(libpq, "user", c.DbUser);
-                if (password is not null) AppendLibpq(libpq, "password", password);
-                AppendLibpq(libpq, "sslmode", "verify-full");
-                AppendLibpq(libpq, "sslrootcert", root);
-                WriteObject(libpq.ToString());
-                break;
-
-            case RedshiftConnectionStringFormat.Jdbc:
-                var jdbc = $"jdbc:redshift://{c.Host}:{port}/{Uri.EscapeDataString(c.Database)}?ssl=true&sslmode=verify-full&sslrootcert={Uri.EscapeDataString(root)}&user={Uri.EscapeDataString(c.DbUser)}";
-                WriteObject(password is null ? jdbc : jdbc + "&password=" + Uri.EscapeDataString(password));
-                break;
-
-            case RedshiftConnectionStringFormat.Odbc:
-                var odbc = $"Driver={{Amazon Redshift (x64)}};Server={c.Host};Port={port};Database={OdbcValue(c.Database)};UID={OdbcValue(c.DbUser)};SSLMode=verify-full;SSLCertPath={OdbcValue(root)}";
-                WriteObject(password is null ? odbc : odbc + $";PWD={OdbcValue(password)}");
-                break;
-
-            case RedshiftConnectionStringFormat.Environment:
-                // PowerShell statements, for: ... | Invoke-Expression
-                var lines = new List<string>
-                {
-                    Assign("PGHOST", c.Host),
-                    Assign("PGPORT", port),
-                    Assign("PGDATABASE", c.Database),
-                    Assign("PGUSER", c.DbUser),
-                    Assign("PGSSLMODE", "verify-full"),
-                    Assign("PGSSLROOTCERT", root),
-                };
-                if (password is not null)
-                {
-                    lines.Add(Assign("PGPASSWORD", password));
-                }
-
-                WriteObject(string.Join(System.Environment.NewLine, lines));
-                break;
-        }
+            RedshiftConnectionStringFormat.Libpq => RedshiftConnectionStrings.Libpq(settings),
+            RedshiftConnectionStringFormat.Jdbc => RedshiftConnectionStrings.Jdbc(settings),
+            RedshiftConnectionStringFormat.Odbc => RedshiftConnectionStrings.Odbc(settings),
+            // PowerShell statements, for: ... | Invoke-Expression
+            RedshiftConnectionStringFormat.Environment => RedshiftConnectionStrings.PowerShellEnvironment(settings, System.Environment.NewLine),
+            // POSIX shell statements, for: eval "$(...)"
+            RedshiftConnectionStringFormat.PosixEnvironment => RedshiftConnectionStrings.PosixEnvironment(settings),
+            _ => RedshiftConnectionStrings.Npgsql(settings),
+        });
     }
 
     /// <summary>The Amazon Trust Services roots that ship with the module.</summary>
     internal static string DefaultRootCertificatePath() =>
         System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(SetIamraAwsProfileCommand.ModuleManifestPath())!, "amazon-trust-roots.pem"));
-
-    private static string Assign(string name, string value) => $"$env:{name} = '{value.Replace("'", "''", StringComparison.Ordinal)}'";
-
-    private static void AppendLibpq(StringBuilder builder, string key, string value)
-    {
-        if (builder.Length > 0)
-        {
-            builder.Append(' ');
-        }
-
-        var needsQuotes = value.Length == 0 || value.Any(ch => char.IsWhiteSpace(ch) || ch is '\'' or '\\');
-        builder.Append(key).Append('=');
-        if (needsQuotes)
-        {
-            builder.Append('\'').Append(value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal)).Append('\'');
-        }
-        else
-        {
-            builder.Append(value);
-        }
-    }
-
-    private static string OdbcValue(string value) =>
-        value.IndexOfAny(new[] { ';', '{', '}' }) >= 0 ? "{" + value.Replace("}", "}}", StringComparison.Ordinal) + "}" : value;
 }

@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using System.Reflection;
-using System.Text;
 using RedshiftIamra.Aws;
 using RedshiftIamra.Certificates;
 using RedshiftIamra.Sessions;
@@ -67,103 +66,29 @@ public sealed class SetIamraAwsProfileCommand : RolesAnywhereCmdlet
             return;
         }
 
-        var existing = File.Exists(path) ? File.ReadAllText(path) : string.Empty;
-        var updated = AwsConfigFile.SetProfile(existing, ProfileName, new[]
+        var written = AwsConfigFile.UpdateProfileFile(path, ProfileName, new[]
         {
             new KeyValuePair<string, string>("credential_process", command),
             new KeyValuePair<string, string>("region", source.Region),
         });
-        AtomicFile.WriteAllText(path, updated, ownerOnly: true);
-        WriteVerbose($"Wrote profile '{ProfileName}' to {path}.");
+        WriteVerbose(written == path ? $"Wrote profile '{ProfileName}' to {path}." : $"Wrote profile '{ProfileName}' to {written} (the target of {path}).");
         if (PassThru.IsPresent)
         {
             WriteObject(new FileInfo(path));
         }
     }
 
-    private string BuildCredentialProcess(CertificateQuery query, RolesAnywhereSessionSource source, IamraCertificate certificate)
-    {
-        var script = new StringBuilder("$ErrorActionPreference='Stop'; Import-Module ")
-            .Append(Quote(ModuleManifestPath()))
-            .Append("; Get-IamraSession");
-        if (ParameterSetName == ThumbprintSet)
+    private string BuildCredentialProcess(CertificateQuery query, RolesAnywhereSessionSource source, IamraCertificate certificate) =>
+        CredentialProcessCommand.Build(new CredentialProcessSpec
         {
-            Append("-Thumbprint", query.Thumbprint!);
-        }
-        else if (ParameterSetName == PathSet)
-        {
-            Append("-Path", query.Path!);
-            if (query.PrivateKeyPath is not null) Append("-PrivateKeyPath", query.PrivateKeyPath);
-        }
-        else if (query.Pkcs11 is { } pkcs11)
-        {
-            // The identity found, as a URI (token, key label and id; no PIN), so the profile
-            // names exactly the key checked here.
-            Append("-Pkcs11Uri", certificate.Source);
-            if (pkcs11.LibraryPath is not null) Append("-Pkcs11Library", pkcs11.LibraryPath);
-            if (pkcs11.CertificatePath is not null) Append("-Path", pkcs11.CertificatePath);
-        }
-        else
-        {
-            if (query.Subject is not null) Append("-Subject", query.Subject);
-            if (query.Issuer is not null) Append("-Issuer", query.Issuer);
-            if (query.SerialNumber is not null) Append("-SerialNumber", query.SerialNumber);
-            if (Latest.IsPresent) script.Append(" -Latest");
-        }
-
-        if (ParameterSetName is StoreSet or ThumbprintSet)
-        {
-            if (query.StoreLocation != System.Security.Cryptography.X509Certificates.StoreLocation.CurrentUser) Append("-StoreLocation", query.StoreLocation.ToString());
-            if (!string.Equals(query.StoreName, "My", StringComparison.OrdinalIgnoreCase)) Append("-StoreName", query.StoreName);
-        }
-
-        if (query.ChainPath is not null) Append("-ChainPath", query.ChainPath);
-        Append("-TrustAnchorArn", source.TrustAnchorArn);
-        Append("-ProfileArn", source.ProfileArn);
-        Append("-RoleArn", source.RoleArn);
-        if (source.DurationSeconds != RolesAnywhereSessionSource.DefaultDuration) Append("-SessionDurationSeconds", source.DurationSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        if (source.RoleSessionName is not null) Append("-RoleSessionName", source.RoleSessionName);
-        if (RolesAnywhereEndpointUrl is not null) Append("-RolesAnywhereEndpointUrl", source.Endpoint.Uri.ToString());
-        if (source.Http.CaBundlePath is not null) Append("-CaBundlePath", source.Http.CaBundlePath);
-        script.Append(" | ConvertTo-IamraCredentialProcess");
-
-        var words = PwshCommandLine().Select(QuoteArgument).ToList();
-        words.Add("-NoProfile");
-        words.Add("-NonInteractive");
-        words.Add("-Command");
-        words.Add(QuoteArgument(script.ToString()));
-        return string.Join(' ', words);
-
-        void Append(string name, string value) => script.Append(' ').Append(name).Append(' ').Append(Quote(value));
-    }
-
-    /// <summary>A PowerShell single-quoted string.</summary>
-    private static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
-
-    /// <summary>
-    /// A double-quoted word, as both POSIX shell splitting (botocore on Linux and macOS) and
-    /// the Windows command-line rules read it.
-    /// </summary>
-    private static string QuoteArgument(string value)
-    {
-        if (value.IndexOfAny(new[] { '"', '\\', '$', '`' }) >= 0 && !OperatingSystem.IsWindows())
-        {
-            var escaped = new StringBuilder("\"");
-            foreach (var c in value)
-            {
-                if (c is '"' or '\\' or '$' or '`')
-                {
-                    escaped.Append('\\');
-                }
-
-                escaped.Append(c);
-            }
-
-            return escaped.Append('"').ToString();
-        }
-
-        return "\"" + value.Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
-    }
+            PwshCommandLine = PwshCommandLine(),
+            ModuleManifestPath = ModuleManifestPath(),
+            Query = query,
+            Certificate = certificate,
+            Source = source,
+            Latest = Latest.IsPresent,
+            ExplicitEndpoint = RolesAnywhereEndpointUrl is not null,
+        });
 
     /// <summary>The absolute path of this module's manifest.</summary>
     internal static string ModuleManifestPath()

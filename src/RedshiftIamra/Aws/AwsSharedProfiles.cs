@@ -24,8 +24,8 @@ internal sealed class AwsSharedProfiles : ICredentialProfileSource
     {
         ConfigFile = configFile;
         CredentialsFile = credentialsFile;
-        _config = ReadIni(configFile);
-        _credentials = ReadIni(credentialsFile);
+        _config = ReadIni(configFile, configFile: true);
+        _credentials = ReadIni(credentialsFile, configFile: false);
     }
 
     public string ConfigFile { get; }
@@ -44,7 +44,7 @@ internal sealed class AwsSharedProfiles : ICredentialProfileSource
     /// <summary>Every profile name of both files, sorted.</summary>
     public IReadOnlyList<string> Names =>
         _credentials.Keys
-            .Concat(_config.Keys.Where(k => k == "default" || k.StartsWith("profile ", StringComparison.Ordinal)).Select(k => k == "default" ? k : k["profile ".Length..].Trim()))
+            .Concat(_config.Keys.Where(k => k.StartsWith(ProfileKey(string.Empty), StringComparison.Ordinal)).Select(k => k[ProfileKey(string.Empty).Length..]))
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)
             .ToList();
@@ -105,7 +105,7 @@ internal sealed class AwsSharedProfiles : ICredentialProfileSource
         };
 
         // An sso_session names an [sso-session NAME] section of the config file with the start URL and region.
-        if (options.SsoSession is { } session && _config.TryGetValue("sso-session " + session, out var ssoSection))
+        if (options.SsoSession is { } session && _config.Where(s => s.Key.StartsWith("sso-session", StringComparison.Ordinal) && AwsIniDocument.ShlexSplit(s.Key) is { Count: 2 } w && w[1] == session).Select(s => s.Value).LastOrDefault() is { } ssoSection)
         {
             options.SsoStartUrl ??= ssoSection.GetValueOrDefault("sso_start_url");
             options.SsoRegion ??= ssoSection.GetValueOrDefault("sso_region");
@@ -123,56 +123,37 @@ internal sealed class AwsSharedProfiles : ICredentialProfileSource
 
     private Dictionary<string, string>? ConfigSection(string name)
     {
-        if (_config.TryGetValue("profile " + name, out var section))
-        {
-            return section;
-        }
-
-        return name == "default" && _config.TryGetValue("default", out section) ? section : null;
+        return _config.TryGetValue(ProfileKey(name), out var section) ? section : null;
     }
 
-    /// <summary>Sections and their keys; indented lines (nested settings such as <c>s3 =</c>) and comment lines are skipped; values are kept whole, as botocore keeps them.</summary>
-    private static Dictionary<string, Dictionary<string, string>> ReadIni(string path)
+    /// <summary>
+    /// The file as botocore reads it (<see cref="AwsIniDocument"/>): sections by name, each with
+    /// its keys and the <c>[DEFAULT]</c> keys it does not override. A file botocore cannot read
+    /// is an error here too, as the AWS CLI and SDKs would fail on it.
+    /// </summary>
+    private static Dictionary<string, Dictionary<string, string>> ReadIni(string path, bool configFile)
     {
         var sections = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
-        if (!File.Exists(path))
+        var text = AtomicFile.ReadTextIfExists(path, "AWS profile file", "IamraAwsConfigFile");
+        if (text is null)
         {
             return sections;
         }
 
-        Dictionary<string, string>? current = null;
-        foreach (var raw in File.ReadLines(path))
+        var document = AwsConfigFile.Parse(text, $"the AWS profile file {path}");
+        foreach (var section in document.Sections)
         {
-            var trimmed = raw.Trim();
-            if (trimmed.Length == 0 || trimmed[0] is '#' or ';')
+            sections[section.Name] = document.Values(section);
+            if (configFile && AwsIniDocument.ProfileNameOf(section.Name) is { } profile)
             {
-                continue;
-            }
-
-            if (trimmed[0] == '[' && trimmed.IndexOf(']', StringComparison.Ordinal) is var close and > 0)
-            {
-                var name = string.Join(' ', trimmed[1..close].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries));
-                if (!sections.TryGetValue(name, out current))
-                {
-                    current = new Dictionary<string, string>(StringComparer.Ordinal);
-                    sections[name] = current;
-                }
-
-                continue;
-            }
-
-            if (current is null || char.IsWhiteSpace(raw[0]))
-            {
-                continue;
-            }
-
-            var equals = trimmed.IndexOf('=', StringComparison.Ordinal);
-            if (equals > 0)
-            {
-                current[trimmed[..equals].Trim().ToLowerInvariant()] = trimmed[(equals + 1)..].Trim();
+                // botocore: the last section naming a profile ([profile x], [profile "x"], [profile  x]) wins.
+                sections[ProfileKey(profile)] = document.Values(section);
             }
         }
 
         return sections;
     }
+
+    /// <summary>The internal key under which a config file profile is kept.</summary>
+    private static string ProfileKey(string profile) => "\0profile " + profile;
 }

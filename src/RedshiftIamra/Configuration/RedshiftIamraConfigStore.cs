@@ -24,6 +24,17 @@ public static class RedshiftIamraConfigStore
     public const string Incomplete = "RedshiftIamraConfigIncomplete";
     public const string FileInvalid = "RedshiftIamraConfigFileInvalid";
     public const string FileLocked = "RedshiftIamraConfigFileLocked";
+    public const string FileDuplicateKey = "RedshiftIamraConfigFileDuplicateKey";
+    public const string FileDuplicateName = "RedshiftIamraConfigFileDuplicateName";
+    public const string FileHasComments = "RedshiftIamraConfigFileHasComments";
+
+    /// <summary>
+    /// The prefix of the file-system errors (<c>IsDirectory</c>, <c>ReadOnly</c>, <c>NotWritable</c>,
+    /// <c>NotReadable</c>, <c>NotUtf8</c>, <c>LockIsDirectory</c>).
+    /// </summary>
+    public const string FileErrorPrefix = "RedshiftIamraConfigFile";
+
+    private const string FileWhat = "configuration file";
 
     /// <summary>The file format this version reads and writes.</summary>
     public const int FormatVersion = 1;
@@ -216,23 +227,18 @@ public static class RedshiftIamraConfigStore
 
     // ---- the file ------------------------------------------------------------------------------
 
-    private static JsonObject? ReadDocument(string path)
+    private static JsonObject? ReadDocument(string path) => ReadDocument(path, out _);
+
+    private static JsonObject? ReadDocument(string path, out bool hasComments)
     {
-        string text;
-        try
+        hasComments = false;
+        var text = AtomicFile.ReadTextIfExists(path, FileWhat, FileErrorPrefix);
+        if (text is null)
         {
-            if (!File.Exists(path))
-            {
-                return null;
-            }
-
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IamraException(FileInvalid, IamraErrorCategory.ReadError, $"The configuration file {path} cannot be read: {e.Message}", path, e);
+            return null;
         }
 
+        text = text.TrimStart('\uFEFF');
         if (string.IsNullOrWhiteSpace(text))
         {
             return null;
@@ -241,6 +247,7 @@ public static class RedshiftIamraConfigStore
         JsonNode? node;
         try
         {
+            hasComments = CheckKeys(text, path);
             node = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
         }
         catch (JsonException e)
@@ -270,8 +277,64 @@ public static class RedshiftIamraConfigStore
             return new JsonObject();
         }
 
-        return document[ConfigsKey] as JsonObject ?? throw new IamraException(FileInvalid, IamraErrorCategory.InvalidData,
+        var configs = document[ConfigsKey] as JsonObject ?? throw new IamraException(FileInvalid, IamraErrorCategory.InvalidData,
             $"The configuration file {path} has a '{ConfigsKey}' member that is not an object. Fix it, or move the file away.", path);
+
+        // Names are looked up without regard to case, so two that differ only in case cannot both be kept.
+        if (configs.GroupBy(c => c.Key, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } clash)
+        {
+            throw new IamraException(FileDuplicateName, IamraErrorCategory.InvalidData,
+                $"The configuration file {path} holds the names {string.Join(" and ", clash.Select(c => $"'{c.Key}'"))}, which differ only in case: names are not case-sensitive, so it is unclear which one is meant. Remove or rename one in the file (Remove-RedshiftIamraConfig removes neither while both are there).", path);
+        }
+
+        return configs;
+    }
+
+    /// <summary>
+    /// Fails on a key that appears twice in one JSON object (the JSON standard leaves its meaning
+    /// open, and the parser would stop with an unexpected error); returns whether the text has comments.
+    /// </summary>
+    private static bool CheckKeys(string text, string path)
+    {
+        var reader = new Utf8JsonReader(System.Text.Encoding.UTF8.GetBytes(text), new JsonReaderOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Allow });
+        var objects = new Stack<HashSet<string>?>();
+        var comments = false;
+        while (reader.Read())
+        {
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartObject:
+                    objects.Push(new HashSet<string>(StringComparer.Ordinal));
+                    break;
+                case JsonTokenType.StartArray:
+                    objects.Push(null);
+                    break;
+                case JsonTokenType.EndObject:
+                case JsonTokenType.EndArray:
+                    objects.Pop();
+                    break;
+                case JsonTokenType.Comment:
+                    comments = true;
+                    break;
+                case JsonTokenType.PropertyName:
+                    var name = reader.GetString()!;
+                    if (objects.Peek() is { } keys && !keys.Add(name))
+                    {
+                        throw new IamraException(FileDuplicateKey, IamraErrorCategory.InvalidData,
+                            $"The configuration file {path} has the key '{name}' twice in one object (line {LineOf(text, (int)reader.TokenStartIndex)}). Keep one of them, then try again.", path);
+                    }
+
+                    break;
+            }
+        }
+
+        return comments;
+    }
+
+    private static int LineOf(string text, int byteIndex)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        return bytes.Take(Math.Min(byteIndex, bytes.Length)).Count(b => b == (byte)'\n') + 1;
     }
 
     private static void Update(string path, Action<JsonObject> change)
@@ -289,8 +352,15 @@ public static class RedshiftIamraConfigStore
             }
         }
 
-        using var fileLock = AcquireLock(path);
-        var document = ReadDocument(path) ?? new JsonObject
+        using var fileLock = FileLock.Acquire(path, FileWhat, FileErrorPrefix, lockedErrorId: FileLocked);
+        var existing = ReadDocument(path, out var hasComments);
+        if (hasComments)
+        {
+            throw new IamraException(FileHasComments, IamraErrorCategory.InvalidData,
+                $"The configuration file {path} has comments (// or /* */), which a save would drop: JSON keeps no comments when it is rewritten. Move them into a \"$comment\" member (as the file's own header does), then save again. Nothing was changed.", path);
+        }
+
+        var document = existing ?? new JsonObject
         {
             ["$comment"] = "RedshiftIamra connection settings (Save-RedshiftIamraConfig). No secret is ever stored here.",
         };
@@ -304,40 +374,11 @@ public static class RedshiftIamraConfigStore
         document[VersionKey] = FormatVersion;
         try
         {
-            AtomicFile.WriteAllText(path, document.ToJsonString(s_write) + Environment.NewLine, ownerOnly: true, keepExistingPermissions: false);
+            AtomicFile.WriteAllText(path, document.ToJsonString(s_write) + Environment.NewLine, ownerOnly: true, keepExistingPermissions: false, errorPrefix: FileErrorPrefix, what: FileWhat);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new IamraException(FileInvalid, IamraErrorCategory.WriteError, $"The configuration file {path} cannot be written: {e.Message}", path, e);
-        }
-    }
-
-    /// <summary>Holds <c>&lt;file&gt;.lock</c> exclusively while the file is read, changed and written, so two writers never lose each other's entries.</summary>
-    private static FileStream AcquireLock(string path)
-    {
-        var lockPath = path + ".lock";
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            try
-            {
-                var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.ReadWrite, Share = FileShare.None };
-                if (!OperatingSystem.IsWindows())
-                {
-                    options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-                }
-
-                return new FileStream(lockPath, options);
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(50);
-            }
-            catch (IOException e)
-            {
-                throw new IamraException(FileLocked, IamraErrorCategory.ResourceUnavailable,
-                    $"The configuration file {path} stayed locked by another process for 10 s ({lockPath}). Try again; if no other RedshiftIamra command is running, delete the lock file.", path, e);
-            }
         }
     }
 

@@ -271,6 +271,112 @@ public sealed class RedshiftIamraConfigStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_directory_in_place_of_the_file_is_its_own_error_for_reading_and_saving()
+    {
+        Directory.CreateDirectory(FilePath);
+        var read = Assert.Throws<IamraException>(() => RedshiftIamraConfigStore.Load(FilePath));
+        Assert.Equal("RedshiftIamraConfigFileIsDirectory", read.ErrorId);
+        Assert.Contains("is a directory", read.Message, StringComparison.Ordinal);
+        var save = Assert.Throws<IamraException>(() => RedshiftIamraConfigStore.Save(FilePath, Minimal()));
+        Assert.Equal("RedshiftIamraConfigFileIsDirectory", save.ErrorId);
+    }
+
+    [Fact]
+    public void A_directory_in_place_of_the_lock_file_is_its_own_error()
+    {
+        Directory.CreateDirectory(FilePath + ".lock");
+        var e = Assert.Throws<IamraException>(() => RedshiftIamraConfigStore.Save(FilePath, Minimal()));
+        Assert.Equal("RedshiftIamraConfigFileLockIsDirectory", e.ErrorId);
+        Assert.Contains(FilePath + ".lock", e.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(FilePath));
+    }
+
+    [Fact]
+    public void A_read_only_file_is_refused_and_kept()
+    {
+        RedshiftIamraConfigStore.Save(FilePath, Minimal("first"));
+        var before = File.ReadAllText(FilePath);
+        new FileInfo(FilePath).IsReadOnly = true;
+        var e = Assert.Throws<IamraException>(() => RedshiftIamraConfigStore.Save(FilePath, Minimal("second")));
+        Assert.Equal("RedshiftIamraConfigFileReadOnly", e.ErrorId);
+        Assert.Equal(before, File.ReadAllText(FilePath));
+    }
+
+    [Fact]
+    public void A_folder_that_refuses_the_write_is_its_own_error_not_an_unexpected_one()
+    {
+        // Stands in for an immutable file (chattr +i needs a privilege the tests do not have):
+        // both make the final rename fail with a permission error.
+        if (OperatingSystem.IsWindows() || Environment.UserName == "root")
+        {
+            return; // root writes into read-only folders
+        }
+
+        RedshiftIamraConfigStore.Save(FilePath, Minimal("first"));
+        var folder = Path.GetDirectoryName(FilePath)!;
+        File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        try
+        {
+            var e = Assert.Throws<IamraException>(() => RedshiftIamraConfigStore.Save(FilePath, Minimal("second")));
+            Assert.StartsWith("RedshiftIamraConfigFile", e.ErrorId, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    [Theory]
+    [InlineData("""{ "Configs": { "prod-etl": {}, "prod-etl": {} } }""", "'prod-etl' twice")]
+    [InlineData("""{ "Version": 1, "Version": 1 }""", "'Version' twice")]
+    [InlineData("""{ "Configs": { "a": { "Port": 1, "Port": 2 } } }""", "'Port' twice")]
+    public void A_key_twice_in_one_object_is_its_own_error(string text, string why)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
+        File.WriteAllText(FilePath, text);
+        var e = Assert.Throws<IamraException>(() => RedshiftIamraConfigStore.Load(FilePath));
+        Assert.Equal(RedshiftIamraConfigStore.FileDuplicateKey, e.ErrorId);
+        Assert.Contains(why, e.Message, StringComparison.Ordinal);
+        Assert.Throws<IamraException>(() => RedshiftIamraConfigStore.Save(FilePath, Minimal("other")));
+        Assert.Equal(text, File.ReadAllText(FilePath));
+    }
+
+    [Fact]
+    public void Names_that_differ_only_in_case_are_not_both_kept()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
+        var entry = RedshiftIamraConfigStore.Save(Path.Combine(_directory, "one.json"), Minimal());
+        var one = JsonNode.Parse(File.ReadAllText(Path.Combine(_directory, "one.json")))!["Configs"]!["prod-etl"]!.ToJsonString();
+        var text = $$"""{ "Configs": { "prod-etl": {{one}}, "PROD-ETL": {{one}} } }""";
+        File.WriteAllText(FilePath, text);
+        var e = Assert.Throws<IamraException>(() => RedshiftIamraConfigStore.Get(FilePath, "prod-etl"));
+        Assert.Equal(RedshiftIamraConfigStore.FileDuplicateName, e.ErrorId);
+        Assert.Contains("'prod-etl' and 'PROD-ETL'", e.Message, StringComparison.Ordinal);
+        Assert.Throws<IamraException>(() => RedshiftIamraConfigStore.Save(FilePath, Minimal("Prod-Etl")));
+        Assert.Equal(text, File.ReadAllText(FilePath));
+
+        // Saving under another case replaces the one entry.
+        RedshiftIamraConfigStore.Save(Path.Combine(_directory, "one.json"), Minimal("PROD-etl"));
+        Assert.Equal(["PROD-etl"], RedshiftIamraConfigStore.Load(Path.Combine(_directory, "one.json")).Select(c => c.Name));
+        Assert.NotNull(entry);
+    }
+
+    [Fact]
+    public void Comments_are_read_but_a_save_that_would_drop_them_is_refused()
+    {
+        RedshiftIamraConfigStore.Save(FilePath, Minimal());
+        var text = "// owned by the ETL team\n" + File.ReadAllText(FilePath);
+        File.WriteAllText(FilePath, text);
+        Assert.Equal(["prod-etl"], RedshiftIamraConfigStore.Load(FilePath).Select(c => c.Name));
+        var e = Assert.Throws<IamraException>(() => RedshiftIamraConfigStore.Save(FilePath, Minimal("other")));
+        Assert.Equal(RedshiftIamraConfigStore.FileHasComments, e.ErrorId);
+        Assert.Contains("$comment", e.Message, StringComparison.Ordinal);
+        Assert.Equal(text, File.ReadAllText(FilePath));
+        Assert.Throws<IamraException>(() => RedshiftIamraConfigStore.Remove(FilePath, "prod-etl"));
+        Assert.Equal(text, File.ReadAllText(FilePath));
+    }
+
+    [Fact]
     public void Concurrent_writers_lose_no_entry()
     {
         Parallel.For(0, 24, new ParallelOptions { MaxDegreeOfParallelism = 12 }, i => RedshiftIamraConfigStore.Save(FilePath, Minimal($"job-{i:00}")));

@@ -87,4 +87,73 @@ public class AwsConfigFileTests : IDisposable
         AtomicFile.WriteAllText(path, "y", ownerOnly: true);
         Assert.Equal(mode, File.GetUnixFileMode(path));
     }
+
+    [Fact]
+    public void A_symbolic_link_stays_and_its_target_is_updated()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // creating links needs a privilege on Windows
+        }
+
+        var real = Path.Combine(_dir, "dotfiles", "aws-config");
+        Directory.CreateDirectory(Path.GetDirectoryName(real)!);
+        File.WriteAllText(real, "[default]\nregion = eu-west-1\n");
+        var link = Path.Combine(_dir, "config");
+        File.CreateSymbolicLink(link, "dotfiles/aws-config");
+
+        var written = AwsConfigFile.UpdateProfileFile(link, "onprem", Values("x"));
+
+        Assert.Equal(real, written);
+        Assert.Equal("dotfiles/aws-config", new FileInfo(link).LinkTarget);
+        Assert.Equal("[default]\nregion = eu-west-1\n\n[profile onprem]\ncredential_process = x\nregion = us-east-1\n", File.ReadAllText(real));
+    }
+
+    [Fact]
+    public void A_read_only_file_is_refused_and_left_as_it_was()
+    {
+        var path = Path.Combine(_dir, "config");
+        File.WriteAllText(path, "[default]\n");
+        new FileInfo(path).IsReadOnly = true;
+        var e = Assert.Throws<IamraException>(() => AwsConfigFile.UpdateProfileFile(path, "onprem", Values("x")));
+        Assert.Equal("IamraAwsConfigFileReadOnly", e.ErrorId);
+        Assert.Contains(path, e.Message);
+        Assert.Equal("[default]\n", File.ReadAllText(path));
+        Assert.True(new FileInfo(path).IsReadOnly);
+    }
+
+    [Fact]
+    public void A_directory_in_place_of_the_file_is_a_clear_error()
+    {
+        var path = Path.Combine(_dir, "config");
+        Directory.CreateDirectory(path);
+        var e = Assert.Throws<IamraException>(() => AwsConfigFile.UpdateProfileFile(path, "onprem", Values("x")));
+        Assert.Equal("IamraAwsConfigFileIsDirectory", e.ErrorId);
+        Assert.Contains("is a directory", e.Message);
+    }
+
+    [Fact]
+    public void A_directory_in_place_of_the_lock_file_is_a_clear_error()
+    {
+        var path = Path.Combine(_dir, "config");
+        Directory.CreateDirectory(path + ".lock");
+        var e = Assert.Throws<IamraException>(() => AwsConfigFile.UpdateProfileFile(path, "onprem", Values("x")));
+        Assert.Equal("IamraAwsConfigFileLockIsDirectory", e.ErrorId);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void Concurrent_writers_keep_every_profile()
+    {
+        var path = Path.Combine(_dir, "config");
+        File.WriteAllText(path, "# shared\n[default]\nregion = eu-west-1\n");
+        Parallel.For(0, 20, new ParallelOptions { MaxDegreeOfParallelism = 20 }, i => AwsConfigFile.UpdateProfileFile(path, $"p{i}", Values($"x{i}")));
+        var text = File.ReadAllText(path);
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal($"x{i}", AwsConfigFile.ReadProfile(text, $"p{i}")["credential_process"]);
+        }
+
+        Assert.StartsWith("# shared\n[default]\nregion = eu-west-1\n", text);
+    }
 }
