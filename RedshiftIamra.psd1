@@ -8,8 +8,6 @@
     Description            = 'Connect to Amazon Redshift from on-premises machines with an X.509 certificate: IAM Roles Anywhere sessions, short-lived Redshift database credentials and TLS-verified connections that renew their own password. No static secret anywhere.'
     PowerShellVersion      = '7.4'
     CompatiblePSEditions   = @('Core')
-    FormatsToProcess       = @('RedshiftIamra.Format.ps1xml')
-    TypesToProcess         = @('RedshiftIamra.Types.ps1xml')
     CmdletsToExport        = @(
         'Get-IamraCertificate'
         'Get-IamraSession'

@@ -94,6 +94,7 @@ function Invoke-Build {
     Copy-Item (Join-Path $root 'RedshiftIamra.psd1') $stage
     Copy-Item (Join-Path $root 'module/RedshiftIamra.psm1') $stage
     Copy-Item (Join-Path $root 'module/*.ps1xml') $stage
+    Copy-Item (Join-Path $root 'module/RedshiftIamra.Display.psd1') $stage
     Copy-Item (Join-Path $root 'module/en-US/*.help.txt') "$stage/en-US"
     Copy-Item (Join-Path $root 'LICENSE') $stage
     Copy-Item (Join-Path $root 'module/amazon-trust-roots.pem') $stage

@@ -18,6 +18,14 @@ public sealed class ModuleLoadContext : AssemblyLoadContext
 
     private readonly string _directory;
 
+    /// <summary>
+    /// Held by the module's psm1 while it loads its type and format data. Runspaces of one
+    /// RunspacePool share a single InitialSessionState, which PowerShell both enumerates and
+    /// extends while it processes a manifest's types and formats; without this gate, concurrent
+    /// imports in a pool throw "Collection was modified" or leave a runspace without them.
+    /// </summary>
+    public static object ImportGate { get; } = new();
+
     private ModuleLoadContext(string directory) : base("RedshiftIamra", isCollectible: false)
     {
         _directory = directory;

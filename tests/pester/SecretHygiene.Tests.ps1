@@ -94,6 +94,14 @@ BeforeAll {
         'RedshiftIamra config file' = Get-Content -Raw $env:REDSHIFTIAMRA_CONFIG
     }
     if ($sandbox.PostgresLogPath -and (Test-Path $sandbox.PostgresLogPath)) { $places['PostgreSQL log'] = Get-Content -Raw $sandbox.PostgresLogPath }
+
+    # Export-Clixml (and jobs, remoting) serialize objects; SecureString is only DPAPI-protected on Windows.
+    $clixml = foreach ($item in @{ session = $s; credential = $c; certificate = $certificate; connection = $conn; check = $fromConfig }.GetEnumerator()) {
+        $path = Join-Path $work "$($item.Key).clixml"
+        $item.Value | Export-Clixml -Path $path -Depth 5
+        Get-Content -Raw $path
+    }
+    $places['Export-Clixml files'] = $clixml -join "`n"
 }
 
 AfterAll {
@@ -120,7 +128,7 @@ Describe 'Secret hygiene' {
 
     It 'finds no <Secret> in <Place>' -ForEach @(
         foreach ($secret in 'secret access key', 'session token', 'database password', 'PFX password', 'key passphrase', 'private key (base64 DER)', 'private key (PEM body)') {
-            foreach ($place in 'output, streams, Format-List *, ToString, errors', 'transcript', 'sandbox audit log', 'AWS config file', 'RedshiftIamra config file', 'PostgreSQL log') {
+            foreach ($place in 'output, streams, Format-List *, ToString, errors', 'transcript', 'sandbox audit log', 'AWS config file', 'RedshiftIamra config file', 'PostgreSQL log', 'Export-Clixml files') {
                 @{ Secret = $secret; Place = $place }
             }
         }
@@ -129,5 +137,20 @@ Describe 'Secret hygiene' {
         $value = $secrets[$Secret]
         $value | Should -Not -BeNullOrEmpty
         $places[$Place].Contains($value) | Should -BeFalse -Because "the $Secret must never appear in the $Place"
+    }
+
+    It 'serializes a <Type> with every property but its secrets, and says so after Import-Clixml' -ForEach @(
+        @{ Type = 'RedshiftDbCredential'; Variable = 'c'; Secrets = @('DbPassword', 'Credential'); Hint = 'Get-RedshiftDbCredential' }
+        @{ Type = 'IamraSession'; Variable = 's'; Secrets = @('SecretAccessKey', 'SessionToken'); Hint = 'Get-IamraSession' }
+    ) {
+        $live = Get-Variable -Name $Variable -ValueOnly
+        $path = Join-Path $work "$Type-roundtrip.clixml"
+        $live | Export-Clixml -Path $path
+        $back = Import-Clixml -Path $path
+        $back.psobject.TypeNames[0] | Should -Be "Deserialized.RedshiftIamra.$Type"
+        $back.SecretsNotSerialized | Should -Match ($Secrets[0] + '.*never serialized.*' + $Hint)
+        foreach ($secret in $Secrets) { $back.psobject.Properties[$secret] | Should -BeNullOrEmpty -Because "$secret must not be serialized" }
+        $expected = @($live.psobject.Properties.Name | Where-Object { $_ -notin $Secrets } | Sort-Object)
+        @($back.psobject.Properties.Name | Sort-Object) | Should -Be $expected -Because 'every other property is kept (a new property must be added to the PropertySerializationSet in RedshiftIamra.Types.ps1xml)'
     }
 }

@@ -30,7 +30,9 @@ public sealed class ConvertToIamraCredentialProcessCommand : IamraCmdlet
             writer.WriteString("AccessKeyId", credentials.AccessKeyId);
             writer.WriteString("SecretAccessKey", credentials.SecretAccessKey);
             writer.WriteString("SessionToken", credentials.SessionToken);
-            writer.WriteString("Expiration", session.ExpiresAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
+            // The AWS CLI and SDKs judge Expiration by this machine's clock: translate it from the
+            // service's clock, so a skewed machine still refreshes on time.
+            writer.WriteString("Expiration", (session.ExpiresAt - session.ClockOffset).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
             writer.WriteEndObject();
         }
 

@@ -151,6 +151,7 @@ public sealed class AwsRequestSender
             {
                 var requestId = FirstHeader(response.Headers, "x-amzn-RequestId") ?? FirstHeader(response.Headers, "x-amz-request-id");
                 var serverDate = response.Headers.Date;
+                ServerClock.Observe(request.Uri, serverDate, _time.GetUtcNow());
                 if (response.IsSuccessStatusCode)
                 {
                     log.Verbose($"{request.Operation}: HTTP {(int)response.StatusCode} in {stopwatch.ElapsedMilliseconds} ms ({attempt} attempt{(attempt == 1 ? string.Empty : "s")}){(requestId is null ? string.Empty : $", request id {requestId}")}.");
@@ -193,8 +194,7 @@ public sealed class AwsRequestSender
 
     public static string UserAgent { get; } = $"RedshiftIamra/{typeof(AwsRequestSender).Assembly.GetName().Version?.ToString(3) ?? "0"} ({Environment.OSVersion.Platform}; .NET {Environment.Version})";
 
-    private static string FormatSkew(TimeSpan skew) =>
-        $"{Math.Abs(skew.TotalMinutes):0.#} minutes ({(skew > TimeSpan.Zero ? "this machine is behind" : "this machine is ahead")})";
+    private static string FormatSkew(TimeSpan skew) => ServerClock.Describe(skew);
 
     private static Task DelayAsync(int attempt, AwsHttpSettings settings, TimeSpan? retryAfter, CancellationToken cancellationToken)
     {

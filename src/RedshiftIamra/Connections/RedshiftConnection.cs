@@ -265,8 +265,12 @@ public sealed class RedshiftConnection : IDisposable, IAsyncDisposable
 
         if (e is PostgresException postgres)
         {
+            var used = _current;
+            var clockNote = used.ClockOffset == TimeSpan.Zero ? string.Empty : $" This machine's clock differs from the server's by {Aws.ServerClock.Describe(used.ClockOffset)}; fix it (NTP).";
             var hint = postgres.SqlState switch
             {
+                "28P01" or "28000" when used.SecondsLeft <= 0 =>
+                    $" The database password expired at {used.ExpiresAt:yyyy-MM-dd HH:mm:ss}Z by the server's clock; get a new one (Get-RedshiftDbCredential -Force) and connect again.{clockNote}",
                 "28P01" or "28000" => Kind == RedshiftTargetKind.Provisioned
                     ? $" GetClusterCredentials issues credentials even for a user that does not exist: check that '{User}' exists in the database, or ask with -AutoCreate."
                     : " Check that the database user exists and may connect to this database.",

@@ -8,6 +8,12 @@ public interface IExpiring
     DateTimeOffset IssuedAt { get; }
 
     DateTimeOffset ExpiresAt { get; }
+
+    /// <summary>
+    /// The issuing service's clock minus this machine's when it was issued: <see cref="IssuedAt"/>
+    /// and <see cref="ExpiresAt"/> are on the service's clock, and so is every decision about them.
+    /// </summary>
+    TimeSpan ClockOffset => TimeSpan.Zero;
 }
 
 /// <summary>
@@ -68,12 +74,15 @@ public sealed class CredentialCache<TKey, TValue>
 
     public int Count => _entries.Count;
 
-    /// <summary>Fresh: now is before expiry minus the margin (the margin is at most a quarter of the lifetime, so short-lived credentials are still reused).</summary>
+    /// <summary>
+    /// Fresh: now, on the issuing service's clock, is before expiry minus the margin (the margin is
+    /// at most a quarter of the lifetime, so short-lived credentials are still reused).
+    /// </summary>
     public bool IsFresh(TValue value, TimeSpan margin)
     {
         var lifetime = value.ExpiresAt - value.IssuedAt;
         var effective = lifetime > TimeSpan.Zero && margin > lifetime / 4 ? lifetime / 4 : margin;
-        return _time.GetUtcNow() < value.ExpiresAt - effective;
+        return _time.GetUtcNow() + value.ClockOffset < value.ExpiresAt - effective;
     }
 
     private static async Task<TValue> RunAsync(Entry entry, Func<CancellationToken, Task<TValue>> factory)

@@ -215,7 +215,7 @@ public sealed class DbCredentialSource
         var endpoint = _endpoint ?? await DiscoverEndpointAsync(log, cancellationToken).ConfigureAwait(false);
         _endpoint = endpoint;
         var database = _options.DbName ?? endpoint.Database ?? "dev";
-        var issuedAt = DateTimeOffset.UtcNow;
+        var requestedAt = DateTimeOffset.UtcNow;
         string user, password;
         DateTimeOffset expiration;
         DateTimeOffset? nextRefresh = null;
@@ -265,8 +265,11 @@ public sealed class DbCredentialSource
                 }
         }
 
-        log.Verbose($"Issued database credentials for {user}, valid until {expiration:yyyy-MM-dd HH:mm:ss}Z; connect to {endpoint.Host}:{endpoint.Port.ToString(CultureInfo.InvariantCulture)}/{database}.");
-        return new RedshiftDbCredential(user, password, issuedAt, expiration, nextRefresh, endpoint.Host, endpoint.Port, database, this, requestId);
+        // Expiry is judged by the issuing service's clock: a skewed local clock neither throws away
+        // a fresh password (ahead) nor keeps an expired one (behind).
+        var offset = ServerClock.OffsetFor(ApiEndpoint.Uri);
+        log.Verbose($"Issued database credentials for {user}, valid until {expiration:yyyy-MM-dd HH:mm:ss}Z{(offset == TimeSpan.Zero ? string.Empty : $" by the server's clock, which differs from this machine's by {ServerClock.Describe(offset)}")}; connect to {endpoint.Host}:{endpoint.Port.ToString(CultureInfo.InvariantCulture)}/{database}.");
+        return new RedshiftDbCredential(user, password, requestedAt + offset, expiration, nextRefresh, endpoint.Host, endpoint.Port, database, this, requestId, offset);
     }
 
     private async Task<(string Host, int Port, string? Database)> DiscoverEndpointAsync(IOperationLog log, CancellationToken cancellationToken)

@@ -11,8 +11,9 @@ namespace RedshiftIamra;
 /// </summary>
 public sealed class IamraSession : IExpiring
 {
-    internal IamraSession(AwsCredentials credentials, DateTimeOffset issuedAt, RolesAnywhereSessionSource source, RolesAnywhere.CreateSessionResponse response)
+    internal IamraSession(AwsCredentials credentials, DateTimeOffset issuedAt, RolesAnywhereSessionSource source, RolesAnywhere.CreateSessionResponse response, TimeSpan clockOffset = default)
     {
+        ClockOffset = clockOffset;
         Credentials = credentials;
         IssuedAt = issuedAt;
         Source = source;
@@ -68,8 +69,11 @@ public sealed class IamraSession : IExpiring
     /// <summary>True when this object came from the in-process cache rather than a new CreateSession.</summary>
     public bool FromCache { get; internal set; }
 
-    /// <summary>Seconds until the credentials expire (negative once they have).</summary>
-    public int SecondsLeft => (int)Math.Floor((ExpiresAt - DateTimeOffset.UtcNow).TotalSeconds);
+    /// <summary>Seconds until the credentials expire (negative once they have), by the issuing service's clock.</summary>
+    public int SecondsLeft => (int)Math.Floor((ExpiresAt - (DateTimeOffset.UtcNow + ClockOffset)).TotalSeconds);
+
+    /// <summary>The issuing service's clock minus this machine's (zero unless they differ by more than 10 seconds).</summary>
+    public TimeSpan ClockOffset { get; }
 
     internal AwsCredentials Credentials { get; }
 

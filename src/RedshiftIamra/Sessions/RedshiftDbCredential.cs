@@ -23,8 +23,9 @@ public enum RedshiftTargetKind
 public sealed class RedshiftDbCredential : Sessions.IExpiring
 {
     internal RedshiftDbCredential(string dbUser, string password, DateTimeOffset issuedAt, DateTimeOffset expiresAt, DateTimeOffset? nextRefresh,
-        string host, int port, string database, Sessions.DbCredentialSource source, string? requestId)
+        string host, int port, string database, Sessions.DbCredentialSource source, string? requestId, TimeSpan clockOffset = default)
     {
+        ClockOffset = clockOffset;
         DbUser = dbUser;
         Password = password;
         DbPassword = IamraSession.ToSecureString(password);
@@ -74,7 +75,11 @@ public sealed class RedshiftDbCredential : Sessions.IExpiring
     /// <summary>True when this object came from the in-process cache rather than a new API call.</summary>
     public bool FromCache { get; internal set; }
 
-    public int SecondsLeft => (int)Math.Floor((ExpiresAt - DateTimeOffset.UtcNow).TotalSeconds);
+    /// <summary>Seconds until the password expires (negative once it has), by the issuing service's clock.</summary>
+    public int SecondsLeft => (int)Math.Floor((ExpiresAt - (DateTimeOffset.UtcNow + ClockOffset)).TotalSeconds);
+
+    /// <summary>The issuing service's clock minus this machine's (zero unless they differ by more than 10 seconds).</summary>
+    public TimeSpan ClockOffset { get; }
 
     /// <summary>The password in clear, for the connection factory only.</summary>
     internal string Password { get; }

@@ -225,9 +225,10 @@ public sealed class RolesAnywhereSessionSource
             Chain = Chain,
             SigningKey = SigningKey,
         };
-        var issuedAt = DateTimeOffset.UtcNow;
+        var requestedAt = DateTimeOffset.UtcNow;
         var response = await client.CreateSessionAsync(request, log, cancellationToken).ConfigureAwait(false);
-        var session = new IamraSession(response.CredentialSet.Credentials, issuedAt, this, response);
+        var offset = ServerClock.OffsetFor(Endpoint.Uri);
+        var session = new IamraSession(response.CredentialSet.Credentials, requestedAt + offset, this, response, offset);
         log.Verbose($"CreateSession issued {session.AccessKeyId} for {session.AssumedRoleArn ?? session.RoleArn}, valid until {session.ExpiresAt:yyyy-MM-dd HH:mm:ss}Z.");
         return session;
     }

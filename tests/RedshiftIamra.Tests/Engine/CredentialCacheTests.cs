@@ -34,6 +34,36 @@ public class CredentialCacheTests
         Assert.Equal(2, cache.Requests);
     }
 
+    private sealed record SkewedCredential(int Serial, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, TimeSpan ClockOffset) : IExpiring;
+
+    [Theory]
+    [InlineData(-40)]
+    [InlineData(-20)]
+    [InlineData(20)]
+    [InlineData(40)]
+    public async Task FreshnessIsJudgedByTheIssuingServersClock(int serverMinusLocalMinutes)
+    {
+        // A 15-minute credential from a server whose clock differs from ours by 20-40 minutes.
+        var clock = new ManualClock();
+        var offset = TimeSpan.FromMinutes(serverMinusLocalMinutes);
+        var cache = new CredentialCache<string, SkewedCredential>(clock);
+        var serial = 0;
+        Task<SkewedCredential> Factory(CancellationToken _)
+        {
+            var serverNow = clock.Now + offset;
+            return Task.FromResult(new SkewedCredential(++serial, serverNow, serverNow.AddMinutes(15), offset));
+        }
+
+        Assert.False((await cache.GetAsync("k", Factory, TimeSpan.FromMinutes(2), false, default)).FromCache);
+        clock.Now = clock.Now.AddMinutes(12);
+        var reused = await cache.GetAsync("k", Factory, TimeSpan.FromMinutes(2), false, default);
+        Assert.True(reused.FromCache, "still 3 minutes left by the server's clock");
+        clock.Now = clock.Now.AddMinutes(1.5);
+        var renewed = await cache.GetAsync("k", Factory, TimeSpan.FromMinutes(2), false, default);
+        Assert.False(renewed.FromCache, "inside the renewal margin by the server's clock");
+        Assert.Equal(2, cache.Requests);
+    }
+
     [Fact]
     public async Task TheMarginShrinksForShortLivedCredentials()
     {
