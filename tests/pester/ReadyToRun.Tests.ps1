@@ -20,8 +20,11 @@ BeforeAll {
     Remove-Item (Join-Path $ilOnly 'bin/r2r') -Recurse -Force
 
     # A cold first call in a fresh process: methods the JIT compiles for it, and where our engine loaded from.
+    # Each child gets an empty cache folder: pwsh replays the methods its previous run JITted (a
+    # startup profile kept there) on a background thread, which would count another run's methods.
     function Invoke-ColdCall([string] $Manifest) {
-        $result = Invoke-FreshPwsh @"
+        $cache = Join-Path $work "cache-$([guid]::NewGuid().ToString('N'))"
+        $result = Invoke-FreshPwsh -Environment @{ XDG_CACHE_HOME = $cache; LOCALAPPDATA = $cache } @"
 Import-Module '$Manifest'
 `$before = [System.Runtime.JitInfo]::GetCompiledMethodCount(`$false)
 `$certificate = Get-IamraCertificate -Path '$($pem.Certificate)' -PrivateKeyPath '$($pem.Key)'
