@@ -8,7 +8,8 @@
       build    stage a complete module under out/RedshiftIamra/<version>/
       test     build, then run the xunit suite and the Pester suite (in a child pwsh,
                against the staged module); ends with "N passed, N failed"
-      package  build, then write out/packages/RedshiftIamra.<version>.nupkg
+      package  build (with ReadyToRun images for every supported runtime and platform), then
+               write out/packages/RedshiftIamra.<version>.nupkg
       demo     build, then run the README's main example end to end
       bench    build in Release, then run the benchmarks (figures, never pass/fail)
 
@@ -33,7 +34,13 @@ param(
     [switch] $SkipXunit,
 
     # Skip the Pester suite (for quick xunit iterations).
-    [switch] $SkipPester
+    [switch] $SkipPester,
+
+    # ReadyToRun images staged in bin/r2r: 'Host' for this machine's platform and this PowerShell's
+    # runtime (one crossgen2 pass, about 25 s of CPU), 'All' for every runtime and platform the
+    # package ships (package's default; eight passes), 'None' for IL only. Default: Host, All for package.
+    [ValidateSet('None', 'Host', 'All')]
+    [string] $ReadyToRun
 )
 
 $ErrorActionPreference = 'Stop'
@@ -80,6 +87,39 @@ function Get-NuGetPackageRoot {
     return Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages'
 }
 
+# The ReadyToRun flavours the package ships: <tfm>/<rid>. A runtime uses only images made by the
+# crossgen2 of its own major, so each PowerShell the manifest supports gets its own: 7.4 runs on
+# .NET 8, 7.5 on .NET 9, 7.6 on .NET 10. osx-arm64 has .NET 10 images only: the SDK's .NET 8 and
+# .NET 9 runtime packs for it are not on the package feed this project builds from (those
+# PowerShells load the IL instead).
+$readyToRunFlavours = @(
+    'net8.0/linux-x64', 'net9.0/linux-x64', 'net10.0/linux-x64'
+    'net8.0/win-x64', 'net9.0/win-x64', 'net10.0/win-x64'
+    'net10.0/osx-arm64'
+)
+
+function Get-HostReadyToRunFlavour {
+    $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
+    $arch = "$([System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture)".ToLowerInvariant()
+    "net$([Environment]::Version.Major).0/$os-$arch"
+}
+
+# Compiles ReadyToRun images of the staged IL (bin/lib) into bin/r2r/<rid>/<tfm>.
+function Invoke-ReadyToRun([string[]] $Flavours) {
+    foreach ($flavour in $Flavours) {
+        $tfm, $rid = $flavour -split '/'
+        Write-Step "ReadyToRun images for $rid, $tfm"
+        $output = Join-Path $outRoot "r2r/$Configuration/$rid/$tfm"
+        if (Test-Path $output) { Remove-Item $output -Recurse -Force }
+        Invoke-Native dotnet @('publish', (Join-Path $root 'tools/ReadyToRun/ReadyToRun.csproj'), '-c', $Configuration, '-r', $rid,
+            "-p:ReadyToRunTargetFramework=$tfm", "-p:ModuleIlDirectory=$stage/bin/lib",
+            "-p:BaseIntermediateOutputPath=$outRoot/r2r-obj/$tfm-$rid/", '-o', $output, '--nologo', '-v', 'quiet', '-clp:ErrorsOnly') | Out-Null
+        $target = Join-Path $stage "bin/r2r/$rid/$tfm"
+        $null = New-Item -ItemType Directory -Path $target -Force
+        Get-ChildItem $output -Filter '*.dll' | Where-Object Name -ne 'ReadyToRun.dll' | Copy-Item -Destination $target
+    }
+}
+
 function Invoke-Build {
     Write-Step "Building RedshiftIamra $version ($Configuration)"
     $publish = Join-Path $outRoot "publish/$Configuration"
@@ -102,6 +142,13 @@ function Invoke-Build {
     Get-ChildItem "$publish/lib" -File |
         Where-Object { $_.Extension -in '.dll', '.pem' -or ($Configuration -eq 'Debug' -and $_.Extension -eq '.pdb') } |
         Copy-Item -Destination "$stage/bin/lib"
+
+    $flavours = switch ($ReadyToRun) {
+        'None' { @() }
+        'All' { $readyToRunFlavours }
+        default { if ($Task -eq 'package') { $readyToRunFlavours } else { @(Get-HostReadyToRunFlavour) } }
+    }
+    if ($flavours) { Invoke-ReadyToRun $flavours }
 
     Write-Step 'Generating MAML help from the cmdlets and module/en-US/cmdlets'
     Invoke-ChildPwsh @('-File', (Join-Path $root 'tools/New-MamlHelp.ps1'), '-ModulePath', "$stage/RedshiftIamra.psd1", '-SourcePath', (Join-Path $root 'module/en-US/cmdlets'), '-OutputPath', "$stage/en-US/RedshiftIamra.PowerShell.dll-Help.xml") | Out-Null

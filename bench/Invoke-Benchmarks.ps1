@@ -69,6 +69,7 @@ try {
     $cli = Get-Command aws -ErrorAction SilentlyContinue
     $psql = Get-Command psql -ErrorAction SilentlyContinue
     $chain = $null
+    $honest = $null
     if ($cli -and $psql) {
         $env:AWS_CONFIG_FILE = $config
         $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $configDir 'none'
@@ -82,9 +83,47 @@ try {
             if ($LASTEXITCODE -ne 0) { throw 'psql failed' }
         }
         $chain = Measure-Repeated $chainAction -Count ([math]::Max(3, [int]($Repeats / 2)))
+
+        # The honest reference: the AWS CLI with static keys in its environment (what the seed's
+        # chain costs once its Go credential helper, a few milliseconds, has run) plus psql. It
+        # includes the CLI's own start, GetClusterCredentials over HTTPS and psql's TLS login and
+        # select 1; it does not include getting the keys (the module's figure does).
+        $keys = Get-IamraCertificate -Thumbprint $thumbprint | Get-IamraSession @session
+        $region = [regex]::Match((Get-Content -Raw $config), '(?m)^region\s*=\s*(\S+)').Groups[1].Value
+        $saved = @{}
+        foreach ($name in 'AWS_CONFIG_FILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_DEFAULT_REGION') { $saved[$name] = [Environment]::GetEnvironmentVariable($name) }
+        try {
+            $env:AWS_CONFIG_FILE = Join-Path $configDir 'none'
+            $env:AWS_ACCESS_KEY_ID = $keys.AccessKeyId
+            $env:AWS_SECRET_ACCESS_KEY = [System.Net.NetworkCredential]::new('', $keys.SecretAccessKey).Password
+            $env:AWS_SESSION_TOKEN = [System.Net.NetworkCredential]::new('', $keys.SessionToken).Password
+            $env:AWS_DEFAULT_REGION = $region
+            $honestAction = {
+                $json = & aws redshift get-cluster-credentials --endpoint-url $sandbox.RedshiftEndpoint --ca-bundle $root `
+                    --cluster-identifier $sandbox.ClusterIdentifier --db-user bench_user --db-name dev --output json | ConvertFrom-Json
+                if ($LASTEXITCODE -ne 0) { throw 'aws failed' }
+                $env:PGPASSWORD = $json.DbPassword
+                & psql "host=127.0.0.1 port=$($sandbox.PostgresPort) dbname=dev user=$($json.DbUser) sslmode=verify-full sslrootcert=$root" -X -A -t -c 'select 1' | Out-Null
+                Remove-Item Env:PGPASSWORD
+                if ($LASTEXITCODE -ne 0) { throw 'psql failed' }
+            }
+            $honest = Measure-Repeated $honestAction -Count ([math]::Max(3, [int]($Repeats / 2)))
+        }
+        finally {
+            foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        }
     }
-    $results.coldInSession = [ordered]@{ module = $cold; awsCliPlusPsql = $chain; speedup = if ($chain) { Ratio $chain.medianMs $cold.medianMs }; goalMs = 150; goalSpeedup = 3 }
-    Write-Host ("   module {0} ms; AWS CLI + psql {1} ms; {2}x faster (goal < 150 ms and 3x)" -f $cold.medianMs, $chain.medianMs, $results.coldInSession.speedup)
+    $results.coldInSession = [ordered]@{
+        module = $cold
+        awsCliStaticKeysPlusPsql = $honest
+        awsCliStaticKeysPlusPsqlIncludes = 'aws CLI start + GetClusterCredentials (keys in the environment) + psql TLS login + select 1'
+        awsCliPlusPsql = $chain
+        awsCliPlusPsqlIncludes = 'aws CLI start + this module''s credential_process (a fresh pwsh) + GetClusterCredentials + psql TLS login + select 1'
+        speedup = if ($honest) { Ratio $honest.medianMs $cold.medianMs }
+        speedupOverCredentialProcessChain = if ($chain) { Ratio $chain.medianMs $cold.medianMs }
+        goalMs = 150; goalSpeedup = 3
+    }
+    Write-Host ("   module {0} ms; AWS CLI (static keys) + psql {1} ms: {2}x faster (goal < 150 ms and 3x); AWS CLI (our credential_process) + psql {3} ms" -f $cold.medianMs, $honest.medianMs, $results.coldInSession.speedup, $chain.medianMs)
 
     Say '3. Cold path in a fresh process (what a scheduled task pays)'
     $script = @"
@@ -197,7 +236,7 @@ Medians of repeated runs after a warm-up; they are measurements, not pass/fail t
 | # | measurement | RedshiftIamra | reference | ratio | goal |
 |---|---|---|---|---|---|
 | 1 | import (added to ``pwsh -c exit``) | $($r.import.addedMs) ms ($($r.import.importModule.medianMs) ms total) | bare pwsh $($r.import.barePwsh.medianMs) ms | | < 150 ms added |
-| 2 | cold path in a running session: certificate → session → credential → TLS connection → ``select 1`` | $($r.coldInSession.module.medianMs) ms | AWS CLI ``get-cluster-credentials`` (credential_process profile) + psql: $($r.coldInSession.awsCliPlusPsql.medianMs) ms | $($r.coldInSession.speedup)x faster | < 150 ms, >= 3x |
+| 2 | cold path in a running session: certificate → session → credential → TLS connection → ``select 1`` | $($r.coldInSession.module.medianMs) ms | AWS CLI ``get-cluster-credentials`` with static keys in the environment + psql (CLI start, the call, TLS login, select 1): $($r.coldInSession.awsCliStaticKeysPlusPsql.medianMs) ms; with our pwsh credential_process: $($r.coldInSession.awsCliPlusPsql.medianMs) ms | $($r.coldInSession.speedup)x faster than the static-keys chain | < 150 ms, >= 3x |
 | 3 | cold path in a fresh process | $($r.coldFreshProcess.module.medianMs) ms (bare pwsh + $($r.coldFreshProcess.aboveBarePwshMs) ms) | AWS CLI + psql $($r.coldFreshProcess.awsCliPlusPsql.medianMs) ms | | <= 300 ms above bare pwsh |
 | 4 | warm path: new pooled connection + ``select 1`` | $($r.warm.module.medianMs) ms, $($r.warm.apiCalls) API calls | CLI chain $($r.coldInSession.awsCliPlusPsql.medianMs) ms | $($r.warm.speedupOverCliChain)x faster | < 2 ms, 0 calls |
 | 5 | fan-in: 64 concurrent ``Get-RedshiftDbCredential`` | $($r.fanIn.createSessionCalls) CreateSession, $($r.fanIn.getClusterCredentialsCalls) GetClusterCredentials, $($r.fanIn.wallMs) ms | | | one call each |

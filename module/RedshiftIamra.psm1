@@ -48,7 +48,9 @@ finally {
     [System.Threading.Monitor]::Exit($gate)
 }
 
-$cmdletAssembly = $loaderType::Initialize([System.IO.Path]::Combine($PSScriptRoot, 'bin', 'lib'))
+# bin/r2r/<rid>/net<major>.0 holds ReadyToRun images of bin/lib for one runtime major and platform
+# (build.ps1 makes them); the loader takes them when they match this process, else the IL.
+$cmdletAssembly = $loaderType::Initialize([System.IO.Path]::Combine($PSScriptRoot, 'bin', 'lib'), [System.IO.Path]::Combine($PSScriptRoot, 'bin', 'r2r'))
 $innerModule = Microsoft.PowerShell.Core\Import-Module -Assembly $cmdletAssembly -PassThru -DisableNameChecking
 
 # Import-Module -Force on the loaded module (without Remove-Module) finds the cmdlet assembly's

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 
 namespace RedshiftIamra.Loader;
@@ -17,6 +18,7 @@ public sealed class ModuleLoadContext : AssemblyLoadContext
     private static readonly HashSet<string> s_frameworkAssemblies = ReadFrameworkAssemblies();
 
     private readonly string _directory;
+    private readonly string? _imageDirectory;
 
     /// <summary>
     /// Held by the module's psm1 while it loads its type and format data. Runspaces of one
@@ -26,25 +28,70 @@ public sealed class ModuleLoadContext : AssemblyLoadContext
     /// </summary>
     public static object ImportGate { get; } = new();
 
-    private ModuleLoadContext(string directory) : base("RedshiftIamra", isCollectible: false)
+    private ModuleLoadContext(string directory, string? imageDirectory) : base("RedshiftIamra", isCollectible: false)
     {
         _directory = directory;
+        _imageDirectory = imageDirectory;
     }
 
-    /// <summary>The folder the private assemblies are loaded from.</summary>
+    /// <summary>The folder the private assemblies are loaded from (their IL, for any runtime).</summary>
     public string Directory => _directory;
+
+    /// <summary>
+    /// The folder of ReadyToRun images for this runtime major and platform that assemblies are
+    /// loaded from first, or null when the module has none for them (then everything runs from IL).
+    /// </summary>
+    public string? ImageDirectory => _imageDirectory;
+
+    /// <summary>
+    /// The ReadyToRun folder for the running runtime and platform under <paramref name="imageRoot"/>:
+    /// <c>&lt;rid&gt;/net&lt;major&gt;.0</c>, e.g. <c>linux-x64/net10.0</c>, or null when there is none.
+    /// A runtime uses only images made by the crossgen2 of its own major (.NET 10 ignores .NET 8
+    /// images), so there is one folder per runtime major the module supports.
+    /// </summary>
+    public static string? SelectImageDirectory(string imageRoot)
+    {
+        var name = ImageFolderName(Environment.Version.Major, RuntimeInformation.ProcessArchitecture);
+        if (name is null)
+        {
+            return null;
+        }
+
+        var path = Path.Combine(Path.GetFullPath(imageRoot), name);
+        return System.IO.Directory.Exists(path) ? path : null;
+    }
+
+    /// <summary>The image folder name for a runtime major and process architecture on this OS, e.g. <c>linux-x64/net10.0</c>.</summary>
+    public static string? ImageFolderName(int runtimeMajor, Architecture architecture)
+    {
+        var os = OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : OperatingSystem.IsLinux() ? "linux" : null;
+        var arch = architecture switch
+        {
+            Architecture.X64 => "x64",
+            Architecture.Arm64 => "arm64",
+            _ => null,
+        };
+        return os is null || arch is null ? null : $"{os}-{arch}/net{runtimeMajor}.0";
+    }
 
     /// <summary>
     /// Creates the context on first use (later imports of the module in the same process
     /// reuse it, since a non-collectible context cannot be unloaded) and returns the
     /// cmdlet assembly for <c>Import-Module -Assembly</c>.
     /// </summary>
-    public static Assembly Initialize(string directory)
+    public static Assembly Initialize(string directory) => Initialize(directory, null);
+
+    /// <summary>
+    /// As <see cref="Initialize(string)"/>, loading each assembly from <paramref name="imageRoot"/>'s
+    /// ReadyToRun folder for this runtime and platform when it has one (see <see cref="SelectImageDirectory"/>),
+    /// else from the IL in <paramref name="directory"/>.
+    /// </summary>
+    public static Assembly Initialize(string directory, string? imageRoot)
     {
         var full = Path.GetFullPath(directory);
         lock (s_gate)
         {
-            s_instance ??= new ModuleLoadContext(full);
+            s_instance ??= new ModuleLoadContext(full, imageRoot is null ? null : SelectImageDirectory(imageRoot));
             return s_instance.LoadFromAssemblyName(new AssemblyName(CmdletAssemblyName));
         }
     }
@@ -62,6 +109,15 @@ public sealed class ModuleLoadContext : AssemblyLoadContext
         if (s_frameworkAssemblies.Contains(name))
         {
             return null;
+        }
+
+        if (_imageDirectory is not null)
+        {
+            var image = Path.Combine(_imageDirectory, name + ".dll");
+            if (File.Exists(image))
+            {
+                return LoadFromAssemblyPath(image);
+            }
         }
 
         var path = Path.Combine(_directory, name + ".dll");

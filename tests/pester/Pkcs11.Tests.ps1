@@ -171,14 +171,18 @@ Describe 'Get-IamraCertificate -Pkcs11Uri' {
         ($identities | Format-List | Out-String) | Should -Match 'KeyLabel\s+: rsa'
     }
 
-    It 'loads Pkcs11Interop from bin/lib into the private load context, and the native module from there' {
+    It 'loads Pkcs11Interop from the module (bin/lib, or its ReadyToRun image for this runtime) into the private load context, and the native module from there' {
         if (Skip-WithoutSoftHsm) { return }
         $identity = Get-IamraCertificate -Pkcs11Uri "$base;object=rsa$query"
         $interop = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Pkcs11Interop' }
         @($interop).Count | Should -Be 1
         [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($interop).Name | Should -Be 'RedshiftIamra'
         [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($identity.SigningKey.GetType().Assembly).Name | Should -Be 'RedshiftIamra'
-        $interop.Location | Should -Be (Join-Path (Split-Path $ModulePath) 'bin/lib/Pkcs11Interop.dll')
+        $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
+        $rid = "$os-$("$([System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture)".ToLowerInvariant())"
+        $interop.Location | Should -BeIn @(
+            (Join-Path (Split-Path $ModulePath) 'bin/lib/Pkcs11Interop.dll')
+            (Join-Path (Split-Path $ModulePath) "bin/r2r/$rid/net$([Environment]::Version.Major).0/Pkcs11Interop.dll"))
         $identity.SigningKey.SignSha256([byte[]] (1, 2, 3)).Length | Should -BeGreaterThan 200
     }
 

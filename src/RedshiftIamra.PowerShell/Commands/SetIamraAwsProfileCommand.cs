@@ -93,8 +93,18 @@ public sealed class SetIamraAwsProfileCommand : RolesAnywhereCmdlet
     /// <summary>The absolute path of this module's manifest.</summary>
     internal static string ModuleManifestPath()
     {
-        // The cmdlets live in <module>/bin/lib; the manifest two folders up.
+        // The cmdlets load from <module>/bin/lib (IL) or <module>/bin/r2r/<rid>/<tfm> (ReadyToRun
+        // images): the manifest is the nearest RedshiftIamra.psd1 above them.
         var lib = System.IO.Path.GetDirectoryName(typeof(SetIamraAwsProfileCommand).Assembly.Location)!;
+        for (var folder = new System.IO.DirectoryInfo(lib).Parent; folder is not null; folder = folder.Parent)
+        {
+            var manifest = System.IO.Path.Combine(folder.FullName, "RedshiftIamra.psd1");
+            if (System.IO.File.Exists(manifest))
+            {
+                return manifest;
+            }
+        }
+
         return System.IO.Path.GetFullPath(System.IO.Path.Combine(lib, "..", "..", "RedshiftIamra.psd1"));
     }
 

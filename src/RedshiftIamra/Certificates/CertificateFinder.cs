@@ -25,10 +25,12 @@ public static class CertificateFinder
             return Pkcs11.Pkcs11Identities.Find(query.Pkcs11, extra, at);
         }
 
+        // From files (and from a token) the chain is what the files hold: no certificate store is
+        // opened and no system trust store read (that costs 100-150 ms on the first call of a process).
         if (query.Path is not null)
         {
             var (leaf, extra) = CertificateFileLoader.Load(query.Path, query.PrivateKeyPath, query.Password, query.ChainPath);
-            return new[] { new IamraCertificate(leaf, Intermediates(leaf, extra), Path.GetFullPath(query.Path), at) };
+            return new[] { new IamraCertificate(leaf, GivenIntermediates(leaf, extra), Path.GetFullPath(query.Path), at) };
         }
 
         var chainExtra = query.ChainPath is null ? new List<X509Certificate2>() : CertificateFileLoader.LoadBundle(query.ChainPath);
@@ -43,8 +45,8 @@ public static class CertificateFinder
         var source = $@"Cert:\{query.StoreLocation}\{query.StoreName}";
         var found = new List<IamraCertificate>();
         // The intermediate store is read here rather than left to the chain engine, whose view
-        // of it can lag behind a certificate added a moment ago.
-        var storeExtra = chainExtra.Concat(ReadIntermediates(query.StoreLocation)).ToList();
+        // of it can lag behind a certificate added a moment ago; only once a certificate matched.
+        List<X509Certificate2>? storeExtra = null;
         foreach (var certificate in ReadStore(query.StoreLocation, query.StoreName))
         {
             if (thumbprint is not null && !string.Equals(certificate.Thumbprint, thumbprint, StringComparison.OrdinalIgnoreCase))
@@ -57,6 +59,7 @@ public static class CertificateFinder
                 continue;
             }
 
+            storeExtra ??= chainExtra.Concat(ReadIntermediates(query.StoreLocation)).ToList();
             found.Add(new IamraCertificate(certificate, Intermediates(certificate, storeExtra, alsoSend: chainExtra), source, at));
         }
 
@@ -329,35 +332,62 @@ public static class CertificateFinder
     }
 
     /// <summary>
-    /// The certificates of <paramref name="candidates"/> that are in the chain built for
-    /// <paramref name="leaf"/> (without the leaf and self-signed roots): unlike
-    /// <see cref="Intermediates"/>, certificates that do not chain are left out.
+    /// The intermediates to send with a leaf whose chain comes from files or a token: those of
+    /// <paramref name="given"/> that chain from the leaf, in chain order, then the other given
+    /// intermediates (e.g. cross-signed ones), never self-signed roots or the leaf. Reads no
+    /// certificate store and no system trust store.
+    /// </summary>
+    internal static IReadOnlyList<X509Certificate2> GivenIntermediates(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> given)
+    {
+        var result = ChainElements(leaf, given).ToList();
+        foreach (var certificate in given)
+        {
+            if (!IsSelfSigned(certificate) && !result.Any(r => r.Thumbprint == certificate.Thumbprint) && certificate.Thumbprint != leaf.Thumbprint)
+            {
+                result.Add(certificate);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The certificates of <paramref name="candidates"/> on the path from <paramref name="leaf"/>
+    /// upwards, in order, without the leaf and self-signed roots; certificates that do not chain are
+    /// left out. Each step takes the candidate whose subject is the current certificate's issuer
+    /// (and whose subject key identifier matches its authority key identifier when both carry one).
+    /// Only the candidates are looked at: no store, no system trust; signatures are checked by the
+    /// service the chain is sent to.
     /// </summary>
     internal static IReadOnlyList<X509Certificate2> ChainElements(X509Certificate2 leaf, IReadOnlyList<X509Certificate2> candidates)
     {
-        if (candidates.Count == 0)
+        var result = new List<X509Certificate2>();
+        var current = leaf;
+        while (!IsSelfSigned(current) && result.Count < candidates.Count)
         {
-            return Array.Empty<X509Certificate2>();
+            var issuer = candidates.FirstOrDefault(c => IssuedBy(current, c) && c.Thumbprint != current.Thumbprint && !result.Any(r => r.Thumbprint == c.Thumbprint));
+            if (issuer is null || IsSelfSigned(issuer))
+            {
+                break;
+            }
+
+            result.Add(issuer);
+            current = issuer;
         }
 
-        using var chain = new X509Chain();
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.DisableCertificateDownloads = true;
-        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.AllFlags;
-        chain.ChainPolicy.ExtraStore.AddRange(candidates.ToArray());
-        try
+        return result;
+    }
+
+    private static bool IssuedBy(X509Certificate2 certificate, X509Certificate2 issuer)
+    {
+        if (!certificate.IssuerName.RawData.AsSpan().SequenceEqual(issuer.SubjectName.RawData))
         {
-            chain.Build(leaf);
-        }
-        catch (CryptographicException)
-        {
-            return Array.Empty<X509Certificate2>();
+            return false;
         }
 
-        return chain.ChainElements.Cast<X509ChainElement>().Skip(1)
-            .Select(e => e.Certificate)
-            .Where(c => !IsSelfSigned(c) && candidates.Any(k => k.Thumbprint == c.Thumbprint))
-            .ToList();
+        var authorityKeyId = certificate.Extensions.OfType<X509AuthorityKeyIdentifierExtension>().FirstOrDefault()?.KeyIdentifier;
+        var subjectKeyId = issuer.Extensions.OfType<X509SubjectKeyIdentifierExtension>().FirstOrDefault()?.SubjectKeyIdentifierBytes;
+        return authorityKeyId is not { } aki || subjectKeyId is not { } ski || aki.Span.SequenceEqual(ski.Span);
     }
 
     internal static bool IsSelfSigned(X509Certificate2 certificate) =>

@@ -148,7 +148,7 @@ internal static class Pkcs11Identities
                 var problem = matches == false
                     ? new CertificateProblem(Pkcs11Errors.KeyMismatch, $"The certificate {certificate.Subject} on {token.Description} has the id {Pkcs11Uri.ToHex(key.Id)} of the key {signingKey.Name}, but not its public key. Put the key's own certificate on the token with that id.")
                     : KeyProblem(key, signingKey, token, mechanisms);
-                var intermediates = CertificateFinder.Intermediates(certificate, extra.Concat(CertificateFinder.ChainElements(certificate, tokenAuthorities)).ToList());
+                var intermediates = CertificateFinder.GivenIntermediates(certificate, extra.Concat(CertificateFinder.ChainElements(certificate, tokenAuthorities)).ToList());
                 result.Add(new IamraCertificate(certificate, intermediates, query.SourceFor(token.Label, key.Label, key.Id), now, signingKey, problem));
             }
         }
