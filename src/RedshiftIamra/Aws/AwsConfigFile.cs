@@ -32,7 +32,14 @@ public static class AwsConfigFile
     /// (keys it already has are replaced in place, new ones appended to the section; a missing
     /// section is appended at the end). Line endings follow the file's own.
     /// </summary>
-    public static string SetProfile(string text, string profileName, IReadOnlyList<KeyValuePair<string, string>> values)
+    public static string SetProfile(string text, string profileName, IReadOnlyList<KeyValuePair<string, string>> values) =>
+        SetSection(text, SectionName(profileName), values);
+
+    /// <summary>
+    /// <see cref="SetProfile"/> for a section named as is: the shared credentials file names its
+    /// sections by the bare profile name (<c>[onprem]</c>), with no <c>profile</c> prefix.
+    /// </summary>
+    public static string SetSection(string text, string sectionName, IReadOnlyList<KeyValuePair<string, string>> values)
     {
         var newline = text.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
         var lines = text.Length == 0 ? new List<string>() : text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n').ToList();
@@ -41,7 +48,7 @@ public static class AwsConfigFile
             lines.RemoveAt(lines.Count - 1);
         }
 
-        var wanted = SectionName(profileName);
+        var wanted = sectionName;
         var start = -1;
         for (var i = 0; i < lines.Count; i++)
         {
@@ -100,10 +107,13 @@ public static class AwsConfigFile
     }
 
     /// <summary>The keys of one profile (for tests and for reading back).</summary>
-    public static IReadOnlyDictionary<string, string> ReadProfile(string text, string profileName)
+    public static IReadOnlyDictionary<string, string> ReadProfile(string text, string profileName) => ReadSection(text, SectionName(profileName));
+
+    /// <summary>The keys of a section named as is (a profile of the shared credentials file).</summary>
+    public static IReadOnlyDictionary<string, string> ReadSection(string text, string sectionName)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        var wanted = SectionName(profileName);
+        var wanted = sectionName;
         var inside = false;
         foreach (var line in text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n'))
         {
