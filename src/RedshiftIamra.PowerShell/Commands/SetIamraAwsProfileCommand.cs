@@ -10,7 +10,8 @@ namespace RedshiftIamra.PowerShell.Commands;
 /// <summary>
 /// <c>Set-IamraAwsProfile</c>: writes an AWS config profile whose <c>credential_process</c>
 /// runs this module, so the AWS CLI, the SDKs and AWS Tools for PowerShell get Roles
-/// Anywhere credentials with no secret on disk.
+/// Anywhere credentials with no secret on disk. The process reuses sessions through the
+/// per-user session cache, so back-to-back calls make one CreateSession per session lifetime.
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "IamraAwsProfile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ThumbprintSet)]
 [OutputType(typeof(FileInfo))]
@@ -119,7 +120,7 @@ public sealed class SetIamraAwsProfileCommand : CertificateSourceCmdlet
     {
         var script = new StringBuilder("$ErrorActionPreference='Stop'; Import-Module ")
             .Append(Quote(ModuleManifestPath()))
-            .Append("; Get-IamraSession");
+            .Append("; ConvertTo-IamraCredentialProcess");
         if (ParameterSetName == ThumbprintSet)
         {
             Append("-Thumbprint", query.Thumbprint!);
@@ -159,7 +160,6 @@ public sealed class SetIamraAwsProfileCommand : CertificateSourceCmdlet
         if (source.RoleSessionName is not null) Append("-RoleSessionName", source.RoleSessionName);
         if (EndpointUrl is not null) Append("-EndpointUrl", source.Endpoint.Uri.ToString());
         if (source.Http.CaBundlePath is not null) Append("-CaBundlePath", source.Http.CaBundlePath);
-        script.Append(" | ConvertTo-IamraCredentialProcess");
 
         var words = PwshCommandLine().Select(QuoteArgument).ToList();
         words.Add("-NoProfile");
