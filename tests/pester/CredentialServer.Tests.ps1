@@ -105,6 +105,63 @@ Describe 'Start-IamraCredentialServer in the background' {
         $env:AWS_EC2_METADATA_SERVICE_ENDPOINT | Should -BeNullOrEmpty
     }
 
+    It 'serves the AWS SDK for .NET default credential chain (GetCallerIdentity against moto_server), started from a certificate source' {
+        $core = Join-Path $PackageRoot 'awssdk.core/4.0.103/lib/net8.0/AWSSDK.Core.dll'
+        $sts = Join-Path $PackageRoot 'awssdk.securitytoken/4.0.101.11/lib/net8.0/AWSSDK.SecurityToken.dll'
+        foreach ($dll in $core, $sts) { Test-Path $dll | Should -BeTrue -Because "tests/tools/tools.proj downloads $dll" }
+        $server = Start-IamraCredentialServer @certificate @session
+        try {
+            $server.RoleArn | Should -Be $sandbox.RoleArn -Because 'the cmdlet took the session from the certificate source'
+            # A fresh process with nothing but the environment the server set: the SDK's default chain finds the container endpoint.
+            $script = @"
+`$ErrorActionPreference = 'Stop'
+Add-Type -Path '$core'
+Add-Type -Path '$sts'
+`$config = [Amazon.SecurityToken.AmazonSecurityTokenServiceConfig]::new()
+`$config.ServiceURL = '$($moto.Url)'
+`$config.AuthenticationRegion = 'us-east-1'
+`$client = [Amazon.SecurityToken.AmazonSecurityTokenServiceClient]::new(`$config)
+foreach (`$i in 1..3) { `$client.GetCallerIdentityAsync([Amazon.SecurityToken.Model.GetCallerIdentityRequest]::new()).GetAwaiter().GetResult().Arn }
+"@
+            $result = Invoke-FreshPwsh $script
+            $result.ExitCode | Should -Be 0 -Because $result.Error
+            @($result.Output.Trim() -split "`n" | Where-Object { $_ -match '^arn:aws:sts::' }).Count | Should -Be 3 -Because $result.Output
+            $server.Served | Should -BeGreaterThan 0 -Because 'the SDK read its credentials from the server'
+            $server.Refused | Should -Be 0
+        } finally {
+            $server | Stop-IamraCredentialServer
+        }
+    }
+
+    It 'stops the servers a runspace started when that runspace ends' {
+        $started = 1..2 | ForEach-Object -Parallel {
+            Import-Module $using:ModulePath
+            $c = $using:certificate
+            $a = $using:session
+            $s = Get-IamraSession @c @a
+            $server = $s | Start-IamraCredentialServer -NoEnvironment
+            [pscustomobject]@{ Port = $server.Port; Token = [System.Net.NetworkCredential]::new('', $server.Token).Password }
+        } -ThrottleLimit 2
+        $started.Count | Should -Be 2
+        foreach ($one in $started) {
+            # The runspaces close as ForEach-Object ends; give their state change a moment to land.
+            $refused = $false
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            while (-not $refused -and [DateTime]::UtcNow -lt $deadline) {
+                try {
+                    $client = [System.Net.Sockets.TcpClient]::new()
+                    $client.Connect('127.0.0.1', $one.Port)
+                    $client.Dispose()
+                    Start-Sleep -Milliseconds 200
+                } catch {
+                    $refused = $true
+                }
+            }
+            $refused | Should -BeTrue -Because "the server on port $($one.Port) went with the runspace that started it"
+        }
+        @(Get-IamraCredentialServer).Count | Should -Be 0
+    }
+
     It 'renews sessions that expire during a run, with no failed call' {
         $short = $sandbox.AddProfile($null, 20)
         $shortSession = $session.Clone()
@@ -131,14 +188,16 @@ Describe 'Start-IamraCredentialServer in the background' {
 }
 
 Describe 'Start-IamraCredentialServer -Wait (a service)' {
-    It 'serves another process through a fixed port and an owner-only token file, and stops on SIGTERM' -Skip:$IsWindows {
-        $tokenPath = Join-Path $work 'service/token'
+    It 'serves another process through a fixed port and an owner-only token file, and stops on SIG<Signal> (<Why>)' -Skip:$IsWindows -ForEach @(
+        @{ Signal = 'TERM'; Why = 'a service manager stopping it' }
+        @{ Signal = 'INT'; Why = 'Ctrl+C' }
+    ) {
+        $tokenPath = Join-Path $work "service-$Signal/token"
         $port = Get-FreePort
         $script = @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$ModulePath'
-Get-IamraSession -Path '$($sandbox.ClientCertificatePath)' -PrivateKeyPath '$($sandbox.ClientKeyPath)' -ChainPath '$($sandbox.ClientChainPath)' -TrustAnchorArn '$($sandbox.TrustAnchorArn)' -ProfileArn '$($sandbox.ProfileArn)' -RoleArn '$($sandbox.RoleArn)' -EndpointUrl '$($sandbox.RolesAnywhereEndpoint)' -CaBundlePath '$($sandbox.TlsCaBundlePath)' |
-    Start-IamraCredentialServer -Port $port -TokenPath '$tokenPath' -Wait | Out-Null
+Start-IamraCredentialServer -Path '$($sandbox.ClientCertificatePath)' -PrivateKeyPath '$($sandbox.ClientKeyPath)' -ChainPath '$($sandbox.ClientChainPath)' -TrustAnchorArn '$($sandbox.TrustAnchorArn)' -ProfileArn '$($sandbox.ProfileArn)' -RoleArn '$($sandbox.RoleArn)' -RolesAnywhereEndpointUrl '$($sandbox.RolesAnywhereEndpoint)' -CaBundlePath '$($sandbox.TlsCaBundlePath)' -ListenPort $port -TokenPath '$tokenPath' -Wait | Out-Null
 "@
         $pwsh = Get-PwshCommand
         $info = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
@@ -160,15 +219,40 @@ Get-IamraSession -Path '$($sandbox.ClientCertificatePath)' -PrivateKeyPath '$($s
             $result = Invoke-Sts
             $result.ExitCode | Should -Be 0 -Because $result.Text
 
-            & kill -TERM $service.Id
-            $service.WaitForExit(30000) | Should -BeTrue -Because 'SIGTERM stops the service'
+            & kill "-$Signal" $service.Id
+            $service.WaitForExit(30000) | Should -BeTrue -Because "SIG$Signal stops the service"
             $service.WaitForExit()
-            $service.ExitCode | Should -Be 0 -Because $stderr.Result
+            if ($Signal -eq 'TERM') { $service.ExitCode | Should -Be 0 -Because $stderr.Result }
             Test-Path $tokenPath | Should -BeFalse -Because 'the token file goes with the server'
         } finally {
             Remove-Item Env:AWS_CONTAINER_CREDENTIALS_FULL_URI, Env:AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE -ErrorAction SilentlyContinue
             if (-not $service.HasExited) { $service.Kill($true) }
         }
+    }
+}
+
+Describe 'The service examples (examples/credential-server)' {
+    It '<File> runs Start-IamraCredentialServer -Wait with a token file and parameters that exist' -ForEach @(
+        @{ File = 'redshift-iamra-credentials.service' }
+        @{ File = 'Register-CredentialServerTask.ps1' }
+    ) {
+        $text = Get-Content -Raw (Join-Path $RepoRoot "examples/credential-server/$File")
+        $script = if ($File -like '*.service') {
+            ($text -split "`n" | Where-Object { $_ -like 'ExecStart=*' }) -replace '^ExecStart=.*?-Command "(.*)"\s*$', '$1'
+        } else {
+            [regex]::Match($text, '\$command = "(.*?)" \+\s*"(.*?)"', 'Singleline') | ForEach-Object { ($_.Groups[1].Value + $_.Groups[2].Value) -replace '`\$', '$' }
+        }
+        $script | Should -Not -BeNullOrEmpty
+        $errors = $null
+        $ast = [System.Management.Automation.Language.Parser]::ParseInput($script, [ref] $null, [ref] $errors)
+        $errors | Should -BeNullOrEmpty
+        $call = $ast.FindAll({ $args[0] -is [System.Management.Automation.Language.CommandAst] -and $args[0].GetCommandName() -eq 'Start-IamraCredentialServer' }, $true) | Select-Object -First 1
+        $call | Should -Not -BeNullOrEmpty
+        $names = @($call.CommandElements | Where-Object { $_ -is [System.Management.Automation.Language.CommandParameterAst] } | ForEach-Object ParameterName)
+        $names | Should -Contain 'Wait'
+        $names | Should -Contain 'TokenPath'
+        $known = (Get-Command Start-IamraCredentialServer).Parameters.Keys
+        foreach ($name in $names) { $known | Should -Contain $name }
     }
 }
 
@@ -178,7 +262,7 @@ Describe 'Update-IamraCredentialFile' {
         $original = "# team keys`r`n[other]`r`naws_access_key_id = AKIAOTHEROTHEROTHER1`r`naws_secret_access_key = keep-me`r`n"
         [IO.File]::WriteAllText($file, $original)
         $s = Get-IamraSession @certificate @session
-        $written = $s | Update-IamraCredentialFile -ProfileName onprem -Path $file -Once
+        $written = $s | Update-IamraCredentialFile -ProfileName onprem -CredentialsPath $file -Once
         $written.FullName | Should -Be $file
         $text = [IO.File]::ReadAllText($file)
         $text.StartsWith($original) | Should -BeTrue
@@ -198,14 +282,14 @@ Describe 'Update-IamraCredentialFile' {
 
     It 'creates a new file readable by its owner only' -Skip:$IsWindows {
         $file = Join-Path $work 'fresh/credentials'
-        $null = Get-IamraSession @certificate @session | Update-IamraCredentialFile -ProfileName onprem -Path $file -Once
+        $null = Get-IamraSession @certificate @session | Update-IamraCredentialFile -ProfileName onprem -CredentialsPath $file -Once
         (Get-Item $file).UnixFileMode | Should -Be ([System.IO.UnixFileMode] 'UserRead, UserWrite')
     }
 
     It 'refuses a bad profile name before writing' {
         $err = $null
         $file = Join-Path $work 'untouched'
-        Get-IamraSession @certificate @session | Update-IamraCredentialFile -ProfileName 'bad name]' -Path $file -Once -ErrorVariable err -ErrorAction SilentlyContinue
+        Get-IamraSession @certificate @session | Update-IamraCredentialFile -ProfileName 'bad name]' -CredentialsPath $file -Once -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'IamraInvalidProfileName,*'
         Test-Path $file | Should -BeFalse
     }

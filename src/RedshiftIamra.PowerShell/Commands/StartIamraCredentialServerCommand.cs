@@ -7,21 +7,26 @@ namespace RedshiftIamra.PowerShell.Commands;
 /// <c>Start-IamraCredentialServer</c>: serves a Roles Anywhere session's credentials on
 /// 127.0.0.1 to every AWS client on the machine (container credentials protocol with a
 /// per-server token; IMDSv2 emulation with <c>-EnableInstanceMetadata</c>), renewing the
-/// session ahead of expiry. In the background it sets this session's AWS variables so child
+/// session ahead of expiry. The session comes from the pipeline, or is created from a
+/// certificate source and the Roles Anywhere settings (a saved configuration with
+/// <c>-ConfigName</c>). In the background it sets this session's AWS variables so child
 /// processes use it; with <c>-Wait</c> it runs in the foreground until Ctrl+C or SIGTERM.
 /// </summary>
-[Cmdlet(VerbsLifecycle.Start, "IamraCredentialServer")]
+[Cmdlet(VerbsLifecycle.Start, "IamraCredentialServer", DefaultParameterSetName = SessionSet)]
 [OutputType(typeof(IamraCredentialServer))]
-public sealed class StartIamraCredentialServerCommand : IamraCmdlet
+public sealed class StartIamraCredentialServerCommand : RolesAnywhereCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    private const string SessionSet = "Session";
+
+    /// <summary>The session to serve (renewed from its certificate ahead of expiry).</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = SessionSet)]
     [ValidateNotNull]
     public IamraSession Session { get; set; } = null!;
 
-    /// <summary>The port on 127.0.0.1 (0, the default: a free one).</summary>
+    /// <summary>The port the server listens on, on 127.0.0.1 (0, the default: a free one).</summary>
     [Parameter]
     [ValidateRange(0, 65535)]
-    public int Port { get; set; }
+    public int ListenPort { get; set; }
 
     [Parameter]
     public SwitchParameter EnableInstanceMetadata { get; set; }
@@ -41,6 +46,14 @@ public sealed class StartIamraCredentialServerCommand : IamraCmdlet
 
     protected override void Process()
     {
+        var tokenPath = Resolve(TokenPath);
+        var session = Session;
+        if (ParameterSetName != SessionSet)
+        {
+            var source = SessionSource(SigningCertificate(), regionIsSessions: true);
+            session = Await((log, token) => source.GetSessionAsync(false, log, token));
+        }
+
         if (!Wait.IsPresent && !NoEnvironment.IsPresent)
         {
             foreach (var name in IamraCredentialServer.PrecedingVariables.Where(n => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(n))))
@@ -50,13 +63,13 @@ public sealed class StartIamraCredentialServerCommand : IamraCmdlet
         }
 
         var log = new PendingLog();
-        var server = IamraCredentialServer.Start(Session, new CredentialServerStartOptions
+        var server = IamraCredentialServer.Start(session, new CredentialServerStartOptions
         {
             Mode = Wait.IsPresent ? CredentialServerMode.Foreground : CredentialServerMode.Background,
-            Port = Port,
+            Port = ListenPort,
             InstanceMetadata = EnableInstanceMetadata.IsPresent,
             SetEnvironment = !NoEnvironment.IsPresent && !Wait.IsPresent,
-            TokenPath = Resolve(TokenPath),
+            TokenPath = tokenPath,
         }, log);
         if (!Wait.IsPresent)
         {

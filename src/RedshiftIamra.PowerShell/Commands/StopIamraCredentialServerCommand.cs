@@ -13,19 +13,19 @@ namespace RedshiftIamra.PowerShell.Commands;
 public sealed class StopIamraCredentialServerCommand : IamraCmdlet
 {
     [Parameter(Position = 0, ValueFromPipeline = true)]
-    public IamraCredentialServer[]? InputObject { get; set; }
+    public IamraCredentialServer[]? Server { get; set; }
 
     private bool _any;
 
     protected override void Process()
     {
-        if (InputObject is null)
+        if (Server is null)
         {
             return;
         }
 
         _any = true;
-        foreach (var server in InputObject)
+        foreach (var server in Server)
         {
             StopOne(server);
         }
