@@ -26,6 +26,10 @@
         'Save-RedshiftIamraConfig'
         'Get-RedshiftIamraConfig'
         'Remove-RedshiftIamraConfig'
+        'Start-IamraCredentialServer'
+        'Get-IamraCredentialServer'
+        'Stop-IamraCredentialServer'
+        'Update-IamraCredentialFile'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

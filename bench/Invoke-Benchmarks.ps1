@@ -247,3 +247,6 @@ Reproduce: ``dotnet tool restore && dotnet pwsh ./build.ps1 bench`` (writes ``be
 "@
 Set-Content -Path (Join-Path $RepoRoot 'BENCHMARKS.md') -Value $md
 Write-Host "Wrote bench/results.json and BENCHMARKS.md"
+
+Say '8. Credentials for other tools: 20 back-to-back aws sts get-caller-identity per mode (bench/credentials.json)'
+& (Join-Path $PSScriptRoot 'Invoke-CredentialBenchmarks.ps1') -ModulePath $ModulePath -RepoRoot $RepoRoot

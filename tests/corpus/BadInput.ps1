@@ -148,6 +148,15 @@ Add-Case 'Connect-RedshiftIamra' @{ SessionDurationSeconds = 60 } 'IamraInvalidD
 # A plain-string -SecretKey (as AWS Tools users splat it) binds; the bad cluster name is the error, and the key is never echoed.
 Add-Case 'Get-RedshiftDbCredential' @{ ClusterIdentifier = 'Bad_Cluster'; SecretKey = 'plain-secret-key-never-echoed' } 'RedshiftInvalidClusterIdentifier' -Mention 'Bad_Cluster'
 
+# The credential server, the credentials file and the cached credential_process take the Roles Anywhere group whole.
+foreach ($cmdlet in 'Start-IamraCredentialServer', 'Update-IamraCredentialFile', 'ConvertTo-IamraCredentialProcess') {
+    Add-Case $cmdlet @{ SessionDurationSeconds = 60 } 'IamraInvalidDuration' -Mention '-SessionDurationSeconds 60'
+    Add-Case $cmdlet @{ RoleArn = 'role/x' } 'IamraInvalidArn'
+    Add-Case $cmdlet @{ RoleSessionName = 'has space' } 'IamraInvalidRoleSessionName'
+    Add-Case $cmdlet @{ Path = '{file:expired.pem}' } 'IamraCertificateExpired' -Mention 'corpus-expired'
+}
+foreach ($value in 'bad name]', 'a b', '[x', ('p' * 65)) { Add-Case 'Update-IamraCredentialFile' @{ ProfileName = $value } 'IamraInvalidProfileName' }
+
 # --- What a saved configuration cannot hold ---------------------------------------------------
 Add-Case 'Save-RedshiftIamraConfig' @{ Password = '{password:any}' } 'RedshiftIamraConfigCannotSave' -Mention 'password'
 Add-Case 'Save-RedshiftIamraConfig' @{ Pkcs11Uri = 'pkcs11:token=hsm1;object=k?pin-value=1234' } 'RedshiftIamraConfigCannotSave' -Mention 'PIN'

@@ -101,6 +101,9 @@ BeforeAll {
         'Connect-RedshiftIamra' = @{ Path = (Join-Path $files 'good-with-key.pem'); TrustAnchorArn = $sandbox.TrustAnchorArn; ProfileArn = $sandbox.ProfileArn; RoleArn = $sandbox.RoleArn; RolesAnywhereEndpointUrl = $sandbox.RolesAnywhereEndpoint; CaBundlePath = $sandbox.TlsCaBundlePath; ClusterIdentifier = 'my-redshift-cluster'; DbUser = 'analytics_user'; Region = 'us-east-1' }
         'Set-IamraAwsProfile' = @{ ProfileName = 'corpus'; Path = (Join-Path $files 'good-with-key.pem'); TrustAnchorArn = $sandbox.TrustAnchorArn; ProfileArn = $sandbox.ProfileArn; RoleArn = $sandbox.RoleArn; ConfigPath = $configPath }
         'Get-RedshiftIamraStack' = @{ AccessKey = 'AKIAEXAMPLEEXAMPLE00'; SecretKey = $secret; Region = 'us-east-1'; CloudFormationEndpointUrl = $sandbox.RolesAnywhereEndpoint; CaBundlePath = $sandbox.TlsCaBundlePath; StackName = 'redshift-test' }
+        'Start-IamraCredentialServer' = @{ Path = (Join-Path $files 'good-with-key.pem'); NoEnvironment = $true } + $sandbox.SessionParameters
+        'Update-IamraCredentialFile' = @{ Path = (Join-Path $files 'good-with-key.pem'); ProfileName = 'corpus'; CredentialsPath = (Join-Path $files 'credentials'); Once = $true } + $sandbox.SessionParameters
+        'ConvertTo-IamraCredentialProcess' = @{ Path = (Join-Path $files 'good-with-key.pem'); NoCache = $true } + $sandbox.SessionParameters
         'Save-RedshiftIamraConfig' = @{ Name = 'corpus'; Path = (Join-Path $files 'good-with-key.pem'); TrustAnchorArn = $sandbox.TrustAnchorArn; ProfileArn = $sandbox.ProfileArn; RoleArn = $sandbox.RoleArn; ClusterIdentifier = 'my-redshift-cluster'; DbUser = 'analytics_user' }
     }
 
@@ -122,6 +125,7 @@ BeforeAll {
 AfterAll {
     $sandbox.CountCalls() | Should -Be $callsBefore -Because 'no bad input may reach the network'
     Test-Path $env:REDSHIFTIAMRA_CONFIG | Should -BeFalse -Because 'no bad input may be saved'
+    Test-Path (Join-Path $files 'credentials') | Should -BeFalse -Because 'no bad input may reach the credentials file'
     $env:REDSHIFTIAMRA_CONFIG = $savedConfigVariable
     Write-Host "      bad-input corpus: $($cases.Count) cases, $($sandbox.CountCalls() - $callsBefore) requests reached the sandbox"
     if ($env:REDSHIFTIAMRA_SCOREBOARD) {

@@ -165,7 +165,7 @@ Describe 'Set-IamraAwsProfile' {
             $profiles.prod.region | Should -Be 'eu-west-1'
             $profiles.onprem2.region | Should -Be 'us-east-1'
             $profiles.onprem2.s3.max_concurrent_requests | Should -Be '20'
-            $profiles.onprem2.credential_process | Should -Match 'Get-IamraSession'
+            $profiles.onprem2.credential_process | Should -Match 'ConvertTo-IamraCredentialProcess -Path'
             (Get-Content -Raw $nasty) | Should -Match "^\[profile prod\] # production\r\nregion = eu-west-1\r\n\r\n\[profile onprem2\]\r\nregion = us-east-1\r\n"
         }
 

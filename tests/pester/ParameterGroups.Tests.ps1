@@ -54,13 +54,15 @@ BeforeAll {
         'Get-IamraCertificate'               = @('Certificate')
         # The session to convert, mandatory input rather than a credential source.
         'ConvertTo-IamraCredentialProcess'   = @('Session')
+        'Start-IamraCredentialServer'        = @('Session')
+        'Update-IamraCredentialFile'         = @('Session', 'ProfileName')
         # Connection strings always ask for full verification: only the roots are a choice.
         'ConvertTo-RedshiftConnectionString' = @('RootCertificatePath')
         # Closes several connections at once.
         'Disconnect-RedshiftIamra'           = @('Connection')
         # Names the one configuration to write.
         'Save-RedshiftIamraConfig'           = @('Name')
-        # Names the profile to write, in the character set the AWS config file allows.
+        # Names the profile to write, in the character set the AWS config and credentials files allow.
         'Set-IamraAwsProfile'                = @('ProfileName')
     }
     function Test-OtherMeaning([string] $Cmdlet, [string] $Parameter) {

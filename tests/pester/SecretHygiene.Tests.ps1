@@ -65,6 +65,11 @@ BeforeAll {
         Capture { $c | Connect-RedshiftIamra -Verbose -Debug -ErrorAction Continue } | Out-Null
         Capture { Test-RedshiftIamraConnection -Thumbprint $thumbprint -TrustAnchorArn $sandbox.TrustAnchorArn -ProfileArn $sandbox.ProfileArn -RoleArn $sandbox.RoleArn -RolesAnywhereEndpointUrl $sandbox.RolesAnywhereEndpoint -CaBundlePath $root -RedshiftEndpointUrl $sandbox.RedshiftEndpoint -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser analytics_user -RootCertificatePath $root -Verbose -Debug } | Out-Null
         Capture { Set-IamraAwsProfile -ProfileName secrets -Thumbprint $thumbprint @session -ConfigPath (Join-Path $work 'config') -Verbose -Debug } | Out-Null
+        $server = Capture { $s | Start-IamraCredentialServer -NoEnvironment -EnableInstanceMetadata -Verbose -Debug } | Where-Object { $_.GetType().Name -eq 'IamraCredentialServer' }
+        $serverToken = [System.Net.NetworkCredential]::new('', $server.Token).Password
+        Capture { Get-IamraCredentialServer -Verbose -Debug } | Out-Null
+        Capture { $server | Stop-IamraCredentialServer -Verbose -Debug } | Out-Null
+        Capture { $s | Update-IamraCredentialFile -ProfileName secrets -CredentialsPath (Join-Path $work 'credentials') -Once -Verbose -Debug } | Out-Null
         Capture { Disconnect-RedshiftIamra -Verbose -Debug } | Out-Null
         Capture { $s | Get-RedshiftIamraStack redshift-test -CloudFormationEndpointUrl $sandbox.RolesAnywhereEndpoint -CaBundlePath $root -Verbose -Debug -ErrorAction Continue } | Out-Null
         Capture { Save-RedshiftIamraConfig -Name secrets -Path $sandbox.ClientCertificatePath -PrivateKeyPath $keyPath -TrustAnchorArn $sandbox.TrustAnchorArn -ProfileArn $sandbox.ProfileArn -RoleArn $sandbox.RoleArn -RolesAnywhereEndpointUrl $sandbox.RolesAnywhereEndpoint -CaBundlePath $root -RedshiftEndpointUrl $sandbox.RedshiftEndpoint -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser analytics_user -DbName dev -RootCertificatePath $root -Verbose -Debug } | Out-Null
@@ -83,6 +88,7 @@ BeforeAll {
         'database password' = [System.Net.NetworkCredential]::new('', $c.DbPassword).Password
         'PFX password'      = $pfxPassword
         'key passphrase'    = $keyPassword
+        'credential server token' = $serverToken
         'private key (base64 DER)' = $privateKeyBase64
         'private key (PEM body)'   = $privateKeyPemBody
     }

@@ -1,7 +1,7 @@
 @{
     Synopsis    = 'Writes an AWS config profile whose credential_process runs this module, so the AWS CLI, the SDKs and AWS Tools for PowerShell get Roles Anywhere credentials.'
     Description = @'
-Set-IamraAwsProfile writes a profile into the AWS config file (AWS_CONFIG_FILE, or ~/.aws/config) with a credential_process line that starts PowerShell, imports this module by its absolute path, and runs Get-IamraSession piped to ConvertTo-IamraCredentialProcess with the parameters given here. The line uses absolute paths only, so it works from any working directory and any shell; when PowerShell runs as a .NET tool, it names the dotnet host and pwsh.dll.
+Set-IamraAwsProfile writes a profile into the AWS config file (AWS_CONFIG_FILE, or ~/.aws/config) with a credential_process line that starts PowerShell, imports this module by its absolute path, and runs ConvertTo-IamraCredentialProcess with the parameters given here, which takes the session from the per-user session cache (one CreateSession per session lifetime for all the processes that use the profile; see ConvertTo-IamraCredentialProcess). The line uses absolute paths only, so it works from any working directory and any shell; when PowerShell runs as a .NET tool, it names the dotnet host and pwsh.dll.
 
 Before writing, it checks that the certificate source resolves to exactly one usable certificate and that the ARNs, duration and endpoint are valid, so a mistake shows now rather than in a scheduled job. The profile's region is set to the trust anchor's region.
 

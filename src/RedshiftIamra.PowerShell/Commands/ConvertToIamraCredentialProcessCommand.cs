@@ -1,41 +1,54 @@
 using System.Management.Automation;
-using System.Text;
-using System.Text.Json;
+using RedshiftIamra.Credentials;
 
 namespace RedshiftIamra.PowerShell.Commands;
 
 /// <summary>
 /// <c>ConvertTo-IamraCredentialProcess</c>: writes a session as the JSON the AWS CLI and SDKs
-/// read from a <c>credential_process</c>. Its output holds the secret in clear, by design:
-/// it is meant for the standard output of a credential process only.
+/// read from a <c>credential_process</c>. Given a certificate source and the Roles Anywhere
+/// settings instead of a session, it takes the session from the per-user cache shared by
+/// every process (one CreateSession per session lifetime, concurrent callers included): what
+/// the profile <c>Set-IamraAwsProfile</c> writes runs. Its output holds the secret in clear,
+/// by design: it is meant for the standard output of a credential process only.
 /// </summary>
-[Cmdlet(VerbsData.ConvertTo, "IamraCredentialProcess")]
+[Cmdlet(VerbsData.ConvertTo, "IamraCredentialProcess", DefaultParameterSetName = SessionSet)]
 [OutputType(typeof(string))]
-public sealed class ConvertToIamraCredentialProcessCommand : IamraCmdlet
+public sealed class ConvertToIamraCredentialProcessCommand : RolesAnywhereCmdlet
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    private const string SessionSet = "Session";
+
+    /// <summary>The session to write.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = SessionSet)]
     [ValidateNotNull]
     public IamraSession Session { get; set; } = null!;
 
-    protected override void Process() => WriteObject(ToJson(Session));
+    /// <summary>Skip the per-user session cache: one CreateSession for this call, nothing written.</summary>
+    [Parameter(ParameterSetName = StoreSet)]
+    [Parameter(ParameterSetName = ThumbprintSet)]
+    [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = Pkcs11UriSet)]
+    [Parameter(ParameterSetName = Pkcs11Set)]
+    [Parameter(ParameterSetName = ConfigSet)]
+    [Parameter(ParameterSetName = CertificateSet)]
+    public SwitchParameter NoCache { get; set; }
 
-    internal static string ToJson(IamraSession session)
+    protected override void Process()
     {
-        var credentials = session.Credentials;
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream))
+        if (ParameterSetName == SessionSet)
         {
-            writer.WriteStartObject();
-            writer.WriteNumber("Version", 1);
-            writer.WriteString("AccessKeyId", credentials.AccessKeyId);
-            writer.WriteString("SecretAccessKey", credentials.SecretAccessKey);
-            writer.WriteString("SessionToken", credentials.SessionToken);
-            // The AWS CLI and SDKs judge Expiration by this machine's clock: translate it from the
-            // service's clock, so a skewed machine still refreshes on time.
-            writer.WriteString("Expiration", (session.ExpiresAt - session.ClockOffset).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
-            writer.WriteEndObject();
+            WriteObject(CredentialDocuments.CredentialProcess(Session.Credentials, Session.ExpiresAt - Session.ClockOffset));
+            return;
         }
 
-        return Encoding.UTF8.GetString(stream.ToArray());
+        var source = SessionSource(SigningCertificate(), regionIsSessions: true);
+        if (NoCache.IsPresent)
+        {
+            var session = Await((log, token) => source.GetSessionAsync(force: false, log, token));
+            WriteObject(CredentialDocuments.CredentialProcess(session.Credentials, session.ExpiresAt - session.ClockOffset));
+            return;
+        }
+
+        var credentials = Await((log, token) => CredentialProcess.GetAsync(source, null, log, token));
+        WriteObject(CredentialDocuments.CredentialProcess(credentials.Credentials, credentials.ExpiresAt));
     }
 }

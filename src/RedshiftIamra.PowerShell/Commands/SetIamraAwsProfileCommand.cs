@@ -9,7 +9,8 @@ namespace RedshiftIamra.PowerShell.Commands;
 /// <summary>
 /// <c>Set-IamraAwsProfile</c>: writes an AWS config profile whose <c>credential_process</c>
 /// runs this module, so the AWS CLI, the SDKs and AWS Tools for PowerShell get Roles
-/// Anywhere credentials with no secret on disk.
+/// Anywhere credentials with no secret on disk. The process reuses sessions through the
+/// per-user session cache, so back-to-back calls make one CreateSession per session lifetime.
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "IamraAwsProfile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ThumbprintSet)]
 [OutputType(typeof(FileInfo))]

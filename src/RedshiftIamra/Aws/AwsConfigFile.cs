@@ -168,11 +168,11 @@ public static class AwsConfigFile
     /// read-only file, a directory in the file's place, or a file botocore cannot read gives a
     /// clear error and nothing is written. Returns the path of the file written.
     /// </summary>
-    public static string UpdateProfileFile(string path, string profileName, IReadOnlyList<KeyValuePair<string, string>> values, bool credentialsFile = false)
+    public static string UpdateProfileFile(string path, string profileName, IReadOnlyList<KeyValuePair<string, string>> values, bool credentialsFile = false, TimeSpan? lockTimeout = null)
     {
         var what = credentialsFile ? "AWS shared credentials file" : "AWS config file";
         var target = AtomicFile.ResolveTarget(path, what, "IamraAwsConfigFile");
-        using var fileLock = FileLock.Acquire(target, what, "IamraAwsConfigFile");
+        using var fileLock = FileLock.Acquire(target, what, "IamraAwsConfigFile", lockTimeout);
         var text = AtomicFile.ReadTextIfExists(target, what, "IamraAwsConfigFile") ?? string.Empty;
         var updated = SetProfile(text, profileName, values, $"the {what} {target}", credentialsFile);
         AtomicFile.WriteAllText(target, updated, ownerOnly: true, keepExistingPermissions: true, errorPrefix: "IamraAwsConfigFile", what: what);

@@ -7,7 +7,7 @@ using RedshiftIamra.Sessions;
 
 namespace RedshiftIamra.Aws;
 
-/// <summary>What a <c>credential_process</c> line runs: this module's <c>Get-IamraSession</c> for one certificate and role.</summary>
+/// <summary>What a <c>credential_process</c> line runs: this module's <c>ConvertTo-IamraCredentialProcess</c> for one certificate and role, through the per-user session cache.</summary>
 public sealed record CredentialProcessSpec
 {
     /// <summary>The PowerShell to run: pwsh, or the dotnet host and pwsh.dll.</summary>
@@ -47,7 +47,7 @@ public static class CredentialProcessCommand
         var source = spec.Source;
         var script = new StringBuilder("$ErrorActionPreference = 'Stop'; Import-Module -Name ")
             .Append(PowerShellQuoting.SingleQuoted(spec.ModuleManifestPath, "module path"))
-            .Append("; Get-IamraSession");
+            .Append("; ConvertTo-IamraCredentialProcess");
 
         if (query.Pkcs11 is { } pkcs11)
         {
@@ -88,7 +88,6 @@ public static class CredentialProcessCommand
         if (source.RoleSessionName is not null) Append("-RoleSessionName", source.RoleSessionName, "role session name");
         if (spec.ExplicitEndpoint) Append("-RolesAnywhereEndpointUrl", source.Endpoint.Uri.ToString(), "endpoint URL");
         if (source.Http.CaBundlePath is not null) Append("-CaBundlePath", source.Http.CaBundlePath, "CA bundle path");
-        script.Append(" | ConvertTo-IamraCredentialProcess");
         return script.ToString();
 
         void Append(string name, string value, string what)

@@ -92,12 +92,17 @@ public static class RedshiftIamraStackReader
         var roleArn = Check(stack, RedshiftIamraStackOutputs.RoleArn, Required(RedshiftIamraStackOutputs.RoleArn, "Get-IamraSession -RoleArn"),
             v => AwsArn.ParseRole(v, "RoleArn"));
 
-        var cluster = Optional(RedshiftIamraStackOutputs.ClusterIdentifier);
-        var workgroup = Optional(RedshiftIamraStackOutputs.WorkgroupName);
+        // The identifiers come from their own outputs (this module's template) or, as the
+        // template of the AWS sample stack has only the endpoints, from the endpoint host names,
+        // read the way -Hostname reads them.
+        var cluster = Optional(RedshiftIamraStackOutputs.ClusterIdentifier)
+            ?? FromEndpoint(RedshiftIamraStackOutputs.ClusterEndpoint, RedshiftHostKind.Provisioned, log, outputs)?.ClusterIdentifier;
+        var workgroup = Optional(RedshiftIamraStackOutputs.WorkgroupName)
+            ?? FromEndpoint(RedshiftIamraStackOutputs.WorkgroupEndpoint, RedshiftHostKind.Serverless, log, outputs)?.WorkgroupName;
         if (cluster is null && workgroup is null)
         {
             throw new IamraException(OutputMissing, IamraErrorCategory.InvalidData,
-                $"The stack '{stack.StackName}' has neither output '{RedshiftIamraStackOutputs.ClusterIdentifier}' nor '{RedshiftIamraStackOutputs.WorkgroupName}': it names no Redshift to connect to. {DescribeOutputs(outputs)}", stack.StackName);
+                $"The stack '{stack.StackName}' names no Redshift to connect to: it has neither output '{RedshiftIamraStackOutputs.ClusterIdentifier}' nor '{RedshiftIamraStackOutputs.WorkgroupName}', and no '{RedshiftIamraStackOutputs.ClusterEndpoint}' or '{RedshiftIamraStackOutputs.WorkgroupEndpoint}' whose host name tells them (a custom domain does not). {DescribeOutputs(outputs)} Give -ClusterIdentifier or -WorkgroupName where you use the stack.", stack.StackName);
         }
 
         Check(stack, RedshiftIamraStackOutputs.ClusterIdentifier, cluster, v => RedshiftNames.ValidateClusterIdentifier(v));
@@ -153,6 +158,25 @@ public static class RedshiftIamraStackReader
         _ when status.EndsWith("_COMPLETE", StringComparison.Ordinal) && !status.Contains("ROLLBACK", StringComparison.Ordinal) && !status.StartsWith("DELETE", StringComparison.Ordinal) => StackReadiness.Ready,
         _ => StackReadiness.NotReady,
     };
+
+    /// <summary>The cluster or workgroup an endpoint output's host name names, or null (no such output, or a host name that does not tell).</summary>
+    private static RedshiftHostInfo? FromEndpoint(string key, RedshiftHostKind kind, IOperationLog log, IReadOnlyDictionary<string, string> outputs)
+    {
+        if (!outputs.TryGetValue(key, out var value) || value.Length == 0)
+        {
+            return null;
+        }
+
+        var info = RedshiftHostName.Parse(value);
+        if (info.Kind == kind)
+        {
+            log.Verbose($"Output '{key}' {value}: {info}.");
+            return info;
+        }
+
+        log.Verbose($"Output '{key}' {value} does not name a {(kind == RedshiftHostKind.Provisioned ? "cluster" : "workgroup")}: {info}.");
+        return null;
+    }
 
     private static void CheckStatus(Stack stack, string region, IOperationLog log)
     {

@@ -81,6 +81,26 @@ public sealed class CloudFormationMotoTests(MotoServerFixture moto) : IClassFixt
     }
 
     [Fact]
+    public async Task A_stack_with_exactly_the_eight_outputs_of_the_AWS_sample_template_is_read_with_cluster_and_workgroup_from_the_endpoints()
+    {
+        var outputs = StackXml.SampleTemplateOutputs.ToDictionary(o => o.Key, o => (object)o.Value);
+        Assert.Equal(8, outputs.Count);
+        await CreateStackAsync("seed-stack", outputs);
+
+        var stack = await RedshiftIamraStackReader.ReadAsync(Client(moto.Admin), "seed-stack", MotoServerFixture.Region, new ListLog(), default);
+
+        Assert.Equal("my-redshift-cluster", stack.ClusterIdentifier);
+        Assert.Equal(StackXml.ClusterEndpoint, stack.Hostname);
+        Assert.Equal(5439, stack.Port);
+        Assert.Equal("my-serverless-workgroup", stack.WorkgroupName);
+        Assert.Equal(StackXml.WorkgroupEndpoint, stack.ServerlessWorkgroupEndpoint);
+        Assert.Equal(StackXml.TrustAnchorArn, stack.TrustAnchorArn);
+        Assert.Equal(StackXml.ProfileArn, stack.ProfileArn);
+        Assert.Equal(StackXml.RoleArn, stack.RoleArn);
+        Assert.Equal(8, stack.Outputs.Count);
+    }
+
+    [Fact]
     public async Task A_stack_is_also_found_by_its_id()
     {
         var stackId = await CreateStackAsync("by-id", TemplateOutputs());

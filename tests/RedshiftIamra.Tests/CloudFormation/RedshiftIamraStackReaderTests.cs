@@ -140,9 +140,56 @@ public sealed class RedshiftIamraStackReaderTests
     [Fact]
     public async Task A_stack_with_neither_cluster_nor_workgroup_is_RedshiftIamraStackOutputMissing()
     {
-        var e = await Assert.ThrowsAsync<IamraException>(() => ReadAsync(StackXml.DescribeStacks(outputs: StackXml.OutputsWithout("RedshiftClusterIdentifier", "ServerlessWorkgroupName"))));
+        var e = await Assert.ThrowsAsync<IamraException>(() => ReadAsync(StackXml.DescribeStacks(outputs: StackXml.OutputsWithout(
+            "RedshiftClusterIdentifier", "ServerlessWorkgroupName", "RedshiftClusterEndpoint", "ServerlessWorkgroupEndpoint"))));
         Assert.Equal(RedshiftIamraStackReader.OutputMissing, e.ErrorId);
         Assert.Contains("neither output 'RedshiftClusterIdentifier' nor 'ServerlessWorkgroupName'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_stack_of_the_AWS_sample_template_has_its_cluster_and_workgroup_read_from_the_endpoint_host_names()
+    {
+        var stack = await ReadAsync(StackXml.DescribeStacks(outputs: StackXml.SampleTemplateOutputs));
+
+        Assert.Equal("my-redshift-cluster", stack.ClusterIdentifier);
+        Assert.Equal(StackXml.ClusterEndpoint, stack.Hostname);
+        Assert.Equal(5439, stack.Port);
+        Assert.Equal("my-serverless-workgroup", stack.WorkgroupName);
+        Assert.Equal(StackXml.WorkgroupEndpoint, stack.ServerlessWorkgroupEndpoint);
+        Assert.Equal(StackXml.RoleArn, stack.RoleArn);
+        Assert.Null(stack.DbUser);
+        Assert.Null(stack.DbName);
+    }
+
+    [Fact]
+    public async Task An_identifier_output_wins_over_the_endpoint_host_name()
+    {
+        var outputs = new Dictionary<string, string>(StackXml.TemplateOutputs) { ["RedshiftClusterIdentifier"] = "other-cluster" };
+        var stack = await ReadAsync(StackXml.DescribeStacks(outputs: outputs));
+        Assert.Equal("other-cluster", stack.ClusterIdentifier);
+    }
+
+    [Fact]
+    public async Task Endpoints_on_a_custom_domain_without_identifier_outputs_are_RedshiftIamraStackOutputMissing_with_what_to_give()
+    {
+        var outputs = new Dictionary<string, string>(StackXml.SampleTemplateOutputs)
+        {
+            ["RedshiftClusterEndpoint"] = "redshift.example.com",
+            ["ServerlessWorkgroupEndpoint"] = "serverless.example.com",
+        };
+        var e = await Assert.ThrowsAsync<IamraException>(() => ReadAsync(StackXml.DescribeStacks(outputs: outputs)));
+        Assert.Equal(RedshiftIamraStackReader.OutputMissing, e.ErrorId);
+        Assert.Contains("-ClusterIdentifier or -WorkgroupName", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_cluster_endpoint_alone_gives_the_cluster_and_no_workgroup()
+    {
+        var outputs = new Dictionary<string, string>(StackXml.SampleTemplateOutputs);
+        outputs.Remove("ServerlessWorkgroupEndpoint");
+        var stack = await ReadAsync(StackXml.DescribeStacks(outputs: outputs));
+        Assert.Equal("my-redshift-cluster", stack.ClusterIdentifier);
+        Assert.Null(stack.WorkgroupName);
     }
 
     [Fact]

@@ -29,6 +29,13 @@ internal static class StackXml
         ["DbUser"] = "analytics_user",
     };
 
+    /// <summary>
+    /// Exactly the eight outputs of the AWS sample stack users follow (the template of the Go
+    /// credential helper walkthrough): endpoints, no identifiers, no region, no database names.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> SampleTemplateOutputs { get; } = OutputsWithout(
+        "Region", "RedshiftClusterIdentifier", "ServerlessWorkgroupName", "RedshiftDatabaseName", "DbUser");
+
     public static Dictionary<string, string> OutputsWithout(params string[] keys)
     {
         var outputs = new Dictionary<string, string>(TemplateOutputs, StringComparer.Ordinal);

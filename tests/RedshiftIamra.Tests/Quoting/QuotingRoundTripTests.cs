@@ -263,7 +263,7 @@ public sealed class QuotingRoundTripTests
         var shWords = Consumers.ShWords(string.Join('\n', values.Select(v => CredentialProcessCommand.Build(Spec(v, ["printf", "%s\\0"]), windows: false))));
         Assert.Equal(scripts.SelectMany(s => new[] { "-NoProfile", "-NonInteractive", "-Command", s }), shWords);
 
-        // PowerShell runs exactly: set the preference, import the module, one Get-IamraSession with constant arguments.
+        // PowerShell runs exactly: set the preference, import the module, one ConvertTo-IamraCredentialProcess (through the per-user session cache) with constant arguments.
         var parsed = Consumers.PowerShell("script", scripts);
         for (var i = 0; i < values.Count; i++)
         {
@@ -271,13 +271,12 @@ public sealed class QuotingRoundTripTests
             Assert.Equal(3, (int)script["statements"]!);
             Assert.Equal(["$ErrorActionPreference = 'Stop'"], Consumers.Strings(script["assignments"]!));
             var commands = script["commands"]!.AsArray().Select(c => Consumers.Strings(c!)).ToList();
-            Assert.Equal(3, commands.Count);
+            Assert.Equal(2, commands.Count);
             Assert.Equal(["Import-Module", "-Name", values[i] + "/RedshiftIamra.psd1"], commands[0]);
-            Assert.Equal("Get-IamraSession", commands[1][0]);
+            Assert.Equal("ConvertTo-IamraCredentialProcess", commands[1][0]);
             Assert.Equal(values[i] + "/cert.pem", After(commands[1], "-Path"));
             Assert.Equal(values[i] + "/key.pem", After(commands[1], "-PrivateKeyPath"));
             Assert.Equal(values[i] + "/ca.pem", After(commands[1], "-ChainPath"));
-            Assert.Equal(["ConvertTo-IamraCredentialProcess"], commands[2]);
         }
     }
 
