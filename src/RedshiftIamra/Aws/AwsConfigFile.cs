@@ -272,15 +272,22 @@ public static class AtomicFile
     /// it, then renames it over the target. A new file gets owner-only permissions on Unix when
     /// <paramref name="ownerOnly"/>; an existing file keeps its permissions unless
     /// <paramref name="keepExistingPermissions"/> is false (then owner-only is applied to it too).
-    /// A symbolic link is followed: its final target is written and the link stays. A
+    /// A symbolic link is followed: its final target is written and the link stays (with
+    /// <paramref name="followLinks"/> false, as for private caches, the link itself is replaced by
+    /// a regular file and its target is left alone). A
     /// directory in the file's place, a read-only file and a file or folder that cannot be
     /// written (an immutable file, a read-only folder) give an <see cref="IamraException"/>
     /// whose id is <paramref name="errorPrefix"/> followed by <c>IsDirectory</c>, <c>ReadOnly</c> or
     /// <c>NotWritable</c>; the file is then unchanged.
     /// </summary>
-    public static void WriteAllText(string path, string text, bool ownerOnly, bool keepExistingPermissions = true, string errorPrefix = "IamraFile", string what = "file")
+    public static void WriteAllText(string path, string text, bool ownerOnly, bool keepExistingPermissions = true, string errorPrefix = "IamraFile", string what = "file", bool followLinks = true)
     {
-        path = ResolveTarget(path, what, errorPrefix);
+        path = followLinks ? ResolveTarget(path, what, errorPrefix) : Path.GetFullPath(path);
+        if (!followLinks && new FileInfo(path).LinkTarget is not null)
+        {
+            File.Delete(path);
+        }
+
         var directory = Path.GetDirectoryName(path)!;
         var exists = File.Exists(path);
         if (exists && new FileInfo(path).IsReadOnly)

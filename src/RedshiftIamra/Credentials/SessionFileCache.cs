@@ -278,7 +278,7 @@ public sealed class SessionFileCache
             var text = OperatingSystem.IsWindows()
                 ? Convert.ToBase64String(WindowsProtection.Protect(bytes, key))
                 : Encoding.UTF8.GetString(bytes);
-            AtomicFile.WriteAllText(path, text, ownerOnly: true, keepExistingPermissions: false);
+            AtomicFile.WriteAllText(path, text, ownerOnly: true, keepExistingPermissions: false, followLinks: false);
 
             log.Verbose($"Cached the session in {path} ({value}).");
         }
