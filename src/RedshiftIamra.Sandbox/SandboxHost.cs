@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using RedshiftIamra.Sandbox.Bulk;
 using RedshiftIamra.Sandbox.Postgres;
+using RedshiftIamra.Sandbox.S3;
 
 namespace RedshiftIamra.Sandbox;
 
@@ -21,15 +23,24 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
     public const string ServerKeyFileName = "tls-server.key";
 
     private readonly SandboxHttpServer _server;
+    private readonly SandboxHttpServer _s3Server;
     private readonly SandboxDatabase? _database;
     private readonly bool _deleteWorkingDirectory;
     private int _stopped;
 
     private SandboxHost(SandboxOptions options, string workingDirectory, bool deleteWorkingDirectory, SandboxClock clock, SandboxPki pki,
         SandboxClientCertificate client, SandboxCertificateFiles clientFiles, SandboxConfiguration configuration, SandboxCredentialStore credentials,
-        SandboxAuditLog audit, SandboxFaults faults, SandboxHttpServer server, string trustAnchorArn, string profileArn, string roleArn, SandboxDatabase? database)
+        SandboxAuditLog audit, SandboxFaults faults, SandboxHttpServer server, string trustAnchorArn, string profileArn, string roleArn, SandboxDatabase? database,
+        SandboxHttpServer s3Server, S3ObjectStore s3, string stagingBucket, SandboxClusterIamRoles clusterRoles)
     {
         _database = database;
+        _s3Server = s3Server;
+        S3 = s3;
+        StagingBucket = stagingBucket;
+        ClusterIamRoles = clusterRoles;
+        CopyRoleArn = clusterRoles.DefaultRoleArn!;
+        S3Port = s3Server.EndPoint.Port;
+        S3Endpoint = $"https://127.0.0.1:{S3Port}/";
         Options = options;
         WorkingDirectory = workingDirectory;
         _deleteWorkingDirectory = deleteWorkingDirectory;
@@ -50,6 +61,56 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
         Port = server.EndPoint.Port;
         RolesAnywhereEndpoint = $"https://127.0.0.1:{Port}/";
     }
+
+    // ---- S3 (always on) and the cluster's COPY role ------------------------------------------
+
+    /// <summary>The S3 endpoint URL (path-style: <c>https://127.0.0.1:PORT/bucket/key</c>); give it as <c>--endpoint-url</c> / ServiceURL with <see cref="TlsCaBundlePath"/>.</summary>
+    public string S3Endpoint { get; }
+
+    public int S3Port { get; }
+
+    /// <summary>The staging bucket made at start; its policy allows the sessions of <see cref="RoleArn"/> and <see cref="CopyRoleArn"/> only.</summary>
+    public string StagingBucket { get; }
+
+    /// <summary>The role the cluster may assume for COPY and UNLOAD (associated with the cluster, and its default IAM role).</summary>
+    public string CopyRoleArn { get; }
+
+    /// <summary>The roles associated with the cluster (changeable while running).</summary>
+    public SandboxClusterIamRoles ClusterIamRoles { get; }
+
+    /// <summary>The S3 buckets and objects (on disk under the working directory's <c>s3/</c>).</summary>
+    public S3ObjectStore S3 { get; }
+
+    /// <summary>Makes a bucket whose policy allows the sessions of the given roles (the default role when none given).</summary>
+    public void CreateBucket(string name, params string[] allowedRoleArns)
+    {
+        if (!S3Service.IsBucketName(name))
+        {
+            throw new ArgumentException($"'{name}' is not a bucket name (3 to 63 lower-case letters, digits, dots and hyphens).", nameof(name));
+        }
+
+        if (S3.CreateBucket(name, Clock.GetUtcNow(), allowedRoleArns.Length == 0 ? [RoleArn] : allowedRoleArns) is null)
+        {
+            throw new InvalidOperationException($"The bucket '{name}' exists already.");
+        }
+    }
+
+    /// <summary>The administrator's connection string (tests read system tables with it).</summary>
+    internal string AdminConnectionString => Database.Postgres.AdminConnectionString;
+
+    /// <summary>
+    /// The COPY-from-S3 and UNLOAD statements for the Redshift front (with <see cref="SandboxOptions.Database"/>):
+    /// they read and write this sandbox's S3, accept the roles of <see cref="ClusterIamRoles"/>, and record
+    /// load errors through the administrator's connection.
+    /// </summary>
+    public SandboxBulkStatements CreateBulkStatements() => new(S3, ClusterIamRoles, Database.Postgres.AdminConnectionString, new SandboxBulkSettings
+    {
+        Region = Region,
+        AccountId = AccountId,
+        ClusterIdentifier = ClusterIdentifier,
+        DatabaseName = DatabaseName,
+        Clock = Clock,
+    });
 
     // ---- Redshift and Redshift Serverless (with Database on) ---------------------------------
 
@@ -236,6 +297,7 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
         Directory.CreateDirectory(directory);
 
         var disposables = new Stack<IDisposable>();
+        var servers = new Stack<SandboxHttpServer>();
         SandboxDatabase? database = null;
         try
         {
@@ -268,13 +330,35 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
             var server = new SandboxHttpServer(new IPEndPoint(IPAddress.Loopback, options.Port), pki.ServerCertificate, dispatcher,
                 new SandboxHttpServerLimits { MaxBodyBytes = options.MaxRequestBodyBytes }, clock);
             server.Start();
+            servers.Push(server);
 
-            var host = new SandboxHost(options, directory, deleteDirectory, clock, pki, client, clientFiles, configuration, credentials, audit, faults, server, anchor.Arn, profile.Arn, role.Arn, database);
+            // S3 on its own listener: bodies stream to files instead of the 1 MiB in-memory limit.
+            var copyRole = configuration.AddRole(options.CopyRoleName);
+            var clusterRoles = new SandboxClusterIamRoles([copyRole.Arn], copyRole.Arn);
+            var s3 = new S3ObjectStore(Path.Combine(directory, "s3"));
+            if (s3.CreateBucket(options.StagingBucketName, clock.GetUtcNow(), [role.Arn, copyRole.Arn]) is null || !S3Service.IsBucketName(options.StagingBucketName))
+            {
+                throw new ArgumentException($"StagingBucketName '{options.StagingBucketName}' is not a bucket name (3 to 63 lower-case letters, digits, dots and hyphens).", nameof(options));
+            }
+
+            var s3Service = new S3Service(s3, configuration, credentials, audit, clock, options.MaxClockSkew);
+            var s3Server = new SandboxHttpServer(new IPEndPoint(IPAddress.Loopback, options.S3Port), pki.ServerCertificate, s3Service,
+                new SandboxHttpServerLimits { StreamBodies = true, MaxStreamedBodyBytes = options.MaxS3BodyBytes }, clock);
+            s3Server.Start();
+            servers.Push(s3Server);
+
+            var host = new SandboxHost(options, directory, deleteDirectory, clock, pki, client, clientFiles, configuration, credentials, audit, faults, server, anchor.Arn, profile.Arn, role.Arn, database,
+                s3Server, s3, options.StagingBucketName, clusterRoles);
             host.StartupTime = stopwatch.Elapsed;
             return host;
         }
         catch
         {
+            while (servers.Count > 0)
+            {
+                await servers.Pop().DisposeAsync().ConfigureAwait(false);
+            }
+
             if (database is not null)
             {
                 await database.DisposeAsync().ConfigureAwait(false);
@@ -390,6 +474,7 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
         }
 
         await _server.DisposeAsync().ConfigureAwait(false);
+        await _s3Server.DisposeAsync().ConfigureAwait(false);
         if (_database is not null)
         {
             await _database.DisposeAsync().ConfigureAwait(false);

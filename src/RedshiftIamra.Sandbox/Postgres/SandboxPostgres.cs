@@ -71,6 +71,9 @@ public sealed class SandboxPostgres : IAsyncDisposable
 
     public string LogPath => _logPath;
 
+    /// <summary>The administrator's connection string (TLS verified against the sandbox CA): for the sandbox's own bookkeeping, e.g. load errors.</summary>
+    internal string AdminConnectionString => new NpgsqlConnectionStringBuilder(Admin.ConnectionString) { Password = _adminPassword }.ConnectionString;
+
     /// <summary>Finds the PostgreSQL binaries, initialises a cluster and starts it (a few seconds).</summary>
     public static async Task<SandboxPostgres> StartAsync(SandboxPostgresOptions options, CancellationToken cancellationToken = default)
     {
