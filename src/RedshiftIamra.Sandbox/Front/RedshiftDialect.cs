@@ -68,14 +68,15 @@ public static class RedshiftDialect
                 case "DISCARD":
                     return SyntaxError(words[0]);
                 case "COPY":
-                    if (CopyStdToken(statement) is { } token)
-                    {
-                        return SyntaxError(token);
-                    }
-
+                    // Redshift's parser stops at the first word it does not know: "(" of COPY (query), else STDIN/STDOUT.
                     if (words.Count > 1 && words[1].StartsWith('('))
                     {
                         return SyntaxError("(");
+                    }
+
+                    if (CopyStdToken(statement) is { } token)
+                    {
+                        return SyntaxError(token);
                     }
 
                     break;

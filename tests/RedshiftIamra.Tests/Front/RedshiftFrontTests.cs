@@ -105,7 +105,7 @@ public sealed class RedshiftFrontTests(SandboxFrontFixture fixture) : IClassFixt
         { "DISCARD ALL", "42601", "syntax error at or near \"DISCARD\"" },
         { "copy sales from stdin", "42601", "syntax error at or near \"stdin\"" },
         { "COPY sales TO STDOUT", "42601", "syntax error at or near \"STDOUT\"" },
-        { "copy (select 1) to stdout", "42601", "syntax error at or near \"stdin\"".Replace("stdin", "stdout", StringComparison.Ordinal) },
+        { "copy (select 1) to stdout", "42601", "syntax error at or near \"(\"" },
         { "create index sales_i on sales (id)", "0A000", "CREATE INDEX is not supported" },
         { "create sequence s1", "0A000", "CREATE SEQUENCE is not supported" },
     };
