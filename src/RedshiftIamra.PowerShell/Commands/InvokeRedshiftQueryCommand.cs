@@ -220,7 +220,14 @@ public sealed class InvokeRedshiftQueryCommand : IamraCmdlet
         catch (Exception e) when (e is InvalidCastException or NotSupportedException)
         {
             // A type without a .NET mapping (some Redshift types): its text form.
-            return reader.GetFieldValue<string>(ordinal);
+            try
+            {
+                return reader.GetFieldValue<string>(ordinal);
+            }
+            catch (InvalidCastException)
+            {
+                throw RedshiftResultTypes.Unreadable(reader.GetName(ordinal), reader.GetDataTypeOID(ordinal));
+            }
         }
     }
 

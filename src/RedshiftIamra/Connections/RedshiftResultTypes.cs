@@ -42,6 +42,11 @@ public static class RedshiftResultTypes
         return command.ExecuteReader(behavior);
     }
 
+    /// <summary>The error for a column the driver cannot read even as text (a later result of a multi-statement command).</summary>
+    public static IamraException Unreadable(string column, uint typeOid) =>
+        new(UnreadableErrorId, IamraErrorCategory.InvalidData,
+            $"Column '{column}' has a Redshift type the driver cannot read (type OID {typeOid}: SUPER, VARBYTE, GEOMETRY, ...). Run the query on its own (it is then read as text), or cast the column (JSON_SERIALIZE(col), TO_HEX(col), ST_AsText(col)).");
+
     /// <summary>Which columns of the current result Npgsql cannot read (null when it can read all).</summary>
     public static bool[]? Unreadable(NpgsqlDataReader reader)
     {
