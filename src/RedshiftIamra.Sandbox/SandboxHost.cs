@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using RedshiftIamra.Sandbox.Bulk;
+using RedshiftIamra.Sandbox.Front;
 using RedshiftIamra.Sandbox.Postgres;
 using RedshiftIamra.Sandbox.S3;
 
@@ -123,10 +124,23 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
     /// <summary>The Redshift Serverless (JSON 1.1) endpoint URL: the same HTTPS server, routed by <c>X-Amz-Target</c>.</summary>
     public string RedshiftServerlessEndpoint => RolesAnywhereEndpoint;
 
-    /// <summary>Where PostgreSQL listens (<c>127.0.0.1</c>); what DescribeClusters and GetWorkgroup answer.</summary>
+    /// <summary>
+    /// The database endpoint (<c>127.0.0.1</c>) DescribeClusters and GetWorkgroup answer: the
+    /// Redshift front (Redshift's identity, logins and refusals over the sandbox's PostgreSQL).
+    /// </summary>
     public string PostgresHost => Database.Host;
 
+    /// <summary>The Redshift front's port (see <see cref="PostgresHost"/>).</summary>
     public int PostgresPort => Database.Port;
+
+    /// <summary>
+    /// PostgreSQL's own port, behind the front (for tests and benchmarks that compare; IAM
+    /// passwords do not log in here: the login roles have a sandbox-internal password).
+    /// </summary>
+    public int BackendPostgresPort => Database.Postgres.Port;
+
+    /// <summary>The Redshift front (connection counts, the issued logins it checks).</summary>
+    public RedshiftFront Front => Database.Front ?? throw new InvalidOperationException("The Redshift front is not running.");
 
     /// <summary>The root PostgreSQL's certificate chains to (give it as RootCertificate with SslMode VerifyFull): <see cref="TlsCaBundlePath"/>.</summary>
     public string PostgresRootCertificatePath => TlsCaBundlePath;
@@ -402,7 +416,29 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
             Database = options.DatabaseName,
             MaxConnections = options.DatabaseMaxConnections,
         }, cancellationToken).ConfigureAwait(false);
-        return new SandboxDatabase(postgres, options.DatabaseName, options.ClusterIdentifier, options.WorkgroupName, options.DbCredentialDurationCapSeconds);
+        var database = new SandboxDatabase(postgres, options.DatabaseName, options.ClusterIdentifier, options.WorkgroupName, options.DbCredentialDurationCapSeconds);
+        try
+        {
+            await postgres.ExecuteAdminAsync(RedshiftDialect.SetupSql(options.DatabaseName), cancellationToken).ConfigureAwait(false);
+            database.Front = RedshiftFront.Start(new RedshiftFrontOptions
+            {
+                ServerCertificate = pki.ServerCertificate,
+                BackendRootCertificate = pki.TlsRoot.Certificate,
+                BackendHost = postgres.Host,
+                BackendPort = postgres.Port,
+                BackendSecret = database.BackendSecret,
+                Logins = database.Logins,
+                Handlers = options.StatementHandlers.ToList(),
+                Port = options.FrontPort,
+            });
+        }
+        catch
+        {
+            await database.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return database;
     }
 
     private static void ValidateDatabaseOptions(SandboxOptions options)
@@ -496,7 +532,7 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
 
     public void Dispose() => Stop();
 
-    public override string ToString() => $"RedshiftIamra sandbox at {RolesAnywhereEndpoint} ({Region}, account {AccountId}{(_database is null ? string.Empty : $", cluster {_database.ClusterIdentifier} and workgroup {_database.WorkgroupName} on PostgreSQL 127.0.0.1:{_database.Port}")}, {WorkingDirectory})";
+    public override string ToString() => $"RedshiftIamra sandbox at {RolesAnywhereEndpoint} ({Region}, account {AccountId}{(_database is null ? string.Empty : $", cluster {_database.ClusterIdentifier} and workgroup {_database.WorkgroupName} behind the Redshift front 127.0.0.1:{_database.Port}")}, {WorkingDirectory})";
 
     private static void TryDeleteDirectory(string directory)
     {

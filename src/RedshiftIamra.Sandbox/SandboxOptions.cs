@@ -73,6 +73,14 @@ public sealed class SandboxOptions
 
     /// <summary>Largest S3 request body (a single PutObject or UploadPart), bytes; S3's own limit is 5 GiB.</summary>
     public long MaxS3BodyBytes { get; set; } = 5L * 1024 * 1024 * 1024;
+    /// <summary>The Redshift front's port on 127.0.0.1 (the database endpoint clients are given); 0 picks a free one.</summary>
+    public int FrontPort { get; set; }
+
+    /// <summary>
+    /// Statements the Redshift front answers itself instead of relaying them to PostgreSQL
+    /// (e.g. COPY from S3, UNLOAD), asked in order before a statement is relayed.
+    /// </summary>
+    public IList<Front.IRedshiftStatementHandler> StatementHandlers { get; } = new List<Front.IRedshiftStatementHandler>();
 
     /// <summary>PostgreSQL's max_connections (lower it to play "too many connections", 53300).</summary>
     public int DatabaseMaxConnections { get; set; } = 100;

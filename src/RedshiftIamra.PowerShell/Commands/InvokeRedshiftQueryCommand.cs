@@ -85,11 +85,14 @@ public sealed class InvokeRedshiftQueryCommand : IamraCmdlet
                     WriteObject(command.ExecuteNonQuery());
                     break;
                 case RedshiftQueryResult.Scalar:
-                    var scalar = command.ExecuteScalar();
-                    WriteObject(scalar is DBNull ? null : scalar);
+                    using (var reader = RedshiftResultTypes.ExecuteReader(command))
+                    {
+                        WriteObject(reader.FieldCount > 0 && reader.Read() ? ReadValue(reader, 0) : null);
+                    }
+
                     break;
                 case RedshiftQueryResult.DataTable:
-                    using (var reader = command.ExecuteReader())
+                    using (var reader = RedshiftResultTypes.ExecuteReader(command))
                     {
                         while (!reader.IsClosed)
                         {
@@ -133,7 +136,7 @@ public sealed class InvokeRedshiftQueryCommand : IamraCmdlet
 
     private void StreamRows(NpgsqlCommand command)
     {
-        using var reader = command.ExecuteReader();
+        using var reader = RedshiftResultTypes.ExecuteReader(command);
         var clock = Stopwatch.StartNew();
         long rows = 0;
         var lastProgress = TimeSpan.Zero;
@@ -210,13 +213,21 @@ public sealed class InvokeRedshiftQueryCommand : IamraCmdlet
             {
                 DateOnly date => date.ToDateTime(TimeOnly.MinValue),
                 TimeOnly time => time.ToTimeSpan(),
+                string text => RedshiftResultTypes.ToValue(reader.GetDataTypeOID(ordinal), text),
                 var value => value,
             };
         }
         catch (Exception e) when (e is InvalidCastException or NotSupportedException)
         {
             // A type without a .NET mapping (some Redshift types): its text form.
-            return reader.GetFieldValue<string>(ordinal);
+            try
+            {
+                return reader.GetFieldValue<string>(ordinal);
+            }
+            catch (InvalidCastException)
+            {
+                throw RedshiftResultTypes.Unreadable(reader.GetName(ordinal), reader.GetDataTypeOID(ordinal));
+            }
         }
     }
 
