@@ -332,10 +332,27 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
             disposables.Push(audit);
             var credentials = new SandboxCredentialStore();
             var faults = new SandboxFaults();
+            // S3 (served on its own listener below) and the roles the cluster may assume for COPY / UNLOAD.
+            var copyRole = configuration.AddRole(options.CopyRoleName);
+            var clusterRoles = new SandboxClusterIamRoles([copyRole.Arn], copyRole.Arn);
+            var s3 = new S3ObjectStore(Path.Combine(directory, "s3"));
+            if (s3.CreateBucket(options.StagingBucketName, clock.GetUtcNow(), [role.Arn, copyRole.Arn]) is null || !S3Service.IsBucketName(options.StagingBucketName))
+            {
+                throw new ArgumentException($"StagingBucketName '{options.StagingBucketName}' is not a bucket name (3 to 63 lower-case letters, digits, dots and hyphens).", nameof(options));
+            }
+
             var services = new List<ISandboxService> { new RolesAnywhereService(configuration, credentials, options.MaxClockSkew) };
             if (options.Database)
             {
-                database = await StartDatabaseAsync(options, directory, pki, cancellationToken).ConfigureAwait(false);
+                // The front answers COPY from S3 and UNLOAD itself, against this sandbox's S3 (before any handler of the options).
+                database = await StartDatabaseAsync(options, directory, pki, postgres => new SandboxBulkStatements(s3, clusterRoles, postgres.AdminConnectionString, new SandboxBulkSettings
+                {
+                    Region = options.Region,
+                    AccountId = options.AccountId,
+                    ClusterIdentifier = options.ClusterIdentifier,
+                    DatabaseName = options.DatabaseName,
+                    Clock = clock,
+                }), cancellationToken).ConfigureAwait(false);
                 services.Add(new RedshiftService(configuration, credentials, database, options.MaxClockSkew));
                 services.Add(new RedshiftServerlessService(configuration, credentials, database, options.MaxClockSkew));
             }
@@ -347,14 +364,6 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
             servers.Push(server);
 
             // S3 on its own listener: bodies stream to files instead of the 1 MiB in-memory limit.
-            var copyRole = configuration.AddRole(options.CopyRoleName);
-            var clusterRoles = new SandboxClusterIamRoles([copyRole.Arn], copyRole.Arn);
-            var s3 = new S3ObjectStore(Path.Combine(directory, "s3"));
-            if (s3.CreateBucket(options.StagingBucketName, clock.GetUtcNow(), [role.Arn, copyRole.Arn]) is null || !S3Service.IsBucketName(options.StagingBucketName))
-            {
-                throw new ArgumentException($"StagingBucketName '{options.StagingBucketName}' is not a bucket name (3 to 63 lower-case letters, digits, dots and hyphens).", nameof(options));
-            }
-
             var s3Service = new S3Service(s3, configuration, credentials, audit, clock, options.MaxClockSkew);
             var s3Server = new SandboxHttpServer(new IPEndPoint(IPAddress.Loopback, options.S3Port), pki.ServerCertificate, s3Service,
                 new SandboxHttpServerLimits { StreamBodies = true, MaxStreamedBodyBytes = options.MaxS3BodyBytes }, clock);
@@ -396,7 +405,7 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
     public static SandboxHost Start(SandboxOptions? options = null) => StartAsync(options).GetAwaiter().GetResult();
 
     /// <summary>Writes the HTTPS server certificate and key (PEM) and starts PostgreSQL with them, the TLS root as its CA.</summary>
-    private static async Task<SandboxDatabase> StartDatabaseAsync(SandboxOptions options, string directory, SandboxPki pki, CancellationToken cancellationToken)
+    private static async Task<SandboxDatabase> StartDatabaseAsync(SandboxOptions options, string directory, SandboxPki pki, Func<SandboxPostgres, IRedshiftStatementHandler> bulkStatements, CancellationToken cancellationToken)
     {
         var certificatePath = Path.Combine(directory, ServerCertificateFileName);
         var keyPath = Path.Combine(directory, ServerKeyFileName);
@@ -428,7 +437,7 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
                 BackendPort = postgres.Port,
                 BackendSecret = database.BackendSecret,
                 Logins = database.Logins,
-                Handlers = options.StatementHandlers.ToList(),
+                Handlers = [bulkStatements(postgres), .. options.StatementHandlers],
                 Port = options.FrontPort,
             });
         }

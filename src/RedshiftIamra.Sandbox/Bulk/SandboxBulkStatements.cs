@@ -133,6 +133,9 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         }
 
         var files = ResolveFiles(copy, role);
+
+        // Who and where, asked before the load: a failed COPY aborts the transaction the backend session runs in.
+        var context = await ContextAsync(backend, session, tableId, startTime, cancellationToken).ConfigureAwait(false);
         var problems = new List<LoadErrorRow>();
         long loaded = 0;
         var failed = false;
@@ -230,7 +233,6 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
 
         if (problems.Count > 0)
         {
-            var context = await ContextAsync(backend, session, tableId, startTime, cancellationToken).ConfigureAwait(false);
             await _errors.WriteAsync(context, problems, cancellationToken).ConfigureAwait(false);
         }
 
@@ -397,9 +399,9 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
                 return ValueTask.CompletedTask;
             }, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (IsBackendRefusal(e) || e is InvalidOperationException)
+        catch (Exception e) when (IsBackendRefusal(e) || e is InvalidOperationException or RedshiftSqlException)
         {
-            // The client's transaction is aborted by the failed COPY: the rows are recorded without these ids.
+            // The client's transaction is already aborted: the rows are recorded without these ids.
         }
 
         return new LoadErrorContext(userId, sessionId, 0, tableId, session.DatabaseName, startTime);
