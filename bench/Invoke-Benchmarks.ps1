@@ -174,7 +174,6 @@ Get-IamraCertificate -Thumbprint $thumbprint | Get-IamraSession -TrustAnchorArn 
 
     Say "7. Result streaming: $($StreamRows.ToString('N0')) rows x 5 columns"
     $sql = "select g as i, g::bigint * 1000 as b, (g / 7.0)::numeric(12,4) as n, 'row ' || g as t, timestamp '2026-01-01' + g * interval '1 second' as ts from generate_series(1, $StreamRows) g"
-    # -Force: the sandbox's PostgreSQL keeps one password per user, and the CLI runs above issued newer ones.
     $streamConnection = Get-IamraSession @session -Thumbprint $thumbprint |
         Get-RedshiftDbCredential @redshift -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser bench_user -DbName dev -Force |
         Connect-RedshiftIamra -RootCertificatePath $root -NoDefault
@@ -209,6 +208,17 @@ Get-IamraCertificate -Thumbprint $thumbprint | Get-IamraSession -TrustAnchorArn 
     Write-Host ("   module {0:N0} rows/s, raw reader {1:N0} rows/s (ratio {2}, goal >= 0.25), psql {3:N0} rows/s; peak working set {4} MB (baseline {5} MB)" -f `
             $moduleRate, $raw.rowsPerSecond, $results.streaming.moduleToRawRatio, $results.streaming.psqlRowsPerSecond, $results.streaming.peakWorkingSetMB, $results.streaming.baselineWorkingSetMB)
     Disconnect-RedshiftIamra $streamConnection
+
+    Say "8. Redshift front overhead: select 1 round trip and $($StreamRows.ToString('N0')) streamed rows, through the front and directly against PostgreSQL"
+    # A PostgreSQL role of its own for the direct side (IAM logins only work through the front).
+    $directPassword = 'Bench' + [guid]::NewGuid().ToString('N')
+    $sandbox.ExecuteSql("create role bench_direct login password '$directPassword'; grant connect on database dev to bench_direct")
+    $direct = "Host=127.0.0.1;Port=$($sandbox.BackendPostgresPort);Database=dev;Username=bench_direct;Password=$directPassword;SSL Mode=VerifyFull;Root Certificate=$root;Pooling=false"
+    $front = & dotnet $benchDll front $connectionString $direct $StreamRows | ConvertFrom-Json
+    $results.front = $front
+    Write-Host ("   new connection + select 1: front {0} ms, direct {1} ms (ratio {2})" -f $front.front.connectMilliseconds, $front.direct.connectMilliseconds, $front.connectRatio)
+    Write-Host ("   round trip: front {0} µs, direct {1} µs (ratio {2}); streaming: front {3:N0} rows/s, direct {4:N0} rows/s (ratio {5}; aim: overhead < 10 %)" -f `
+            $front.front.roundTripMicroseconds, $front.direct.roundTripMicroseconds, $front.roundTripRatio, $front.front.rowsPerSecond, $front.direct.rowsPerSecond, $front.streamingRatio)
 } finally {
     Remove-Item Env:AWS_CONFIG_FILE, Env:AWS_SHARED_CREDENTIALS_FILE -ErrorAction SilentlyContinue
     Stop-RedshiftIamraSandbox
@@ -242,6 +252,7 @@ Medians of repeated runs after a warm-up; they are measurements, not pass/fail t
 | 5 | fan-in: 64 concurrent ``Get-RedshiftDbCredential`` | $($r.fanIn.createSessionCalls) CreateSession, $($r.fanIn.getClusterCredentialsCalls) GetClusterCredentials, $($r.fanIn.wallMs) ms | | | one call each |
 | 6 | signing (µs per CreateSession signature) | $(($r.signing | ForEach-Object { "$($_.key) $($_.medianMicroseconds)" }) -join '; ') | | | |
 | 7 | streaming $($r.streaming.rows) rows x 5 columns to PSObjects | $($r.streaming.moduleRowsPerSecond) rows/s, peak working set $($r.streaming.peakWorkingSetMB) MB | raw NpgsqlDataReader $($r.streaming.rawReaderRowsPerSecond) rows/s; psql $($r.streaming.psqlRowsPerSecond) rows/s | $($r.streaming.moduleToRawRatio) of raw | >= 0.25 of raw |
+| 8 | Redshift front overhead (Npgsql, same queries) | through the front: connect + ``select 1`` $($r.front.front.connectMilliseconds) ms, ``select 1`` $($r.front.front.roundTripMicroseconds) µs, $($r.front.front.rowsPerSecond) rows/s | directly against PostgreSQL: $($r.front.direct.connectMilliseconds) ms, $($r.front.direct.roundTripMicroseconds) µs, $($r.front.direct.rowsPerSecond) rows/s | connect x$($r.front.connectRatio), round trip x$($r.front.roundTripRatio), streaming x$($r.front.streamingRatio) | overhead < 10 % |
 
 Reproduce: ``dotnet tool restore && dotnet pwsh ./build.ps1 bench`` (writes ``bench/results.json`` and this file).
 "@

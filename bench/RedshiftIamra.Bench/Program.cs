@@ -9,11 +9,15 @@ using RedshiftIamra.Signing;
 // Usage:
 //   RedshiftIamra.Bench signing                      -> JSON: microseconds per CreateSession signature per key type
 //   RedshiftIamra.Bench reader <connection string> <sql> -> JSON: rows, seconds, rows per second (raw NpgsqlDataReader)
+//   RedshiftIamra.Bench front <front connection string> <direct connection string> <rows>
+//                                                   -> JSON: select-1 round trip and streaming rows/s through the
+//                                                      sandbox's Redshift front and directly against its PostgreSQL
 var mode = args.Length > 0 ? args[0] : "signing";
 var output = mode switch
 {
     "signing" => Signing(),
     "reader" => Reader(args[1], args[2]),
+    "front" => FrontVersusDirect(args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture)),
     _ => throw new ArgumentException($"unknown mode {mode}"),
 };
 Console.WriteLine(JsonSerializer.Serialize(output));
@@ -103,4 +107,81 @@ static object Reader(string connectionString, string sql)
 
     var seconds = clock.Elapsed.TotalSeconds;
     return new { rows, seconds = Math.Round(seconds, 3), rowsPerSecond = Math.Round(rows / seconds) };
+}
+
+static object FrontVersusDirect(string front, string direct, int rows)
+{
+    var sql = $"select g as i, g::bigint * 1000 as b, (g / 7.0)::numeric(12,4) as n, 'row ' || g as t, timestamp '2026-01-01' + g * interval '1 second' as ts from generate_series(1, {rows}) g";
+    object Measure(string connectionString)
+    {
+        var connects = new List<double>();
+        for (var i = 0; i < 25; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            using var fresh = new NpgsqlConnection(connectionString);
+            fresh.Open();
+            using var probe = new NpgsqlCommand("select 1", fresh);
+            probe.ExecuteScalar();
+            fresh.Close();
+            if (i >= 5)
+            {
+                connects.Add(clock.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        connects.Sort();
+        using var connection = new NpgsqlConnection(connectionString);
+        connection.Open();
+        using var one = new NpgsqlCommand("select 1", connection);
+        for (var i = 0; i < 200; i++)
+        {
+            one.ExecuteScalar();
+        }
+
+        var roundTrips = new List<double>();
+        for (var round = 0; round < 7; round++)
+        {
+            const int iterations = 500;
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < iterations; i++)
+            {
+                one.ExecuteScalar();
+            }
+
+            roundTrips.Add(clock.Elapsed.TotalMilliseconds * 1000 / iterations);
+        }
+
+        roundTrips.Sort();
+        var rates = new List<double>();
+        for (var round = 0; round < 3; round++)
+        {
+            var clock = Stopwatch.StartNew();
+            long count = 0;
+            using var command = new NpgsqlCommand(sql, connection);
+            using var reader = command.ExecuteReader();
+            var values = new object[reader.FieldCount];
+            while (reader.Read())
+            {
+                reader.GetValues(values);
+                count++;
+            }
+
+            rates.Add(count / clock.Elapsed.TotalSeconds);
+        }
+
+        rates.Sort();
+        return new { connectMilliseconds = Math.Round(connects[connects.Count / 2], 2), roundTripMicroseconds = Math.Round(roundTrips[roundTrips.Count / 2], 1), rowsPerSecond = Math.Round(rates[rates.Count / 2]) };
+    }
+
+    dynamic viaFront = Measure(front);
+    dynamic viaDirect = Measure(direct);
+    return new
+    {
+        rows,
+        front = viaFront,
+        direct = viaDirect,
+        connectRatio = Math.Round((double)viaFront.connectMilliseconds / viaDirect.connectMilliseconds, 3),
+        roundTripRatio = Math.Round((double)viaFront.roundTripMicroseconds / viaDirect.roundTripMicroseconds, 3),
+        streamingRatio = Math.Round((double)viaFront.rowsPerSecond / viaDirect.rowsPerSecond, 3),
+    };
 }

@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using RedshiftIamra.Sandbox.Bulk;
+using RedshiftIamra.Sandbox.Front;
 using RedshiftIamra.Sandbox.Postgres;
+using RedshiftIamra.Sandbox.S3;
 
 namespace RedshiftIamra.Sandbox;
 
@@ -21,15 +24,24 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
     public const string ServerKeyFileName = "tls-server.key";
 
     private readonly SandboxHttpServer _server;
+    private readonly SandboxHttpServer _s3Server;
     private readonly SandboxDatabase? _database;
     private readonly bool _deleteWorkingDirectory;
     private int _stopped;
 
     private SandboxHost(SandboxOptions options, string workingDirectory, bool deleteWorkingDirectory, SandboxClock clock, SandboxPki pki,
         SandboxClientCertificate client, SandboxCertificateFiles clientFiles, SandboxConfiguration configuration, SandboxCredentialStore credentials,
-        SandboxAuditLog audit, SandboxFaults faults, SandboxHttpServer server, string trustAnchorArn, string profileArn, string roleArn, SandboxDatabase? database)
+        SandboxAuditLog audit, SandboxFaults faults, SandboxHttpServer server, string trustAnchorArn, string profileArn, string roleArn, SandboxDatabase? database,
+        SandboxHttpServer s3Server, S3ObjectStore s3, string stagingBucket, SandboxClusterIamRoles clusterRoles)
     {
         _database = database;
+        _s3Server = s3Server;
+        S3 = s3;
+        StagingBucket = stagingBucket;
+        ClusterIamRoles = clusterRoles;
+        CopyRoleArn = clusterRoles.DefaultRoleArn!;
+        S3Port = s3Server.EndPoint.Port;
+        S3Endpoint = $"https://127.0.0.1:{S3Port}/";
         Options = options;
         WorkingDirectory = workingDirectory;
         _deleteWorkingDirectory = deleteWorkingDirectory;
@@ -51,6 +63,56 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
         RolesAnywhereEndpoint = $"https://127.0.0.1:{Port}/";
     }
 
+    // ---- S3 (always on) and the cluster's COPY role ------------------------------------------
+
+    /// <summary>The S3 endpoint URL (path-style: <c>https://127.0.0.1:PORT/bucket/key</c>); give it as <c>--endpoint-url</c> / ServiceURL with <see cref="TlsCaBundlePath"/>.</summary>
+    public string S3Endpoint { get; }
+
+    public int S3Port { get; }
+
+    /// <summary>The staging bucket made at start; its policy allows the sessions of <see cref="RoleArn"/> and <see cref="CopyRoleArn"/> only.</summary>
+    public string StagingBucket { get; }
+
+    /// <summary>The role the cluster may assume for COPY and UNLOAD (associated with the cluster, and its default IAM role).</summary>
+    public string CopyRoleArn { get; }
+
+    /// <summary>The roles associated with the cluster (changeable while running).</summary>
+    public SandboxClusterIamRoles ClusterIamRoles { get; }
+
+    /// <summary>The S3 buckets and objects (on disk under the working directory's <c>s3/</c>).</summary>
+    public S3ObjectStore S3 { get; }
+
+    /// <summary>Makes a bucket whose policy allows the sessions of the given roles (the default role when none given).</summary>
+    public void CreateBucket(string name, params string[] allowedRoleArns)
+    {
+        if (!S3Service.IsBucketName(name))
+        {
+            throw new ArgumentException($"'{name}' is not a bucket name (3 to 63 lower-case letters, digits, dots and hyphens).", nameof(name));
+        }
+
+        if (S3.CreateBucket(name, Clock.GetUtcNow(), allowedRoleArns.Length == 0 ? [RoleArn] : allowedRoleArns) is null)
+        {
+            throw new InvalidOperationException($"The bucket '{name}' exists already.");
+        }
+    }
+
+    /// <summary>The administrator's connection string (tests read system tables with it).</summary>
+    internal string AdminConnectionString => Database.Postgres.AdminConnectionString;
+
+    /// <summary>
+    /// The COPY-from-S3 and UNLOAD statements for the Redshift front (with <see cref="SandboxOptions.Database"/>):
+    /// they read and write this sandbox's S3, accept the roles of <see cref="ClusterIamRoles"/>, and record
+    /// load errors through the administrator's connection.
+    /// </summary>
+    public SandboxBulkStatements CreateBulkStatements() => new(S3, ClusterIamRoles, Database.Postgres.AdminConnectionString, new SandboxBulkSettings
+    {
+        Region = Region,
+        AccountId = AccountId,
+        ClusterIdentifier = ClusterIdentifier,
+        DatabaseName = DatabaseName,
+        Clock = Clock,
+    });
+
     // ---- Redshift and Redshift Serverless (with Database on) ---------------------------------
 
     /// <summary>Whether this sandbox plays Redshift over a PostgreSQL (<see cref="SandboxOptions.Database"/>).</summary>
@@ -62,10 +124,23 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
     /// <summary>The Redshift Serverless (JSON 1.1) endpoint URL: the same HTTPS server, routed by <c>X-Amz-Target</c>.</summary>
     public string RedshiftServerlessEndpoint => RolesAnywhereEndpoint;
 
-    /// <summary>Where PostgreSQL listens (<c>127.0.0.1</c>); what DescribeClusters and GetWorkgroup answer.</summary>
+    /// <summary>
+    /// The database endpoint (<c>127.0.0.1</c>) DescribeClusters and GetWorkgroup answer: the
+    /// Redshift front (Redshift's identity, logins and refusals over the sandbox's PostgreSQL).
+    /// </summary>
     public string PostgresHost => Database.Host;
 
+    /// <summary>The Redshift front's port (see <see cref="PostgresHost"/>).</summary>
     public int PostgresPort => Database.Port;
+
+    /// <summary>
+    /// PostgreSQL's own port, behind the front (for tests and benchmarks that compare; IAM
+    /// passwords do not log in here: the login roles have a sandbox-internal password).
+    /// </summary>
+    public int BackendPostgresPort => Database.Postgres.Port;
+
+    /// <summary>The Redshift front (connection counts, the issued logins it checks).</summary>
+    public RedshiftFront Front => Database.Front ?? throw new InvalidOperationException("The Redshift front is not running.");
 
     /// <summary>The root PostgreSQL's certificate chains to (give it as RootCertificate with SslMode VerifyFull): <see cref="TlsCaBundlePath"/>.</summary>
     public string PostgresRootCertificatePath => TlsCaBundlePath;
@@ -238,6 +313,7 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
         SandboxLeftovers.WriteOwner(directory);
 
         var disposables = new Stack<IDisposable>();
+        var servers = new Stack<SandboxHttpServer>();
         SandboxDatabase? database = null;
         try
         {
@@ -258,10 +334,27 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
             disposables.Push(audit);
             var credentials = new SandboxCredentialStore();
             var faults = new SandboxFaults();
+            // S3 (served on its own listener below) and the roles the cluster may assume for COPY / UNLOAD.
+            var copyRole = configuration.AddRole(options.CopyRoleName);
+            var clusterRoles = new SandboxClusterIamRoles([copyRole.Arn], copyRole.Arn);
+            var s3 = new S3ObjectStore(Path.Combine(directory, "s3"));
+            if (s3.CreateBucket(options.StagingBucketName, clock.GetUtcNow(), [role.Arn, copyRole.Arn]) is null || !S3Service.IsBucketName(options.StagingBucketName))
+            {
+                throw new ArgumentException($"StagingBucketName '{options.StagingBucketName}' is not a bucket name (3 to 63 lower-case letters, digits, dots and hyphens).", nameof(options));
+            }
+
             var services = new List<ISandboxService> { new RolesAnywhereService(configuration, credentials, options.MaxClockSkew) };
             if (options.Database)
             {
-                database = await StartDatabaseAsync(options, directory, pki, cancellationToken).ConfigureAwait(false);
+                // The front answers COPY from S3 and UNLOAD itself, against this sandbox's S3 (before any handler of the options).
+                database = await StartDatabaseAsync(options, directory, pki, postgres => new SandboxBulkStatements(s3, clusterRoles, postgres.AdminConnectionString, new SandboxBulkSettings
+                {
+                    Region = options.Region,
+                    AccountId = options.AccountId,
+                    ClusterIdentifier = options.ClusterIdentifier,
+                    DatabaseName = options.DatabaseName,
+                    Clock = clock,
+                }), cancellationToken).ConfigureAwait(false);
                 services.Add(new RedshiftService(configuration, credentials, database, options.MaxClockSkew));
                 services.Add(new RedshiftServerlessService(configuration, credentials, database, options.MaxClockSkew));
             }
@@ -270,14 +363,28 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
             var server = new SandboxHttpServer(new IPEndPoint(IPAddress.Loopback, options.Port), pki.ServerCertificate, dispatcher,
                 new SandboxHttpServerLimits { MaxBodyBytes = options.MaxRequestBodyBytes }, clock);
             server.Start();
+            servers.Push(server);
 
-            var host = new SandboxHost(options, directory, deleteDirectory, clock, pki, client, clientFiles, configuration, credentials, audit, faults, server, anchor.Arn, profile.Arn, role.Arn, database);
+            // S3 on its own listener: bodies stream to files instead of the 1 MiB in-memory limit.
+            var s3Service = new S3Service(s3, configuration, credentials, audit, clock, options.MaxClockSkew);
+            var s3Server = new SandboxHttpServer(new IPEndPoint(IPAddress.Loopback, options.S3Port), pki.ServerCertificate, s3Service,
+                new SandboxHttpServerLimits { StreamBodies = true, MaxStreamedBodyBytes = options.MaxS3BodyBytes }, clock);
+            s3Server.Start();
+            servers.Push(s3Server);
+
+            var host = new SandboxHost(options, directory, deleteDirectory, clock, pki, client, clientFiles, configuration, credentials, audit, faults, server, anchor.Arn, profile.Arn, role.Arn, database,
+                s3Server, s3, options.StagingBucketName, clusterRoles);
             host.StartupTime = stopwatch.Elapsed;
             SandboxLeftovers.StopOnExit(host);
             return host;
         }
         catch
         {
+            while (servers.Count > 0)
+            {
+                await servers.Pop().DisposeAsync().ConfigureAwait(false);
+            }
+
             if (database is not null)
             {
                 await database.DisposeAsync().ConfigureAwait(false);
@@ -301,7 +408,7 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
     public static SandboxHost Start(SandboxOptions? options = null) => StartAsync(options).GetAwaiter().GetResult();
 
     /// <summary>Writes the HTTPS server certificate and key (PEM) and starts PostgreSQL with them, the TLS root as its CA.</summary>
-    private static async Task<SandboxDatabase> StartDatabaseAsync(SandboxOptions options, string directory, SandboxPki pki, CancellationToken cancellationToken)
+    private static async Task<SandboxDatabase> StartDatabaseAsync(SandboxOptions options, string directory, SandboxPki pki, Func<SandboxPostgres, IRedshiftStatementHandler> bulkStatements, CancellationToken cancellationToken)
     {
         var certificatePath = Path.Combine(directory, ServerCertificateFileName);
         var keyPath = Path.Combine(directory, ServerKeyFileName);
@@ -321,7 +428,29 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
             Database = options.DatabaseName,
             MaxConnections = options.DatabaseMaxConnections,
         }, cancellationToken).ConfigureAwait(false);
-        return new SandboxDatabase(postgres, options.DatabaseName, options.ClusterIdentifier, options.WorkgroupName, options.DbCredentialDurationCapSeconds);
+        var database = new SandboxDatabase(postgres, options.DatabaseName, options.ClusterIdentifier, options.WorkgroupName, options.DbCredentialDurationCapSeconds);
+        try
+        {
+            await postgres.ExecuteAdminAsync(RedshiftDialect.SetupSql(options.DatabaseName), cancellationToken).ConfigureAwait(false);
+            database.Front = RedshiftFront.Start(new RedshiftFrontOptions
+            {
+                ServerCertificate = pki.ServerCertificate,
+                BackendRootCertificate = pki.TlsRoot.Certificate,
+                BackendHost = postgres.Host,
+                BackendPort = postgres.Port,
+                BackendSecret = database.BackendSecret,
+                Logins = database.Logins,
+                Handlers = [bulkStatements(postgres), .. options.StatementHandlers],
+                Port = options.FrontPort,
+            });
+        }
+        catch
+        {
+            await database.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return database;
     }
 
     private static void ValidateDatabaseOptions(SandboxOptions options)
@@ -395,6 +524,7 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
         SandboxLeftovers.Forget(this);
 
         await _server.DisposeAsync().ConfigureAwait(false);
+        await _s3Server.DisposeAsync().ConfigureAwait(false);
         if (_database is not null)
         {
             await _database.DisposeAsync().ConfigureAwait(false);
@@ -416,7 +546,7 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
 
     public void Dispose() => Stop();
 
-    public override string ToString() => $"RedshiftIamra sandbox at {RolesAnywhereEndpoint} ({Region}, account {AccountId}{(_database is null ? string.Empty : $", cluster {_database.ClusterIdentifier} and workgroup {_database.WorkgroupName} on PostgreSQL 127.0.0.1:{_database.Port}")}, {WorkingDirectory})";
+    public override string ToString() => $"RedshiftIamra sandbox at {RolesAnywhereEndpoint} ({Region}, account {AccountId}{(_database is null ? string.Empty : $", cluster {_database.ClusterIdentifier} and workgroup {_database.WorkgroupName} behind the Redshift front 127.0.0.1:{_database.Port}")}, {WorkingDirectory})";
 
     private static void TryDeleteDirectory(string directory)
     {

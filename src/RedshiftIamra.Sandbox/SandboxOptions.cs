@@ -62,6 +62,26 @@ public sealed class SandboxOptions
     /// <summary>PostgreSQL's port on 127.0.0.1; 0 picks a free one.</summary>
     public int DatabasePort { get; set; }
 
+    /// <summary>The S3 endpoint's port on 127.0.0.1 (its own HTTPS listener, bodies streamed to disk); 0 picks a free one.</summary>
+    public int S3Port { get; set; }
+
+    /// <summary>The bucket created at start for staging (COPY / UNLOAD); its policy allows the default role's and the COPY role's sessions only.</summary>
+    public string StagingBucketName { get; set; } = "redshift-iamra-sandbox-staging";
+
+    /// <summary>The role the cluster may assume for COPY and UNLOAD (its default IAM role): <c>arn:aws:iam::{account}:role/{name}</c>.</summary>
+    public string CopyRoleName { get; set; } = "redshift-iamra-sandbox-copy";
+
+    /// <summary>Largest S3 request body (a single PutObject or UploadPart), bytes; S3's own limit is 5 GiB.</summary>
+    public long MaxS3BodyBytes { get; set; } = 5L * 1024 * 1024 * 1024;
+    /// <summary>The Redshift front's port on 127.0.0.1 (the database endpoint clients are given); 0 picks a free one.</summary>
+    public int FrontPort { get; set; }
+
+    /// <summary>
+    /// Statements the Redshift front answers itself instead of relaying them to PostgreSQL
+    /// (e.g. COPY from S3, UNLOAD), asked in order before a statement is relayed.
+    /// </summary>
+    public IList<Front.IRedshiftStatementHandler> StatementHandlers { get; } = new List<Front.IRedshiftStatementHandler>();
+
     /// <summary>PostgreSQL's max_connections (lower it to play "too many connections", 53300).</summary>
     public int DatabaseMaxConnections { get; set; } = 100;
 }

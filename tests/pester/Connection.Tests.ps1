@@ -56,6 +56,17 @@ Describe 'Connect-RedshiftIamra and Invoke-RedshiftQuery' {
         $row.bytes | Should -Be ([byte[]] (1, 2))
     }
 
+    It 'returns Redshift SUPER as JSON text and VARBYTE as bytes, in every result form' {
+        Invoke-RedshiftQuery 'create temp table r (s super, v varbyte)' -As NonQuery | Out-Null
+        Invoke-RedshiftQuery "insert into r values (json_parse('{""a"":[1,2]}'), 'abc'::varbyte)" -As NonQuery | Out-Null
+        $row = Invoke-RedshiftQuery 'select s, v from r'
+        $row.s | Should -Be '{"a":[1,2]}'
+        (ConvertFrom-Json $row.s).a | Should -Be @(1, 2)
+        $row.v | Should -Be ([byte[]] (97, 98, 99))
+        Invoke-RedshiftQuery 'select s from r' -As Scalar | Should -Be '{"a":[1,2]}'
+        (Invoke-RedshiftQuery 'select s, v from r' -As DataTable).Rows[0].s | Should -Be '{"a":[1,2]}'
+    }
+
     It 'streams several result sets one after another' {
         $rows = @(Invoke-RedshiftQuery 'select 1 as a; select 2 as b, 3 as c')
         $rows.Count | Should -Be 2

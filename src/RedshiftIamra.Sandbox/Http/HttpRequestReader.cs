@@ -31,12 +31,20 @@ internal sealed class HttpRequestReader
     private readonly int _maxBodyBytes;
     private readonly IPEndPoint? _remote;
     private readonly int _localPort;
+    private readonly bool _streamBodies;
     private byte[] _buffer = new byte[16 * 1024];
     private int _start;
     private int _end;
 
-    public HttpRequestReader(Stream stream, int maxHeadBytes, int maxBodyBytes, IPEndPoint? remote, int localPort)
+    /// <param name="streamBodies">
+    /// Leave the body on the connection for the handler to read through
+    /// <see cref="SandboxHttpRequest.BodyStream"/> (bounded by <paramref name="maxStreamedBodyBytes"/>)
+    /// instead of reading it into memory (bounded by <paramref name="maxBodyBytes"/>).
+    /// </param>
+    public HttpRequestReader(Stream stream, int maxHeadBytes, int maxBodyBytes, IPEndPoint? remote, int localPort, bool streamBodies = false, long maxStreamedBodyBytes = 0)
     {
+        _streamBodies = streamBodies;
+        _maxStreamedBodyBytes = maxStreamedBodyBytes;
         _stream = stream;
         _maxHeadBytes = maxHeadBytes;
         _maxBodyBytes = maxBodyBytes;
@@ -140,6 +148,7 @@ internal sealed class HttpRequestReader
         string? contentLength = null;
         var hostCount = 0;
         var expectContinue = false;
+        var chunked = false;
         foreach (var header in headers)
         {
             if (header.Key.Equals("Host", StringComparison.OrdinalIgnoreCase))
@@ -158,7 +167,17 @@ internal sealed class HttpRequestReader
             }
             else if (header.Key.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
             {
-                return HttpReadResult.Error(411, "Transfer-Encoding is not supported here: send the body with a Content-Length.");
+                if (!_streamBodies)
+                {
+                    return HttpReadResult.Error(411, "Transfer-Encoding is not supported here: send the body with a Content-Length.");
+                }
+
+                if (!header.Value.Equals("chunked", StringComparison.OrdinalIgnoreCase) || chunked)
+                {
+                    return HttpReadResult.Error(501, $"Transfer-Encoding '{header.Value}' is not supported; only 'chunked'.");
+                }
+
+                chunked = true;
             }
             else if (header.Key.Equals("Expect", StringComparison.OrdinalIgnoreCase))
             {
@@ -183,15 +202,34 @@ internal sealed class HttpRequestReader
             return HttpReadResult.Error(400, $"Content-Length '{contentLength}' is not a number of bytes.");
         }
 
-        if (length > _maxBodyBytes)
+        var limit = _streamBodies ? _maxStreamedBodyBytes : _maxBodyBytes;
+        if (length > limit)
         {
-            return HttpReadResult.Error(413, $"The request body ({length} bytes) is larger than the limit of {_maxBodyBytes} bytes.");
+            return HttpReadResult.Error(413, $"The request body ({length} bytes) is larger than the limit of {limit} bytes.");
         }
 
         if (expectContinue && length > 0 && _end == _start)
         {
             await _stream.WriteAsync(s_continue, rest).ConfigureAwait(false);
             await _stream.FlushAsync(rest).ConfigureAwait(false);
+        }
+
+        if (chunked && contentLength is not null)
+        {
+            return HttpReadResult.Error(400, "A request must not have both Content-Length and Transfer-Encoding.");
+        }
+
+        if (chunked && expectContinue && _end == _start)
+        {
+            await _stream.WriteAsync(s_continue, rest).ConfigureAwait(false);
+            await _stream.FlushAsync(rest).ConfigureAwait(false);
+        }
+
+        if (_streamBodies)
+        {
+            var streamed = new SandboxHttpRequest(method, target, version, headers, [], _remote, _localPort);
+            streamed.BodyStream = chunked ? new HttpBodyStream(this, _maxStreamedBodyBytes, chunked: true) : new HttpBodyStream(this, length);
+            return HttpReadResult.Ok(streamed);
         }
 
         var body = new byte[length];
@@ -211,6 +249,22 @@ internal sealed class HttpRequestReader
         }
 
         return HttpReadResult.Ok(new SandboxHttpRequest(method, target, version, headers, body, _remote, _localPort));
+    }
+
+    private readonly long _maxStreamedBodyBytes;
+
+    /// <summary>Reads body bytes: what is buffered first, then from the connection.</summary>
+    internal async ValueTask<int> ReadBodyAsync(Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        if (_end > _start)
+        {
+            var n = Math.Min(destination.Length, _end - _start);
+            _buffer.AsMemory(_start, n).CopyTo(destination);
+            _start += n;
+            return n;
+        }
+
+        return await _stream.ReadAsync(destination, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<bool> FillAsync(CancellationToken cancellationToken)

@@ -41,6 +41,9 @@ internal sealed class SandboxHttpRequest
 
     public byte[] Body { get; }
 
+    /// <summary>For servers that stream bodies: the body, read once from the connection (<see cref="Body"/> is then empty).</summary>
+    public HttpBodyStream? BodyStream { get; internal set; }
+
     public IPEndPoint? RemoteEndPoint { get; }
 
     /// <summary>The port the request arrived on.</summary>

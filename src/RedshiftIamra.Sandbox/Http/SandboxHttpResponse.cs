@@ -21,6 +21,12 @@ internal sealed class SandboxHttpResponse
     /// <summary>Headers besides <c>Date</c>, <c>x-amzn-RequestId</c>, <c>Content-Type</c>, <c>Content-Length</c> and <c>Connection</c>.</summary>
     public List<KeyValuePair<string, string>> Headers { get; } = new();
 
+    /// <summary>A body sent from a stream (disposed after sending), <see cref="ContentLength"/> bytes of it; <see cref="Body"/> is then empty.</summary>
+    public Stream? BodyStream { get; init; }
+
+    /// <summary>The Content-Length to send when it is not <see cref="Body"/>'s: a streamed body's, or a HEAD answer's (no body follows).</summary>
+    public long? ContentLength { get; init; }
+
     /// <summary>The time sent in <c>Date</c> (the server clock when null).</summary>
     public DateTimeOffset? Date { get; set; }
 
@@ -46,13 +52,16 @@ internal sealed class SandboxHttpResponse
         200 => "OK",
         201 => "Created",
         204 => "No Content",
+        206 => "Partial Content",
         400 => "Bad Request",
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        409 => "Conflict",
         408 => "Request Timeout",
         411 => "Length Required",
         413 => "Content Too Large",
+        416 => "Range Not Satisfiable",
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",

@@ -30,6 +30,18 @@ internal sealed record SandboxHttpServerLimits
 
     /// <summary>How long a request may take to arrive once it has begun, and the TLS handshake.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Hand bodies to the handler as a stream (<see cref="SandboxHttpRequest.BodyStream"/>) instead
+    /// of reading them into memory: for S3, whose bodies run to gigabytes.
+    /// </summary>
+    public bool StreamBodies { get; init; }
+
+    /// <summary>With <see cref="StreamBodies"/>: the largest body accepted (larger ones get 413).</summary>
+    public long MaxStreamedBodyBytes { get; init; } = 5L * 1024 * 1024 * 1024;
+
+    /// <summary>With <see cref="StreamBodies"/>: how much of a body the handler did not read is drained to keep the connection; more closes it.</summary>
+    public long MaxDrainBytes { get; init; } = 1024 * 1024;
 }
 
 /// <summary>
@@ -168,7 +180,7 @@ internal sealed class SandboxHttpServer : IAsyncDisposable
             return; // a client that does not trust us, or went away
         }
 
-        var reader = new HttpRequestReader(ssl, _limits.MaxHeadBytes, _limits.MaxBodyBytes, remote, localPort);
+        var reader = new HttpRequestReader(ssl, _limits.MaxHeadBytes, _limits.MaxBodyBytes, remote, localPort, _limits.StreamBodies, _limits.MaxStreamedBodyBytes);
         try
         {
             while (!_stop.IsCancellationRequested)
@@ -220,6 +232,19 @@ internal sealed class SandboxHttpServer : IAsyncDisposable
                 }
 
                 var keepAlive = result.Request.KeepAlive && !response.Close && !_stop.IsCancellationRequested;
+                if (result.Request.BodyStream is { Remaining: > 0 } body)
+                {
+                    // The handler answered before reading the whole body (an error): drain a little, else close.
+                    try
+                    {
+                        keepAlive &= await body.DrainAsync(_limits.MaxDrainBytes, _stop.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is IOException or OperationCanceledException)
+                    {
+                        keepAlive = false;
+                    }
+                }
+
                 await WriteAsync(ssl, response, result.Request.RequestId, keepAlive).ConfigureAwait(false);
                 if (!keepAlive)
                 {
@@ -253,10 +278,39 @@ internal sealed class SandboxHttpServer : IAsyncDisposable
             head.Append(header.Key).Append(": ").Append(header.Value).Append("\r\n");
         }
 
-        head.Append("Content-Length: ").Append(response.Body.Length.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
+        var contentLength = response.BodyStream is not null || response.ContentLength is not null ? response.ContentLength ?? 0 : response.Body.Length;
+        head.Append("Content-Length: ").Append(contentLength.ToString(CultureInfo.InvariantCulture)).Append("\r\n");
         head.Append("Connection: ").Append(keepAlive ? "keep-alive" : "close").Append("\r\n\r\n");
 
         var headBytes = Encoding.ASCII.GetBytes(head.ToString());
+        if (response.BodyStream is { } source)
+        {
+            // A streamed body (S3 GetObject): each write is bounded by the request timeout, not the whole body.
+            await using (source.ConfigureAwait(false))
+            {
+                await WriteBoundedAsync(stream, headBytes).ConfigureAwait(false);
+                var buffer = new byte[64 * 1024];
+                var left = contentLength;
+                while (left > 0)
+                {
+                    var n = await source.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), _stop.Token).ConfigureAwait(false);
+                    if (n == 0)
+                    {
+                        throw new IOException("The response body ended before its Content-Length.");
+                    }
+
+                    await WriteBoundedAsync(stream, buffer.AsMemory(0, n)).ConfigureAwait(false);
+                    left -= n;
+                }
+
+                using var flush = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                flush.CancelAfter(_limits.RequestTimeout);
+                await stream.FlushAsync(flush.Token).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         var bytes = new byte[headBytes.Length + response.Body.Length];
         headBytes.CopyTo(bytes, 0);
         response.Body.CopyTo(bytes, headBytes.Length);
@@ -264,5 +318,12 @@ internal sealed class SandboxHttpServer : IAsyncDisposable
         timeout.CancelAfter(_limits.RequestTimeout);
         await stream.WriteAsync(bytes, timeout.Token).ConfigureAwait(false);
         await stream.FlushAsync(timeout.Token).ConfigureAwait(false);
+    }
+
+    private async Task WriteBoundedAsync(SslStream stream, ReadOnlyMemory<byte> bytes)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        timeout.CancelAfter(_limits.RequestTimeout);
+        await stream.WriteAsync(bytes, timeout.Token).ConfigureAwait(false);
     }
 }

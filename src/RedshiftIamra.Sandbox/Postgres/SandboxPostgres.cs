@@ -71,6 +71,9 @@ public sealed class SandboxPostgres : IAsyncDisposable
 
     public string LogPath => _logPath;
 
+    /// <summary>The administrator's connection string (TLS verified against the sandbox CA): for the sandbox's own bookkeeping, e.g. load errors.</summary>
+    internal string AdminConnectionString => new NpgsqlConnectionStringBuilder(Admin.ConnectionString) { Password = _adminPassword }.ConnectionString;
+
     /// <summary>Finds the PostgreSQL binaries, initialises a cluster and starts it (a few seconds).</summary>
     public static async Task<SandboxPostgres> StartAsync(SandboxPostgresOptions options, CancellationToken cancellationToken = default)
     {
@@ -95,10 +98,16 @@ public sealed class SandboxPostgres : IAsyncDisposable
     /// password valid until <paramref name="validUntil"/>, and makes it a member of each group
     /// (created when missing).
     /// </summary>
-    public async Task SetLoginAsync(string user, string password, DateTimeOffset validUntil, IEnumerable<string> groups, CancellationToken cancellationToken = default)
+    public Task SetLoginAsync(string user, string password, DateTimeOffset validUntil, IEnumerable<string> groups, CancellationToken cancellationToken = default) =>
+        SetLoginVerifierAsync(user, ScramVerifier(password), validUntil, groups, cancellationToken);
+
+    /// <summary>
+    /// Creates or updates a login role with a password verifier (see <see cref="ScramVerifier"/>)
+    /// valid until <paramref name="validUntil"/> (null: no expiry), in <paramref name="groups"/>.
+    /// </summary>
+    public async Task SetLoginVerifierAsync(string user, string verifier, DateTimeOffset? validUntil, IEnumerable<string> groups, CancellationToken cancellationToken = default)
     {
-        var verifier = ScramVerifier(password);
-        var until = Timestamp(validUntil);
+        var until = validUntil is { } time ? Timestamp(time) : "infinity";
         await using var connection = await Admin.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var exists = await ScalarAsync(connection, "select count(*) from pg_roles where rolname = $1", cancellationToken, user).ConfigureAwait(false);
@@ -406,9 +415,9 @@ public sealed class SandboxPostgres : IAsyncDisposable
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    internal static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    public static string QuoteIdentifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
-    internal static string QuoteLiteral(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+    public static string QuoteLiteral(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     /// <summary>A random password of letters and digits (what Redshift's are like, and safe in any quoting).</summary>
     internal static string RandomPassword(int length)
@@ -418,7 +427,7 @@ public sealed class SandboxPostgres : IAsyncDisposable
     }
 
     /// <summary>A PostgreSQL SCRAM-SHA-256 verifier (RFC 5802/7677): what the server stores instead of the password.</summary>
-    internal static string ScramVerifier(string password, int iterations = 4096)
+    public static string ScramVerifier(string password, int iterations = 4096)
     {
         var salt = RandomNumberGenerator.GetBytes(16);
         var salted = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(password), salt, iterations, HashAlgorithmName.SHA256, 32);

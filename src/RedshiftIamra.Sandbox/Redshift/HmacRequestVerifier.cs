@@ -24,10 +24,37 @@ internal enum HmacRejection
     MissingAuthenticationToken,
 }
 
+/// <summary>How a service builds its canonical request, where it differs from the SigV4 default.</summary>
+internal sealed record HmacCanonicalForm
+{
+    public static HmacCanonicalForm Default { get; } = new();
+
+    /// <summary>The path as sent, neither normalised nor encoded again (S3).</summary>
+    public bool PathAsSent { get; init; }
+
+    /// <summary>The payload hash line as the client declared it (S3's <c>x-amz-content-sha256</c>); null hashes the body.</summary>
+    public string? PayloadHash { get; init; }
+
+    /// <summary>Also accept <c>name.localhost:port</c> as this endpoint (S3 virtual-host-style bucket addressing).</summary>
+    public bool AllowBucketSubdomain { get; init; }
+
+    /// <summary>The message for a request without an Authorization header, when the service words it its own way.</summary>
+    public string? MissingAuthorizationMessage { get; init; }
+
+    /// <summary>The message for expired credentials, when the service words it its own way.</summary>
+    public string? ExpiredMessage { get; init; }
+}
+
+/// <summary>A verified request: who signed it, and what a streaming body's chunk signatures chain from.</summary>
+internal sealed record HmacVerifiedRequest(SandboxIssuedCredential Credential, byte[] SigningKey, string AmzDate, string Scope, string SeedSignature);
+
 /// <summary>An HMAC-signed request was refused.</summary>
 internal sealed class HmacRejectedException(HmacRejection rejection, string message) : Exception(message)
 {
     public HmacRejection Rejection { get; } = rejection;
+
+    /// <summary>For a signature that does not verify: the canonical request and string to sign rebuilt here (S3 sends them back in its error).</summary>
+    public (string CanonicalRequest, string StringToSign)? Rebuilt { get; init; }
 }
 
 /// <summary>
@@ -42,7 +69,16 @@ internal static class HmacRequestVerifier
 {
     public const string Algorithm = "AWS4-HMAC-SHA256";
 
-    public static SandboxIssuedCredential Verify(SandboxHttpRequest request, string region, string service, DateTimeOffset now, TimeSpan maxSkew, SandboxCredentialStore credentials, SandboxAuditFacts audit)
+    public static SandboxIssuedCredential Verify(SandboxHttpRequest request, string region, string service, DateTimeOffset now, TimeSpan maxSkew, SandboxCredentialStore credentials, SandboxAuditFacts audit) =>
+        Verify(request, region, service, now, maxSkew, credentials, audit, HmacCanonicalForm.Default).Credential;
+
+    /// <summary>
+    /// Verifies a request whose canonical form differs from the default: S3 signs the path as
+    /// sent (no normalisation, no second encoding) and names the payload hash in
+    /// <c>x-amz-content-sha256</c> (a hex digest, <c>UNSIGNED-PAYLOAD</c> or a <c>STREAMING-...</c>
+    /// value) instead of hashing the body here. Returns what chunk signatures chain from.
+    /// </summary>
+    public static HmacVerifiedRequest Verify(SandboxHttpRequest request, string region, string service, DateTimeOffset now, TimeSpan maxSkew, SandboxCredentialStore credentials, SandboxAuditFacts audit, HmacCanonicalForm form)
     {
         // 1. The Authorization header and its three parts.
         var authorization = request.GetHeader("Authorization")
@@ -125,7 +161,8 @@ internal static class HmacRequestVerifier
         }
 
         var host = request.GetHeader("Host")!;
-        if (!X509RequestVerifier.IsThisEndpoint(host, request.LocalPort))
+        if (!X509RequestVerifier.IsThisEndpoint(host, request.LocalPort)
+            && !(form.AllowBucketSubdomain && host.IndexOf('.', StringComparison.Ordinal) is > 0 and var dot && X509RequestVerifier.IsThisEndpoint(host[(dot + 1)..], request.LocalPort)))
         {
             throw Mismatch($"The signed Host '{Shorten(host)}' does not name this endpoint (127.0.0.1:{request.LocalPort}); sign and send the Host with its port.");
         }
@@ -166,23 +203,28 @@ internal static class HmacRequestVerifier
         audit.RoleSessionName = credential.RoleSessionName;
 
         // 6. The signature, over the canonical request rebuilt from what was received.
-        var canonical = X509RequestVerifier.CanonicalRequestText(request, names);
+        var canonical = form.PayloadHash is null && !form.PathAsSent
+            ? X509RequestVerifier.CanonicalRequestText(request, names)
+            : X509RequestVerifier.CanonicalRequestText(request, names, form.PathAsSent ? request.Path : CanonicalRequest.CanonicalizePath(request.Path), form.PayloadHash);
         var canonicalHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(canonical))).ToLowerInvariant();
         var stringToSign = string.Join('\n', Algorithm, amzDate, string.Join('/', scope[1..]), canonicalHash);
         var key = HmacSignatureProvider.DeriveSigningKey(credential.SecretAccessKey, scope[1], scope[2], scope[3]);
         var expected = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(stringToSign));
         if (!CryptographicOperations.FixedTimeEquals(expected, Convert.FromHexString(signatureHex)))
         {
-            throw Mismatch($"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details. (Canonical request SHA-256 {canonicalHash}.)");
+            throw new HmacRejectedException(HmacRejection.SignatureDoesNotMatch, $"The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details. (Canonical request SHA-256 {canonicalHash}.)")
+            {
+                Rebuilt = (canonical, stringToSign),
+            };
         }
 
         // 7. Last, the key's lifetime: only its holder learns that it expired.
         if (status == SandboxCredentialStatus.Expired)
         {
-            throw new HmacRejectedException(HmacRejection.ExpiredToken, "The security token included in the request is expired");
+            throw new HmacRejectedException(HmacRejection.ExpiredToken, form.ExpiredMessage ?? "The security token included in the request is expired");
         }
 
-        return credential;
+        return new HmacVerifiedRequest(credential, key, amzDate, string.Join('/', scope[1..]), signatureHex);
     }
 
     /// <summary>The access key id an Authorization header names, or null (for audit lines of calls no service handled).</summary>

@@ -1,4 +1,5 @@
 using Npgsql;
+using RedshiftIamra.Sandbox.Front;
 using RedshiftIamra.Sandbox.Postgres;
 
 namespace RedshiftIamra.Sandbox;
@@ -17,6 +18,7 @@ internal sealed class SandboxDatabase : IAsyncDisposable
     private readonly HashSet<string> _users = new(StringComparer.Ordinal);
     private readonly List<Func<CancellationToken, Task>> _pending = new();
     private volatile string _clusterStatus = "available";
+    private readonly string _backendVerifier;
 
     public SandboxDatabase(SandboxPostgres postgres, string databaseName, string clusterIdentifier, string workgroupName, int? durationCapSeconds)
     {
@@ -25,13 +27,25 @@ internal sealed class SandboxDatabase : IAsyncDisposable
         ClusterIdentifier = clusterIdentifier;
         WorkgroupName = workgroupName;
         DurationCapSeconds = durationCapSeconds;
+        BackendSecret = SandboxPostgres.RandomPassword(48);
+        _backendVerifier = SandboxPostgres.ScramVerifier(BackendSecret);
     }
 
     public SandboxPostgres Postgres => _postgres;
 
-    public string Host => _postgres.Host;
+    /// <summary>Every password the credential calls issued, each valid until its own expiry (the Redshift front checks logins against it).</summary>
+    public FrontLogins Logins { get; } = new();
 
-    public int Port => _postgres.Port;
+    /// <summary>The sandbox-internal password of every login role on PostgreSQL (the front logs in with it; clients never see it).</summary>
+    internal string BackendSecret { get; }
+
+    /// <summary>The Redshift front clients connect to (set once the front listens).</summary>
+    public RedshiftFront? Front { get; set; }
+
+    /// <summary>The database endpoint clients are given: the Redshift front.</summary>
+    public string Host => Front?.Host ?? _postgres.Host;
+
+    public int Port => Front?.Port ?? _postgres.Port;
 
     public string DatabaseName { get; }
 
@@ -85,20 +99,33 @@ internal sealed class SandboxDatabase : IAsyncDisposable
     }
 
     /// <summary>Creates or updates the login role <paramref name="role"/> with a password valid until <paramref name="validUntil"/> (real time), in <paramref name="groups"/>.</summary>
-    public Task SetLoginAsync(string role, string password, DateTimeOffset validUntil, IReadOnlyList<string> groups, CancellationToken cancellationToken) =>
-        RunAsync(ct => _postgres.SetLoginAsync(role, password, validUntil, groups, ct), cancellationToken);
+    /// <remarks>
+    /// The password is recorded for the front (as Redshift keeps each issued password until its
+    /// own expiry, several at once); on PostgreSQL the role's password is the sandbox-internal
+    /// secret, with no expiry, so the front can log in as that role.
+    /// </remarks>
+    public Task SetLoginAsync(string role, string password, DateTimeOffset validUntil, IReadOnlyList<string> groups, CancellationToken cancellationToken)
+    {
+        Logins.Add(role, password, validUntil);
+        return RunAsync(ct => _postgres.SetLoginVerifierAsync(role, _backendVerifier, null, groups, ct), cancellationToken);
+    }
 
-    /// <summary>Makes the role's password stop working now.</summary>
-    public Task ExpirePasswordAsync(string role, CancellationToken cancellationToken) =>
-        RunAsync(async ct =>
+    /// <summary>Makes every password issued for the role stop working now (open sessions stay).</summary>
+    public async Task ExpirePasswordAsync(string role, CancellationToken cancellationToken)
+    {
+        if (Logins.ExpireAll(role))
+        {
+            return;
+        }
+
+        await RunAsync(async ct =>
         {
             if (!await _postgres.RoleExistsAsync(role, ct).ConfigureAwait(false))
             {
                 throw new InvalidOperationException($"The database has no user '{role}' (give the user exactly as the credential call returned it, e.g. IAM:analytics_user).");
             }
-
-            await _postgres.SetValidUntilAsync(role, DateTimeOffset.UtcNow.AddSeconds(-1), ct).ConfigureAwait(false);
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Runs SQL as the administrator.</summary>
     public async Task ExecuteSqlAsync(string sql, CancellationToken cancellationToken)
@@ -121,6 +148,11 @@ internal sealed class SandboxDatabase : IAsyncDisposable
         await _lock.WaitAsync().ConfigureAwait(false);
         try
         {
+            if (Front is not null)
+            {
+                await Front.PauseAsync().ConfigureAwait(false);
+            }
+
             await _postgres.StopAsync().ConfigureAwait(false);
         }
         finally
@@ -142,6 +174,7 @@ internal sealed class SandboxDatabase : IAsyncDisposable
             }
 
             _pending.Clear();
+            Front?.Resume();
         }
         finally
         {
@@ -149,7 +182,15 @@ internal sealed class SandboxDatabase : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => _postgres.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        if (Front is not null)
+        {
+            await Front.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _postgres.DisposeAsync().ConfigureAwait(false);
+    }
 
     /// <summary>Runs a change now, or keeps it for when the server runs again.</summary>
     private async Task RunAsync(Func<CancellationToken, Task> action, CancellationToken cancellationToken)

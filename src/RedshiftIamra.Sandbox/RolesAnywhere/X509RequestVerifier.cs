@@ -247,11 +247,15 @@ internal static class X509RequestVerifier
     }
 
     /// <summary>The SigV4 canonical request of what was received, with <paramref name="signedHeaders"/> taken from the request.</summary>
-    internal static string CanonicalRequestText(SandboxHttpRequest request, IReadOnlyList<string> signedHeaders)
+    internal static string CanonicalRequestText(SandboxHttpRequest request, IReadOnlyList<string> signedHeaders) =>
+        CanonicalRequestText(request, signedHeaders, CanonicalRequest.CanonicalizePath(request.Path), payloadHash: null);
+
+    /// <summary>The canonical request with a given canonical path, and the payload hash line as given (null: the body's SHA-256).</summary>
+    internal static string CanonicalRequestText(SandboxHttpRequest request, IReadOnlyList<string> signedHeaders, string canonicalPath, string? payloadHash)
     {
         var builder = new StringBuilder(1024);
         builder.Append(request.Method).Append('\n');
-        builder.Append(CanonicalRequest.CanonicalizePath(request.Path)).Append('\n');
+        builder.Append(canonicalPath).Append('\n');
         builder.Append(CanonicalRequest.CanonicalizeQuery(request.Query)).Append('\n');
         foreach (var name in signedHeaders)
         {
@@ -260,7 +264,7 @@ internal static class X509RequestVerifier
         }
 
         builder.Append('\n').Append(string.Join(';', signedHeaders)).Append('\n');
-        builder.Append(Convert.ToHexString(SHA256.HashData(request.Body)).ToLowerInvariant());
+        builder.Append(payloadHash ?? Convert.ToHexString(SHA256.HashData(request.Body)).ToLowerInvariant());
         return builder.ToString();
     }
 

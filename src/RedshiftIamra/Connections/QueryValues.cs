@@ -124,7 +124,22 @@ public static class QueryValues
             return typeof(object);
         }
 
-        var type = reader.GetFieldType(ordinal);
+        if (oid == RedshiftResultTypes.VarbyteOid)
+        {
+            return typeof(byte[]);
+        }
+
+        Type type;
+        try
+        {
+            type = reader.GetFieldType(ordinal);
+        }
+        catch (InvalidCastException)
+        {
+            // A Redshift type of a later result set (not read as text): its values fail clearly in Read.
+            return typeof(object);
+        }
+
         return type == typeof(DateOnly) ? typeof(DateTime) : type == typeof(TimeOnly) ? typeof(TimeSpan) : type;
     }
 
@@ -180,6 +195,8 @@ public static class QueryValues
                     // PowerShell compares dates with [datetime]: DateOnly and TimeOnly as DateTime and TimeSpan.
                     DateOnly date => date.ToDateTime(TimeOnly.MinValue),
                     TimeOnly time => time.ToTimeSpan(),
+                    // A Redshift type read as text: SUPER as its JSON, VARBYTE as bytes.
+                    string text => RedshiftResultTypes.ToValue(reader.GetDataTypeOID(ordinal), text),
                     var value => value,
                 },
             };

@@ -100,6 +100,20 @@ public sealed class RedshiftQuery : IDisposable
             command.Parameters.AddRange(mapped.ToArray());
             query = new RedshiftQuery(connection, lease, session, command, cancellationToken);
             query._reader = query.Wait(token => query._command.ExecuteReaderAsync(token));
+            if (RedshiftResultTypes.Unreadable(query._reader) is { } unreadable)
+            {
+                // SUPER, VARBYTE, GEOMETRY, ...: Npgsql has no converter for them. One query is
+                // run again with those columns in text form (see RedshiftResultTypes).
+                query.Wait(async token => { await query._reader.DisposeAsync().ConfigureAwait(false); return true; });
+                if (!RedshiftResultTypes.IsSingleQuery(sql))
+                {
+                    throw RedshiftResultTypes.MultiStatement();
+                }
+
+                command.UnknownResultTypeList = unreadable;
+                query._reader = query.Wait(token => query._command.ExecuteReaderAsync(token));
+            }
+
             query.Describe();
             return query;
         }

@@ -27,9 +27,16 @@ public class SandboxDatabaseFixture : IAsyncLifetime
 
     protected virtual int? DurationCapSeconds => null;
 
+    /// <summary>Changes the sandbox's options before it starts (e.g. statement handlers for the front).</summary>
+    protected virtual void Configure(SandboxOptions options)
+    {
+    }
+
     public async Task InitializeAsync()
     {
-        _sandbox = await SandboxHost.StartAsync(new SandboxOptions { Database = true, DbCredentialDurationCapSeconds = DurationCapSeconds });
+        var options = new SandboxOptions { Database = true, DbCredentialDurationCapSeconds = DurationCapSeconds };
+        Configure(options);
+        _sandbox = await SandboxHost.StartAsync(options);
         SessionSource = NewSessionSource("redshift-tests");
         var session = await SessionSource.GetSessionAsync(force: true, NullOperationLog.Instance, CancellationToken.None);
         Credentials = new IamraSessionCredentialSource(session);
