@@ -136,12 +136,15 @@ internal sealed class S3Stager : IAsyncDisposable
     /// <summary>Lists the run's objects (for exports: the parts UNLOAD wrote).</summary>
     public async Task<List<(string Key, long Size)>> ListAsync(string prefix, CancellationToken cancellationToken)
     {
+        // The request asks without the trailing '/' and filters here: moto_server 5.2 (the test
+        // peer) miscomputes the signature of a query value that holds '/'; S3 answers the same.
         var result = new List<(string, long)>();
+        var asked = prefix.TrimEnd('/');
         string? token = null;
         do
         {
-            var page = await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = prefix, ContinuationToken = token }, cancellationToken).ConfigureAwait(false);
-            foreach (var o in page.S3Objects ?? new List<S3Object>())
+            var page = await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = Bucket, Prefix = asked, ContinuationToken = token }, cancellationToken).ConfigureAwait(false);
+            foreach (var o in (page.S3Objects ?? new List<S3Object>()).Where(o => o.Key.StartsWith(prefix, StringComparison.Ordinal)))
             {
                 result.Add((o.Key, o.Size ?? 0));
             }

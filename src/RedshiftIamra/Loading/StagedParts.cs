@@ -26,7 +26,8 @@ internal sealed class StagedParts : IAsyncDisposable
     private readonly ConcurrentBag<ChunkPlace> _places = new();
     private readonly CancellationTokenSource _cancel;
     private readonly SemaphoreSlim _uploadSlots;
-    private StringBuilder _chunk = new(ChunkChars + 4096);
+    private readonly int _chunkChars;
+    private readonly StringBuilder _chunk;
     private long _chunkFirstRow;
     private int _chunkRows;
     private int _chunkLines;
@@ -35,8 +36,10 @@ internal sealed class StagedParts : IAsyncDisposable
     private long _compressedBytes;
     private long _rawBytes;
 
-    public StagedParts(S3Stager stager, int workers, long partBytes, CancellationToken cancellationToken)
+    public StagedParts(S3Stager stager, int workers, long partBytes, CancellationToken cancellationToken, int chunkChars = ChunkChars)
     {
+        _chunkChars = chunkChars;
+        _chunk = new StringBuilder(chunkChars + 4096);
         _stager = stager;
         _partBytes = partBytes;
         _directory = Directory.CreateTempSubdirectory("redshift-iamra-stage-").FullName;
@@ -71,7 +74,7 @@ internal sealed class StagedParts : IAsyncDisposable
 
         _chunkRows++;
         _chunkLines += lines;
-        if (_chunk.Length >= ChunkChars)
+        if (_chunk.Length >= _chunkChars)
         {
             Post();
         }
