@@ -115,19 +115,33 @@ public sealed class TableWriter : IAsyncDisposable, IDisposable
                 $"Row {_rows + _held.Count + 1} has {values.Length} values; the input has {_sourceNames.Length} columns.", _rows + _held.Count + 1);
         }
 
-        _cancellation.ThrowIfCancellationRequested();
-        if (!_started)
+        if (_finished)
         {
-            _held.Add(values);
-            if (_held.Count >= HoldRows)
-            {
-                Start(inputEnded: false);
-            }
-
-            return;
+            throw new InvalidOperationException("The load has already ended (a failure rolled it back, or it was committed).");
         }
 
-        Write(values);
+        try
+        {
+            _cancellation.ThrowIfCancellationRequested();
+            if (!_started)
+            {
+                _held.Add(values);
+                if (_held.Count >= HoldRows)
+                {
+                    Start(inputEnded: false);
+                }
+
+                return;
+            }
+
+            Write(values);
+        }
+        catch
+        {
+            // A failed load ends here: rolled back, staged objects deleted; later rows are refused.
+            Dispose();
+            throw;
+        }
     }
 
     private int HoldRows => Math.Max(_options.SampleRows, _options.Method == LoadMethod.Auto && StagingReady ? _options.StagedThresholdRows : 0);
@@ -142,13 +156,18 @@ public sealed class TableWriter : IAsyncDisposable, IDisposable
             throw new IamraException(LoadErrors.NoInput, IamraErrorCategory.InvalidData, $"There were no rows to load into {_options.Table}.", _options.Table.ToString());
         }
 
-        if (!_started)
+        if (_finished)
         {
-            Start(inputEnded: true);
+            throw new InvalidOperationException("The load has already ended (a failure rolled it back, or it was committed).");
         }
 
         try
         {
+            if (!_started)
+            {
+                Start(inputEnded: true);
+            }
+
             var parts = 0;
             long compressed = 0;
             if (_direct is not null)
@@ -197,6 +216,11 @@ public sealed class TableWriter : IAsyncDisposable, IDisposable
         catch (Exception e) when (e is PostgresException or NpgsqlException && _cancellation.IsCancellationRequested)
         {
             throw new OperationCanceledException("The load was cancelled; nothing was written.", e, _cancellation);
+        }
+        catch
+        {
+            Dispose();
+            throw;
         }
         finally
         {
