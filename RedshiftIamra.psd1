@@ -15,6 +15,7 @@
         'Get-IamraSession'
         'ConvertTo-IamraCredentialProcess'
         'Set-IamraAwsProfile'
+        'New-IamraSessionOption'
         'Start-RedshiftIamraSandbox'
         'Stop-RedshiftIamraSandbox'
         'Get-RedshiftDbCredential'

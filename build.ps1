@@ -143,7 +143,22 @@ function Write-Scoreboard([string] $Directory) {
     }
 }
 
+# Installs the peers the tests need that the machine may lack (SoftHSM2 and OpenSC for the
+# PKCS#11 tests) with tests/tools/install-peers.sh: apt-get, as root or through sudo. It does
+# nothing when they are already installed. Other peers (PostgreSQL, moto) are started by the
+# tests themselves.
+function Install-TestPeers {
+    if ($IsWindows) { return }
+    $script = Join-Path $root 'tests/tools/install-peers.sh'
+    Write-Step 'Test peers (tests/tools/install-peers.sh)'
+    $code = Invoke-Native bash @($script) -AllowFailure
+    if ($code -ne 0) {
+        throw "tests/tools/install-peers.sh failed (exit code $code): the PKCS#11 tests need SoftHSM2 and OpenSC. Run the tests as root (or with sudo available) so apt-get can install them, or install them yourself."
+    }
+}
+
 function Invoke-Test {
+    Install-TestPeers
     Invoke-Build
     $results = Join-Path $outRoot 'test-results'
     if (Test-Path $results) { Remove-Item $results -Recurse -Force }

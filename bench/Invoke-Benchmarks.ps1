@@ -89,8 +89,8 @@ try {
     Say '3. Cold path in a fresh process (what a scheduled task pays)'
     $script = @"
 Import-Module '$ModulePath'
-Get-IamraCertificate -Thumbprint $thumbprint | Get-IamraSession -TrustAnchorArn '$($sandbox.TrustAnchorArn)' -ProfileArn '$($sandbox.ProfileArn)' -RoleArn '$($sandbox.RoleArn)' -EndpointUrl '$($sandbox.RolesAnywhereEndpoint)' -CaBundlePath '$root' |
-  Get-RedshiftDbCredential -EndpointUrl '$($sandbox.RedshiftEndpoint)' -CaBundlePath '$root' -ClusterIdentifier '$($sandbox.ClusterIdentifier)' -DbUser bench_user -DbName dev |
+Get-IamraCertificate -Thumbprint $thumbprint | Get-IamraSession -TrustAnchorArn '$($sandbox.TrustAnchorArn)' -ProfileArn '$($sandbox.ProfileArn)' -RoleArn '$($sandbox.RoleArn)' -RolesAnywhereEndpointUrl '$($sandbox.RolesAnywhereEndpoint)' -CaBundlePath '$root' |
+  Get-RedshiftDbCredential -RedshiftEndpointUrl '$($sandbox.RedshiftEndpoint)' -CaBundlePath '$root' -ClusterIdentifier '$($sandbox.ClusterIdentifier)' -DbUser bench_user -DbName dev |
   Connect-RedshiftIamra -RootCertificatePath '$root' | Invoke-RedshiftQuery 'select 1' -As Scalar | Out-Null
 "@
     $fresh = Measure-Repeated { Invoke-Pwsh $script } -Count ([math]::Max(3, [int]($Repeats / 2)))

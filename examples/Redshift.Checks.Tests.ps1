@@ -27,8 +27,6 @@ Describe 'Redshift reachability' {
                 RolesAnywhereEndpointUrl = $sandbox.RolesAnywhereEndpoint; RootCertificatePath = $sandbox.TlsCaBundlePath
                 ClusterIdentifier = $sandbox.ClusterIdentifier; DbUser = 'monitor'; DbName = 'dev'
             }
-            $parameters.RedshiftEndpointUrl = $parameters.EndpointUrl
-            $parameters.Remove('EndpointUrl')
         }
         try {
             $result = Test-RedshiftIamraConnection @parameters

@@ -34,7 +34,7 @@ try {
     $ta = $sandbox.TrustAnchorArn
     $pa = $sandbox.ProfileArn
     $ra = $sandbox.RoleArn
-    $endpoints = @{ EndpointUrl = $sandbox.RolesAnywhereEndpoint; CaBundlePath = $sandbox.TlsCaBundlePath }
+    $endpoints = @{ RolesAnywhereEndpointUrl = $sandbox.RolesAnywhereEndpoint; CaBundlePath = $sandbox.TlsCaBundlePath }
     $redshift = $sandbox.RedshiftParameters
     $thumbprint = $sandbox.ClientCertificate.Thumbprint
 

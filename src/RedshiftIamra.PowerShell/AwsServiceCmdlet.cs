@@ -6,56 +6,64 @@ using RedshiftIamra.Sessions;
 namespace RedshiftIamra.PowerShell;
 
 /// <summary>
-/// The parameters of a cmdlet that calls an AWS API with any AWS credential source: a Roles
-/// Anywhere session on the pipeline, a profile, keys, or the default chain; the region; the
-/// endpoint and the HTTP settings. One place that turns them into a credential source.
+/// The AWS credential group, declared once for every cmdlet that calls an AWS API other than
+/// Roles Anywhere: a session on the pipeline, a profile, keys, the default chain, or (from the
+/// groups below) a certificate that signs a Roles Anywhere session. One place that turns them
+/// into a credential source.
 /// </summary>
-public abstract class AwsServiceCmdlet : IamraCmdlet
+public abstract class AwsServiceCmdlet : RolesAnywhereCmdlet
 {
-    /// <summary>A Roles Anywhere session from Get-IamraSession (renewed as needed).</summary>
+    protected const string AwsCredentialSet = "AwsCredential";
+
+    /// <summary>
+    /// A Roles Anywhere session from Get-IamraSession (renewed as needed). In every parameter set:
+    /// a piped session also binds its TrustAnchorArn, ProfileArn and RoleArn by name, which can
+    /// select a certificate set; the session is then the credential source all the same.
+    /// </summary>
     [Parameter(ValueFromPipeline = true)]
     public IamraSession? Session { get; set; }
 
-    [Parameter]
+    /// <summary>True when a certificate signs the session: a certificate source was given and no session was.</summary>
+    protected override bool UsesCertificate => base.UsesCertificate && Session is null;
+
+    [Parameter(ParameterSetName = AwsCredentialSet)]
     [ValidateNotNullOrEmpty]
     [Alias("AWSProfileName")]
     public string? ProfileName { get; set; }
 
-    [Parameter]
+    [Parameter(ParameterSetName = AwsCredentialSet)]
     [ValidateNotNullOrEmpty]
+    [Alias("AK")]
     public string? AccessKey { get; set; }
 
-    [Parameter]
+    /// <summary>The secret access key: a SecureString, or a plain string as AWS Tools for PowerShell users splat it.</summary>
+    [Parameter(ParameterSetName = AwsCredentialSet)]
+    [Alias("SK")]
+    [SecureStringTransformation]
     public SecureString? SecretKey { get; set; }
 
-    [Parameter]
+    /// <summary>The session token of temporary keys: a SecureString or a plain string.</summary>
+    [Parameter(ParameterSetName = AwsCredentialSet)]
+    [Alias("ST")]
+    [SecureStringTransformation]
     public SecureString? SessionToken { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? Region { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? EndpointUrl { get; set; }
-
-    [Parameter]
-    public Uri? Proxy { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? CaBundlePath { get; set; }
-
-    [Parameter]
-    [ValidateRange(1, 300)]
-    public int TimeoutSeconds { get; set; } = 15;
-
-    [Parameter]
-    public SwitchParameter AllowInsecureEndpoint { get; set; }
 
     /// <summary>The one AWS credential source the bound parameters name (the default chain when none).</summary>
     protected AwsCredentialSource ResolveCredentials()
     {
+        if (Session is not null && (base.UsesCertificate && (ParameterSetName is CertificateSet or ConfigSet || CertificateSourceParameters.Any(CommandLineParameters.Contains))))
+        {
+            throw new IamraException("IamraConflictingCredentials", IamraErrorCategory.InvalidArgument,
+                "Give one AWS credential source: a session (-Session or the pipeline), or a certificate source to sign a new one, not both.", "-Session");
+        }
+
+        if (UsesCertificate)
+        {
+            var source = SessionSource(SigningCertificate());
+            var session = Await((log, token) => source.GetSessionAsync(false, log, token));
+            return new IamraSessionCredentialSource(session);
+        }
+
         var given = new List<string>();
         if (Session is not null) given.Add("-Session");
         if (ProfileName is not null) given.Add("-ProfileName");
@@ -82,23 +90,6 @@ public abstract class AwsServiceCmdlet : IamraCmdlet
         }
 
         return AwsCredentialSources.Default();
-    }
-
-    /// <summary>The HTTP settings the bound parameters describe (proxy, CA bundle, timeout per attempt).</summary>
-    protected AwsHttpSettings HttpSettings() => new()
-    {
-        Proxy = Proxy,
-        CaBundlePath = Resolve(CaBundlePath),
-        AttemptTimeout = TimeSpan.FromSeconds(TimeoutSeconds),
-    };
-
-    /// <summary>Says so when an endpoint is plain http (allowed only with -AllowInsecureEndpoint or on loopback).</summary>
-    protected void WarnIfInsecure(AwsEndpoint endpoint)
-    {
-        if (AllowInsecureEndpoint.IsPresent && endpoint.Uri.Scheme == Uri.UriSchemeHttp && !endpoint.Uri.IsLoopback)
-        {
-            WriteWarning($"Calling {endpoint.Uri} over plain http: the signed request and the answer travel unencrypted.");
-        }
     }
 
     private static string Plain(SecureString? value) => value is null ? string.Empty : new System.Net.NetworkCredential(string.Empty, value).Password;

@@ -2,13 +2,15 @@ using System.Management.Automation;
 using System.Security;
 using System.Security.Cryptography.X509Certificates;
 using RedshiftIamra.Certificates;
+using RedshiftIamra.Configuration;
 
 namespace RedshiftIamra.PowerShell;
 
 /// <summary>
-/// The certificate source parameters shared by every cmdlet that needs a signing
-/// certificate: a store lookup (thumbprint or selector), files, or a key in a PKCS#11 token
-/// (a <c>pkcs11:</c> URI, or the token and key named by parameters).
+/// The certificate source group, declared once for every cmdlet that needs a signing
+/// certificate: a store lookup (thumbprint or selector), files, a key in a PKCS#11 token
+/// (a <c>pkcs11:</c> URI, or the token and key named by parameters), or a configuration saved
+/// with Save-RedshiftIamraConfig (-ConfigName), whose other settings the derived groups apply.
 /// </summary>
 public abstract class CertificateSourceCmdlet : IamraCmdlet
 {
@@ -17,6 +19,16 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
     protected const string PathSet = "Path";
     protected const string Pkcs11UriSet = "Pkcs11Uri";
     protected const string Pkcs11Set = "Pkcs11";
+    protected const string ConfigSet = "Config";
+
+    private string? _configCertificateSet;
+    private HashSet<string> _given = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The name of settings saved with Save-RedshiftIamraConfig; the parameters given beside it override them.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ConfigSet)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ConfigNameCompleter))]
+    public string ConfigName { get; set; } = null!;
 
     /// <summary>The SHA-1 thumbprint of a certificate in the store.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
@@ -61,15 +73,133 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
     [Alias("KeyPath")]
     public string? PrivateKeyPath { get; set; }
 
+    /// <summary>The key passphrase or PFX password (a saved configuration never holds one).</summary>
     [Parameter(ParameterSetName = PathSet)]
+    [Parameter(ParameterSetName = ConfigSet)]
     public SecureString? Password { get; set; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? ChainPath { get; set; }
 
-    /// <summary>Which of the three ways to find the certificate the parameters take: the parameter set, unless a derived cmdlet knows better.</summary>
-    protected virtual string CertificateSelectorSet => ParameterSetName;
+    /// <summary>When the source matches several usable certificates, the one that expires last.</summary>
+    [Parameter]
+    public SwitchParameter Latest { get; set; }
+
+    /// <summary>Which way to find the certificate the parameters take: the parameter set, or with -ConfigName the saved configuration's.</summary>
+    protected string CertificateSelectorSet => _configCertificateSet ?? ParameterSetName;
+
+    /// <summary>The parameters that name where the certificate is (not those, like -StoreLocation, that only refine it).</summary>
+    protected static readonly string[] CertificateSourceParameters =
+    {
+        nameof(Thumbprint), nameof(Subject), nameof(Issuer), nameof(SerialNumber), nameof(Path), nameof(PrivateKeyPath), nameof(Pkcs11Uri), nameof(TokenLabel), nameof(KeyLabel), nameof(KeyId), nameof(ConfigName),
+    };
+
+    /// <summary>True when the bound parameters name a saved configuration.</summary>
+    protected bool UsesConfig => ParameterSetName == ConfigSet;
+
+    protected override void Begin()
+    {
+        _given = new HashSet<string>(CommandLineParameters, StringComparer.OrdinalIgnoreCase);
+        if (UsesConfig)
+        {
+            var path = RedshiftIamraConfigStore.DefaultPath();
+            var config = RedshiftIamraConfigStore.Get(path, ConfigName);
+            var overridden = new List<string>();
+            ApplyConfig(config, new SavedSettings(_given, overridden));
+            WriteVerbose($"Using the saved configuration '{config.Name}' from {path}: {config.Target}; certificate {config.Certificate}{(overridden.Count == 0 ? string.Empty : $"; overridden: {string.Join(", ", overridden)}")}.");
+        }
+    }
+
+    /// <summary>Whether a parameter was given: bound (on the command line or from the pipeline), or filled from a saved configuration.</summary>
+    protected bool Given(string parameter) => _given.Contains(parameter) || MyInvocation.BoundParameters.ContainsKey(parameter);
+
+    /// <summary>
+    /// Fills every parameter of this group the user did not give from the saved configuration;
+    /// each derived group adds its own. The certificate source is one thing: the saved one is used as a whole.
+    /// </summary>
+    protected virtual void ApplyConfig(RedshiftIamraConfig config, SavedSettings saved)
+    {
+        if (config.Pkcs11Uri is not null || config.TokenLabel is not null)
+        {
+            _configCertificateSet = config.Pkcs11Uri is not null ? Pkcs11UriSet : Pkcs11Set;
+            Pkcs11Uri = config.Pkcs11Uri!;
+            TokenLabel = config.TokenLabel!;
+            KeyLabel = config.KeyLabel;
+            KeyId = config.KeyId;
+            Pkcs11Library = saved.Pick(nameof(Pkcs11Library), Pkcs11Library, config.Pkcs11Library);
+            if (config.CertificatePath is not null && !saved.Typed(nameof(Path)))
+            {
+                Path = config.CertificatePath;
+                _given.Add(nameof(Path));
+            }
+        }
+        else if (config.CertificatePath is not null)
+        {
+            _configCertificateSet = PathSet;
+            Path = config.CertificatePath;
+            PrivateKeyPath = config.PrivateKeyPath;
+        }
+        else
+        {
+            _configCertificateSet = config.Thumbprint is not null ? ThumbprintSet : StoreSet;
+            Thumbprint = config.Thumbprint!;
+            Subject = config.Subject;
+            Issuer = config.Issuer;
+            SerialNumber = config.SerialNumber;
+            StoreLocation = config.StoreLocation is null ? StoreLocation.CurrentUser : Enum.Parse<StoreLocation>(config.StoreLocation, ignoreCase: true);
+            StoreName = config.StoreName ?? "My";
+            Latest = saved.PickSwitch(nameof(Latest), Latest, config.Latest);
+        }
+
+        ChainPath = saved.Pick(nameof(ChainPath), ChainPath, config.ChainPath);
+    }
+
+    /// <summary>
+    /// The precedence rule between what the user gave and a saved configuration, for one
+    /// command: a parameter given wins; otherwise the saved value (when there is one) fills it
+    /// and counts as given. Overridden saved values are listed for -Verbose.
+    /// </summary>
+    protected sealed class SavedSettings
+    {
+        private readonly HashSet<string> _given;
+
+        internal SavedSettings(HashSet<string> given, List<string> overridden)
+        {
+            _given = given;
+            Overridden = overridden;
+        }
+
+        public List<string> Overridden { get; }
+
+        public bool Typed(string parameter) => _given.Contains(parameter);
+
+        public bool UseSaved(string parameter, bool hasSaved)
+        {
+            if (_given.Contains(parameter))
+            {
+                if (hasSaved)
+                {
+                    Overridden.Add("-" + parameter);
+                }
+
+                return false;
+            }
+
+            if (hasSaved)
+            {
+                _given.Add(parameter);
+            }
+
+            return hasSaved;
+        }
+
+        public T? Pick<T>(string parameter, T? current, T? saved) where T : class => UseSaved(parameter, saved is not null) ? saved : current;
+
+        public int PickNumber(string parameter, int current, int? saved) => UseSaved(parameter, saved is not null) ? saved!.Value : current;
+
+        public SwitchParameter PickSwitch(string parameter, SwitchParameter current, bool saved) => UseSaved(parameter, saved) ? new SwitchParameter(true) : current;
+    }
 
     /// <summary>An RFC 7512 URI naming the token and key: <c>pkcs11:token=..;object=..;id=%01?pin-source=file:..</c>.</summary>
     [Parameter(Mandatory = true, ParameterSetName = Pkcs11UriSet)]
@@ -103,7 +233,10 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
     public SecureString? Pin { get; set; }
 
     /// <summary>True when the bound parameters name a PKCS#11 token.</summary>
-    protected bool UsesPkcs11 => ParameterSetName is Pkcs11UriSet or Pkcs11Set;
+    protected bool UsesPkcs11 => CertificateSelectorSet is Pkcs11UriSet or Pkcs11Set;
+
+    /// <summary>The one certificate the bound parameters (or the saved configuration) name.</summary>
+    protected IamraCertificate FindCertificate() => CertificateFinder.FindSingle(BuildQuery(), Latest.IsPresent);
 
     /// <summary>The query the bound parameters describe (paths resolved against the current location).</summary>
     protected CertificateQuery BuildQuery(IReadOnlyList<X509Certificate2>? certificates = null)
@@ -149,7 +282,7 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
     /// <summary>The token, key, library, PIN and certificate file the PKCS#11 parameters name.</summary>
     private Pkcs11.Pkcs11Query BuildPkcs11Query()
     {
-        var query = ParameterSetName == Pkcs11UriSet
+        var query = CertificateSelectorSet == Pkcs11UriSet
             ? Pkcs11.Pkcs11Query.FromUri(Pkcs11.Pkcs11Uri.Parse(Pkcs11Uri))
             : new Pkcs11.Pkcs11Query
             {
@@ -162,7 +295,7 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
             LibraryPath = Pkcs11Library is not null ? Resolve(Pkcs11Library) : Resolve(query.LibraryPath),
             LibraryOrigin = Pkcs11Library is not null ? "-Pkcs11Library" : query.LibraryOrigin,
             Pin = Pin ?? query.Pin,
-            CertificatePath = MyInvocation.BoundParameters.ContainsKey(nameof(Path)) ? Resolve(Path) : null,
+            CertificatePath = Given(nameof(Path)) ? Resolve(Path) : null,
             PinPrompt = PromptForPin,
         };
     }
@@ -195,7 +328,7 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
 
     private bool CanPrompt()
     {
-        if (!Environment.UserInteractive || Host?.UI is null || Environment.CurrentManagedThreadId != _pipelineThread)
+        if (!Environment.UserInteractive || Host?.UI is null || !OnPipelineThread)
         {
             return false;
         }
@@ -237,15 +370,6 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
         return false;
     }
 
-    private readonly int _pipelineThread = Environment.CurrentManagedThreadId;
-
-    private void WriteVerboseSafe(string message)
-    {
-        if (Environment.CurrentManagedThreadId == _pipelineThread)
-        {
-            WriteVerbose(message);
-        }
-    }
 }
 
 /// <summary>Completes the standard certificate store names.</summary>

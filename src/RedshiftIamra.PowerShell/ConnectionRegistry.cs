@@ -3,24 +3,36 @@ using System.Management.Automation.Runspaces;
 namespace RedshiftIamra.PowerShell;
 
 /// <summary>
-/// Open connections of this process, and each runspace's default connection. Removing the
+/// Open connections of this process, the runspace that opened each, and each runspace's
+/// default connection. A connection lives as long as the runspace that opened it: when that
+/// runspace closes (a ForEach-Object -Parallel or thread job runspace that ends, a closed
+/// runspace pool) its connections are closed, so no server session outlives it. Removing the
 /// module closes them all.
 /// </summary>
 internal static class ConnectionRegistry
 {
     private static readonly object s_gate = new();
-    private static readonly List<RedshiftConnection> s_open = new();
+    private static readonly Dictionary<RedshiftConnection, Guid> s_open = new(ReferenceEqualityComparer.Instance);
     private static readonly Dictionary<Guid, RedshiftConnection> s_defaults = new();
+    private static readonly Dictionary<Guid, Runspace> s_watched = new();
     private static bool s_registered;
 
     public static void Add(RedshiftConnection connection, bool makeDefault)
     {
+        var runspace = Runspace.DefaultRunspace;
+        var owner = runspace?.InstanceId ?? Guid.Empty;
         lock (s_gate)
         {
-            s_open.Add(connection);
+            s_open[connection] = owner;
             if (makeDefault)
             {
-                s_defaults[CurrentRunspace] = connection;
+                s_defaults[owner] = connection;
+            }
+
+            if (runspace is not null && !s_watched.ContainsKey(owner))
+            {
+                s_watched[owner] = runspace;
+                runspace.StateChanged += OnRunspaceStateChanged;
             }
 
             if (!s_registered)
@@ -46,7 +58,19 @@ internal static class ConnectionRegistry
     {
         lock (s_gate)
         {
-            return s_open.ToList();
+            return s_open.Keys.ToList();
+        }
+    }
+
+    /// <summary>How many runspaces are watched (for the module-removal test: none after removal).</summary>
+    internal static int WatchedRunspaces
+    {
+        get
+        {
+            lock (s_gate)
+            {
+                return s_watched.Count;
+            }
         }
     }
 
@@ -66,6 +90,38 @@ internal static class ConnectionRegistry
 
     private static Guid CurrentRunspace => Runspace.DefaultRunspace?.InstanceId ?? Guid.Empty;
 
+    /// <summary>Closes what a runspace opened once it is closing, closed or broken.</summary>
+    private static void OnRunspaceStateChanged(object? sender, RunspaceStateEventArgs e)
+    {
+        if (sender is not Runspace runspace || e.RunspaceStateInfo.State is not (RunspaceState.Closing or RunspaceState.Closed or RunspaceState.Broken))
+        {
+            return;
+        }
+
+        List<RedshiftConnection> owned;
+        lock (s_gate)
+        {
+            owned = s_open.Where(p => p.Value == runspace.InstanceId).Select(p => p.Key).ToList();
+            s_defaults.Remove(runspace.InstanceId);
+            if (s_watched.Remove(runspace.InstanceId))
+            {
+                runspace.StateChanged -= OnRunspaceStateChanged;
+            }
+        }
+
+        foreach (var connection in owned)
+        {
+            try
+            {
+                Close(connection);
+            }
+            catch (Exception)
+            {
+                // A runspace closing must not fail because one connection failed to close.
+            }
+        }
+    }
+
     private sealed class CloseAllOnRemove : IDisposable
     {
         public void Dispose()
@@ -77,6 +133,13 @@ internal static class ConnectionRegistry
 
             lock (s_gate)
             {
+                foreach (var runspace in s_watched.Values)
+                {
+                    runspace.StateChanged -= OnRunspaceStateChanged;
+                }
+
+                s_watched.Clear();
+                s_defaults.Clear();
                 s_registered = false;
             }
         }

@@ -116,6 +116,20 @@ public abstract class IamraCmdlet : PSCmdlet
         }
     }
 
+    private readonly int _pipelineThread = Environment.CurrentManagedThreadId;
+
+    /// <summary>True on the pipeline thread, the only one that may write to the host and streams.</summary>
+    protected bool OnPipelineThread => Environment.CurrentManagedThreadId == _pipelineThread;
+
+    /// <summary>Writes a verbose message when called on the pipeline thread; off it (inside <see cref="Await{T}"/> work) the message is dropped.</summary>
+    protected void WriteVerboseSafe(string message)
+    {
+        if (OnPipelineThread)
+        {
+            WriteVerbose(message);
+        }
+    }
+
     /// <summary>A provider path (relative, <c>~</c>, PSDrive) as a file-system path.</summary>
     protected string? Resolve(string? path) =>
         path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);

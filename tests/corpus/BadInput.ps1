@@ -51,14 +51,14 @@ $badRoles = @(
 foreach ($value in $badRoles) { Add-Case 'Get-IamraSession' @{ RoleArn = $value } 'IamraInvalidArn' }
 
 # --- Session durations, names, regions, endpoints ----------------------------------------
-foreach ($value in 0, 1, 60, 899, 43201, 86400, -1, 2147483647) { Add-Case 'Get-IamraSession' @{ DurationSeconds = $value } 'IamraInvalidDuration' }
+foreach ($value in 0, 1, 60, 899, 43201, 86400, -1, 2147483647) { Add-Case 'Get-IamraSession' @{ SessionDurationSeconds = $value } 'IamraInvalidDuration' }
 foreach ($value in 'a', 'has space', 'semi;colon', 'slash/x', ('n' * 65), 'quote''s', 'tab	x', 'star*') { Add-Case 'Get-IamraSession' @{ RoleSessionName = $value } 'IamraInvalidRoleSessionName' }
 foreach ($value in 'mars-1', 'US-EAST-1', 'us_east_1', 'useast1', 'us-east', 'east-1', '1-us-east', 'us-east-1a', 'us east 1', 'us-east-100') {
     Add-Case 'Get-IamraSession' @{ Region = $value } 'IamraInvalidRegion'
 }
 foreach ($value in 'eu-west-1', 'us-west-2', 'cn-north-1') { Add-Case 'Get-IamraSession' @{ Region = $value } 'IamraRegionMismatch' }
 foreach ($value in 'http://rolesanywhere.example.test', 'ftp://example.test', 'rolesanywhere.us-east-1.amazonaws.com', 'https://', 'https://example.test/?q=1', 'https://example.test/#x', 'file:///etc/passwd', 'not a url') {
-    Add-Case 'Get-IamraSession' @{ EndpointUrl = $value } 'IamraInvalidEndpoint'
+    Add-Case 'Get-IamraSession' @{ RolesAnywhereEndpointUrl = $value } 'IamraInvalidEndpoint'
 }
 foreach ($value in '/nonexistent/bundle.pem', '{file:empty.pem}', '{file:garbage.bin}') { Add-Case 'Get-IamraSession' @{ CaBundlePath = $value } 'IamraCaBundleInvalid' }
 
@@ -73,7 +73,7 @@ foreach ($value in 'My-Cluster', 'cluster_1', '1cluster', 'cluster-', 'clus--ter
 foreach ($value in 'Ops', 'ops team', '1ops', 'ops;x', ('g' * 65), 'OPS', 'ops/x') { Add-Case 'Get-RedshiftDbCredential' @{ DbGroup = $value } 'RedshiftInvalidDbGroup' }
 foreach ($value in 0, 899, 3601, 7200, 43200, -5) { Add-Case 'Get-RedshiftDbCredential' @{ DurationSeconds = $value } 'RedshiftInvalidDuration' }
 foreach ($value in 'mars-1', 'us_east_1', 'US-WEST-2', 'us-west') { Add-Case 'Get-RedshiftDbCredential' @{ Region = $value } 'IamraInvalidRegion' }
-foreach ($value in 'http://redshift.example.test', 'redshift.us-east-1.amazonaws.com', 'https://example.test/?x=1') { Add-Case 'Get-RedshiftDbCredential' @{ EndpointUrl = $value } 'IamraInvalidEndpoint' }
+foreach ($value in 'http://redshift.example.test', 'redshift.us-east-1.amazonaws.com', 'https://example.test/?x=1') { Add-Case 'Get-RedshiftDbCredential' @{ RedshiftEndpointUrl = $value } 'IamraInvalidEndpoint' }
 foreach ($value in 0, 65536, -1, 70000) { Add-Case 'Get-RedshiftDbCredential' @{ Port = $value } 'RedshiftInvalidPort' }
 
 # Serverless workgroup names.
@@ -133,7 +133,26 @@ Add-Case 'Get-IamraCertificate' @{ Pkcs11Uri = 'pkcs11:token=hsm1?module-path=/n
 Add-Case 'Get-IamraCertificate' @{ TokenLabel = 'hsm1'; Pkcs11Library = '/nonexistent/libvendor.so' } 'IamraPkcs11LibraryNotFound' -Mention '/nonexistent/libvendor.so'
 Add-Case 'Set-IamraAwsProfile' @{ Pkcs11Uri = 'pkcs11:token=hsm1;object=k?pin-value=1234' } 'IamraProfileCannotHoldPassword' -Mention 'PIN'
 
-foreach ($value in '-00:00:01', '02:00:00', '1.00:00:00') { Add-Case 'Get-IamraSession' @{ RenewalMargin = $value } 'IamraInvalidRenewalMargin' }
+foreach ($value in '-00:00:01', '02:00:00', '1.00:00:00') { Add-Case 'Get-IamraSession' @{ SessionOption = "{option:RenewalMargin=$value}" } 'IamraInvalidRenewalMargin' -Mention $value }
+foreach ($value in '-00:00:01', '00:45:00') { Add-Case 'Get-RedshiftDbCredential' @{ SessionOption = "{option:RenewalMargin=$value}" } 'IamraInvalidRenewalMargin' -Mention $value }
+
+# --- Session options (New-IamraSessionOption) ------------------------------------------------
+foreach ($value in 'ftp://proxy.example.test/', 'socks5://127.0.0.1:1080/') { Add-Case 'New-IamraSessionOption' @{ Proxy = $value } 'IamraInvalidSessionOption' }
+
+# --- The parameter groups on every cmdlet that takes them -----------------------------------
+foreach ($value in 'has space', 'x', ('n' * 65)) {
+    Add-Case 'Connect-RedshiftIamra' @{ RoleSessionName = $value } 'IamraInvalidRoleSessionName'
+    Add-Case 'Save-RedshiftIamraConfig' @{ RoleSessionName = $value } 'IamraInvalidRoleSessionName'
+}
+Add-Case 'Connect-RedshiftIamra' @{ SessionDurationSeconds = 60 } 'IamraInvalidDuration' -Mention '-SessionDurationSeconds 60'
+# A plain-string -SecretKey (as AWS Tools users splat it) binds; the bad cluster name is the error, and the key is never echoed.
+Add-Case 'Get-RedshiftDbCredential' @{ ClusterIdentifier = 'Bad_Cluster'; SecretKey = 'plain-secret-key-never-echoed' } 'RedshiftInvalidClusterIdentifier' -Mention 'Bad_Cluster'
+
+# --- What a saved configuration cannot hold ---------------------------------------------------
+Add-Case 'Save-RedshiftIamraConfig' @{ Password = '{password:any}' } 'RedshiftIamraConfigCannotSave' -Mention 'password'
+Add-Case 'Save-RedshiftIamraConfig' @{ Pkcs11Uri = 'pkcs11:token=hsm1;object=k?pin-value=1234' } 'RedshiftIamraConfigCannotSave' -Mention 'PIN'
+Add-Case 'Save-RedshiftIamraConfig' @{ TlsMode = 'Require' } 'RedshiftIamraConfigCannotSave' -Mention '-TlsMode'
+Add-Case 'Save-RedshiftIamraConfig' @{ SessionOption = '{option:TimeoutSeconds=30}' } 'RedshiftIamraConfigCannotSave' -Mention '-SessionOption'
 foreach ($value in 'ñdb', 'db,x', 'db"q') { Add-Case 'Get-RedshiftDbCredential' @{ DbName = $value } 'RedshiftInvalidDbName' }
 foreach ($value in 'eu-west', 'xx', 'us-east-1-2') { Add-Case 'Get-RedshiftDbCredential' @{ Region = $value } 'IamraInvalidRegion' }
 foreach ($value in 'user,x', 'user"q') { Add-Case 'Get-RedshiftDbCredential' @{ DbUser = $value } 'RedshiftInvalidDbUser' }
@@ -147,7 +166,7 @@ foreach ($value in 'not_a_stack', '9stack', ('s' * 129), "arn:aws:cloudformation
     Add-Case 'Get-RedshiftIamraStack' @{ StackName = $value } 'RedshiftIamraInvalidStackName'
 }
 Add-Case 'Get-RedshiftIamraStack' @{ Region = 'mars-1' } 'IamraInvalidRegion'
-Add-Case 'Get-RedshiftIamraStack' @{ EndpointUrl = 'http://cloudformation.example.test' } 'IamraInvalidEndpoint'
+Add-Case 'Get-RedshiftIamraStack' @{ CloudFormationEndpointUrl = 'http://cloudformation.example.test' } 'IamraInvalidEndpoint'
 foreach ($value in 'bad name', '-x', 'a/b', ('n' * 65)) { Add-Case 'Save-RedshiftIamraConfig' @{ Name = $value } 'RedshiftIamraInvalidConfigName' }
 Add-Case 'Save-RedshiftIamraConfig' @{ TrustAnchorArn = "arn:aws:rolesanywhere:us-east-1:$($account):profile/$uuid" } 'IamraInvalidArn'
 Add-Case 'Save-RedshiftIamraConfig' @{ RoleArn = 'role/x' } 'IamraInvalidArn'

@@ -70,13 +70,14 @@ BeforeAll {
 
     $baselines = @{
         'Get-IamraSession' = @{ Path = (Join-Path $files 'good-with-key.pem') } + $sandbox.SessionParameters
-        'Get-RedshiftDbCredential' = @{ AccessKey = 'AKIAEXAMPLEEXAMPLE00'; SecretKey = $secret; Region = 'us-east-1'; EndpointUrl = $sandbox.RolesAnywhereEndpoint; CaBundlePath = $sandbox.TlsCaBundlePath; ClusterIdentifier = 'my-redshift-cluster'; DbUser = 'analytics_user' }
-        'Get-RedshiftDbCredential-Serverless' = @{ AccessKey = 'AKIAEXAMPLEEXAMPLE00'; SecretKey = $secret; Region = 'us-east-1'; EndpointUrl = $sandbox.RolesAnywhereEndpoint; CaBundlePath = $sandbox.TlsCaBundlePath; WorkgroupName = 'my-workgroup' }
-        'Get-RedshiftDbCredential-Hostname' = @{ AccessKey = 'AKIAEXAMPLEEXAMPLE00'; SecretKey = $secret; Region = 'us-east-1'; EndpointUrl = $sandbox.RolesAnywhereEndpoint; CaBundlePath = $sandbox.TlsCaBundlePath }
+        'Get-RedshiftDbCredential' = @{ AccessKey = 'AKIAEXAMPLEEXAMPLE00'; SecretKey = $secret; Region = 'us-east-1'; RedshiftEndpointUrl = $sandbox.RolesAnywhereEndpoint; CaBundlePath = $sandbox.TlsCaBundlePath; ClusterIdentifier = 'my-redshift-cluster'; DbUser = 'analytics_user' }
+        'Get-RedshiftDbCredential-Serverless' = @{ AccessKey = 'AKIAEXAMPLEEXAMPLE00'; SecretKey = $secret; Region = 'us-east-1'; RedshiftEndpointUrl = $sandbox.RolesAnywhereEndpoint; CaBundlePath = $sandbox.TlsCaBundlePath; WorkgroupName = 'my-workgroup' }
+        'Get-RedshiftDbCredential-Hostname' = @{ AccessKey = 'AKIAEXAMPLEEXAMPLE00'; SecretKey = $secret; Region = 'us-east-1'; RedshiftEndpointUrl = $sandbox.RolesAnywhereEndpoint; CaBundlePath = $sandbox.TlsCaBundlePath }
         'Get-IamraCertificate' = @{}
+        'New-IamraSessionOption' = @{}
         'Connect-RedshiftIamra' = @{ Path = (Join-Path $files 'good-with-key.pem'); TrustAnchorArn = $sandbox.TrustAnchorArn; ProfileArn = $sandbox.ProfileArn; RoleArn = $sandbox.RoleArn; RolesAnywhereEndpointUrl = $sandbox.RolesAnywhereEndpoint; CaBundlePath = $sandbox.TlsCaBundlePath; ClusterIdentifier = 'my-redshift-cluster'; DbUser = 'analytics_user'; Region = 'us-east-1' }
         'Set-IamraAwsProfile' = @{ ProfileName = 'corpus'; Path = (Join-Path $files 'good-with-key.pem'); TrustAnchorArn = $sandbox.TrustAnchorArn; ProfileArn = $sandbox.ProfileArn; RoleArn = $sandbox.RoleArn; ConfigPath = $configPath }
-        'Get-RedshiftIamraStack' = @{ AccessKey = 'AKIAEXAMPLEEXAMPLE00'; SecretKey = $secret; Region = 'us-east-1'; EndpointUrl = $sandbox.RolesAnywhereEndpoint; CaBundlePath = $sandbox.TlsCaBundlePath; StackName = 'redshift-test' }
+        'Get-RedshiftIamraStack' = @{ AccessKey = 'AKIAEXAMPLEEXAMPLE00'; SecretKey = $secret; Region = 'us-east-1'; CloudFormationEndpointUrl = $sandbox.RolesAnywhereEndpoint; CaBundlePath = $sandbox.TlsCaBundlePath; StackName = 'redshift-test' }
         'Save-RedshiftIamraConfig' = @{ Name = 'corpus'; Path = (Join-Path $files 'good-with-key.pem'); TrustAnchorArn = $sandbox.TrustAnchorArn; ProfileArn = $sandbox.ProfileArn; RoleArn = $sandbox.RoleArn; ClusterIdentifier = 'my-redshift-cluster'; DbUser = 'analytics_user' }
     }
 
@@ -86,6 +87,7 @@ BeforeAll {
 
     function Resolve-Value($Value) {
         if ($Value -is [string] -and $Value -match '^\{file:(.+)\}$') { return Join-Path $files $Matches[1] }
+        if ($Value -is [string] -and $Value -match '^\{option:(\w+)=(.+)\}$') { $setting = @{ $Matches[1] = $Matches[2] }; return New-IamraSessionOption @setting }
         if ($Value -is [string] -and $Value -match '^\{password:(.+)\}$') { return $(if ($Matches[1] -eq 'wrong') { $wrong } else { $any }) }
         return $Value
     }

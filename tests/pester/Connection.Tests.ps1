@@ -219,3 +219,34 @@ Describe 'Credentials that expire while a job runs' {
         }
     }
 }
+
+Describe 'Connections and the runspace that opened them' {
+    It 'closes the server sessions of a ForEach-Object -Parallel runspace that never disconnected, when it ends' {
+        $sandbox.AddDatabaseUser('parallel_user')
+        $parallelCredential = Get-IamraCertificate -Thumbprint $thumbprint | Get-IamraSession @session |
+            Get-RedshiftDbCredential @redshift -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser parallel_user -DbName dev
+        # The sandbox's PostgreSQL keeps one password per user: the newest credential is the one that logs in.
+        $observer = Get-IamraCertificate -Thumbprint $thumbprint | Get-IamraSession @session |
+            Get-RedshiftDbCredential @redshift -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser analytics_user -DbName dev -Force |
+            Connect-RedshiftIamra -RootCertificatePath $root -NoDefault
+        $count = "select count(*) from pg_stat_activity where usename like '%parallel_user%'"
+
+        # Each runspace connects, queries (its pooled physical connection stays open on the server) and ends without Disconnect.
+        $seen = 1..3 | ForEach-Object -ThrottleLimit 3 -Parallel {
+            Import-Module $using:ModulePath
+            $null = $using:parallelCredential | Connect-RedshiftIamra -RootCertificatePath $using:root
+            Invoke-RedshiftQuery $using:count -As Scalar
+        }
+        ($seen | Measure-Object -Maximum).Maximum | Should -BeGreaterThan 0 -Because 'the parallel runspaces held server sessions while they ran'
+
+        # The server ends a session when the client closes it: wait for it to notice (bounded).
+        $deadline = [DateTime]::UtcNow.AddSeconds(30)
+        do {
+            $open = Invoke-RedshiftQuery -Connection $observer $count -As Scalar
+            if ($open -eq 0) { break }
+            Start-Sleep -Milliseconds 200
+        } while ([DateTime]::UtcNow -lt $deadline)
+        $open | Should -Be 0 -Because 'a runspace that ends takes its connections with it'
+        Disconnect-RedshiftIamra $observer
+    }
+}

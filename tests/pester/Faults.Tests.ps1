@@ -50,9 +50,9 @@ BeforeAll {
 
     function Invoke-Api([string] $Api) {
         switch ($Api) {
-            'CreateSession' { Get-IamraSession @p @s -Force -TimeoutSeconds $timeout -ErrorAction Stop }
-            'GetClusterCredentials' { $session | Get-RedshiftDbCredential @r -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser faults_user -Force -TimeoutSeconds $timeout -ErrorAction Stop }
-            'GetCredentials' { $session | Get-RedshiftDbCredential @r -WorkgroupName $sandbox.WorkgroupName -Force -TimeoutSeconds $timeout -ErrorAction Stop }
+            'CreateSession' { Get-IamraSession @p @s -Force -SessionOption (New-IamraSessionOption -TimeoutSeconds $timeout) -ErrorAction Stop }
+            'GetClusterCredentials' { $session | Get-RedshiftDbCredential @r -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser faults_user -Force -SessionOption (New-IamraSessionOption -TimeoutSeconds $timeout) -ErrorAction Stop }
+            'GetCredentials' { $session | Get-RedshiftDbCredential @r -WorkgroupName $sandbox.WorkgroupName -Force -SessionOption (New-IamraSessionOption -TimeoutSeconds $timeout) -ErrorAction Stop }
         }
     }
 }

@@ -268,7 +268,7 @@ Describe 'Get-IamraSession -Pkcs11Uri' {
 Describe 'Test-RedshiftIamraConnection -Pkcs11Uri' {
     It 'passes the certificate and session stages with a token key' {
         if (Skip-WithoutSoftHsm) { return }
-        $result = Test-RedshiftIamraConnection -Pkcs11Uri "$base;object=p256$query" -TrustAnchorArn $sessionParameters.TrustAnchorArn -ProfileArn $sessionParameters.ProfileArn -RoleArn $sessionParameters.RoleArn -RolesAnywhereEndpointUrl $sessionParameters.EndpointUrl -CaBundlePath $sessionParameters.CaBundlePath -ClusterIdentifier no-such-cluster -DbUser analytics_user -RedshiftEndpointUrl $sandbox.RedshiftEndpoint -TimeoutSeconds 5
+        $result = Test-RedshiftIamraConnection -Pkcs11Uri "$base;object=p256$query" -TrustAnchorArn $sessionParameters.TrustAnchorArn -ProfileArn $sessionParameters.ProfileArn -RoleArn $sessionParameters.RoleArn -RolesAnywhereEndpointUrl $sessionParameters.RolesAnywhereEndpointUrl -CaBundlePath $sessionParameters.CaBundlePath -ClusterIdentifier no-such-cluster -DbUser analytics_user -RedshiftEndpointUrl $sandbox.RedshiftEndpoint -TimeoutSeconds 5
         ($result.Stages | Where-Object Name -EQ 'Certificate').Status | Should -Be 'Passed' -Because ($result | Out-String)
         ($result.Stages | Where-Object Name -EQ 'Session').Status | Should -Be 'Passed' -Because ($result | Out-String)
     }
@@ -279,7 +279,7 @@ Describe 'Test-RedshiftIamraConnection -Pkcs11Uri' {
         $identity = Get-IamraCertificate -Pkcs11Uri "$base;object=p256$query"
         $tokens = $identity.SigningKey.GetType().Assembly.GetType('RedshiftIamra.Pkcs11.Pkcs11Tokens')
         $tokens::Close($identity.SigningKey.Token)
-        $result = Test-RedshiftIamraConnection -Pkcs11Uri "$base;object=p256?pin-value=wrong&module-path=$softHsm" -TrustAnchorArn $sessionParameters.TrustAnchorArn -ProfileArn $sessionParameters.ProfileArn -RoleArn $sessionParameters.RoleArn -RolesAnywhereEndpointUrl $sessionParameters.EndpointUrl -CaBundlePath $sessionParameters.CaBundlePath -ClusterIdentifier no-such-cluster -DbUser analytics_user -TimeoutSeconds 5
+        $result = Test-RedshiftIamraConnection -Pkcs11Uri "$base;object=p256?pin-value=wrong&module-path=$softHsm" -TrustAnchorArn $sessionParameters.TrustAnchorArn -ProfileArn $sessionParameters.ProfileArn -RoleArn $sessionParameters.RoleArn -RolesAnywhereEndpointUrl $sessionParameters.RolesAnywhereEndpointUrl -CaBundlePath $sessionParameters.CaBundlePath -ClusterIdentifier no-such-cluster -DbUser analytics_user -TimeoutSeconds 5
         $result.FailedStage | Should -Be 'Certificate'
         ($result.Stages | Where-Object Name -EQ 'Certificate').ErrorId | Should -Be 'IamraPkcs11PinIncorrect'
     }
@@ -289,7 +289,7 @@ Describe 'PKCS#11 in a fresh process' {
     BeforeAll {
         if (-not $missing) {
             $childEnvironment = @{ SOFTHSM2_CONF = $config }
-            $sessionArguments = "-TrustAnchorArn '$($sessionParameters.TrustAnchorArn)' -ProfileArn '$($sessionParameters.ProfileArn)' -RoleArn '$($sessionParameters.RoleArn)' -EndpointUrl '$($sessionParameters.EndpointUrl)' -CaBundlePath '$($sessionParameters.CaBundlePath)'"
+            $sessionArguments = "-TrustAnchorArn '$($sessionParameters.TrustAnchorArn)' -ProfileArn '$($sessionParameters.ProfileArn)' -RoleArn '$($sessionParameters.RoleArn)' -RolesAnywhereEndpointUrl '$($sessionParameters.RolesAnywhereEndpointUrl)' -CaBundlePath '$($sessionParameters.CaBundlePath)'"
         }
     }
 

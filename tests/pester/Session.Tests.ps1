@@ -48,8 +48,8 @@ Describe 'Get-IamraSession' {
 
     It 'accepts an X509Certificate2 on the pipeline, and the source parameters directly' {
         $x509 = (Get-IamraCertificate @certificate).Certificate
-        ($x509 | Get-IamraSession @session -DurationSeconds 900).AccessKeyId | Should -Match '^ASIA'
-        (Get-IamraSession @certificate @session -DurationSeconds 900).FromCache | Should -BeTrue
+        ($x509 | Get-IamraSession @session -SessionDurationSeconds 900).AccessKeyId | Should -Match '^ASIA'
+        (Get-IamraSession @certificate @session -SessionDurationSeconds 900).FromCache | Should -BeTrue
     }
 
     It 'serves a second call from the cache without a request (per the audit log)' {
@@ -81,7 +81,7 @@ Describe 'Get-IamraSession' {
         $verbose = Get-IamraSession @certificate @session -Force -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | Out-String
         $verbose | Should -Match 'certificate CN=redshift-iamra-sandbox-client'
         $verbose | Should -Match 'region us-east-1 \(from the trust anchor ARN\)'
-        $verbose | Should -Match ([regex]::Escape("endpoint $($sandbox.RolesAnywhereEndpoint) (from the -EndpointUrl parameter)"))
+        $verbose | Should -Match ([regex]::Escape("endpoint $($sandbox.RolesAnywhereEndpoint) (from the -RolesAnywhereEndpointUrl parameter)"))
     }
 
     It 'shows the canonical request and string to sign with -Debug, and no secret anywhere' {
@@ -102,10 +102,10 @@ Describe 'Get-IamraSession' {
         try {
             $p = $short.CertificateParameters
             $s = $short.SessionParameters
-            $first = Get-IamraSession @p @s -RenewalMargin '00:00:02'
-            (Get-IamraSession @p @s -RenewalMargin '00:00:02').AccessKeyId | Should -Be $first.AccessKeyId
+            $first = Get-IamraSession @p @s -SessionOption (New-IamraSessionOption -RenewalMargin '00:00:02')
+            (Get-IamraSession @p @s -SessionOption (New-IamraSessionOption -RenewalMargin '00:00:02')).AccessKeyId | Should -Be $first.AccessKeyId
             Start-Sleep -Seconds 7
-            (Get-IamraSession @p @s -RenewalMargin '00:00:02').AccessKeyId | Should -Not -Be $first.AccessKeyId
+            (Get-IamraSession @p @s -SessionOption (New-IamraSessionOption -RenewalMargin '00:00:02')).AccessKeyId | Should -Not -Be $first.AccessKeyId
             $short.CountCalls('CreateSession', 'Success') | Should -Be 2
         } finally {
             Stop-RedshiftIamraSandbox $short
@@ -121,12 +121,12 @@ Describe 'Get-IamraSession input checks, before any network call' {
         @{ Case = 'a malformed trust anchor ARN'; Change = @{ TrustAnchorArn = 'arn:aws:rolesanywhere:us-east-1:123:trust-anchor/x' }; Id = 'IamraInvalidArn' }
         @{ Case = 'a profile ARN in another region'; Change = @{ ProfileArn = 'arn:aws:rolesanywhere:eu-west-1:123456789012:profile/2b7d0c1e-6d5f-4b8a-9a61-0c4f2d9e8a11' }; Id = 'IamraRegionMismatch' }
         @{ Case = 'a role ARN that is a user'; Change = @{ RoleArn = 'arn:aws:iam::123456789012:user/bob' }; Id = 'IamraInvalidArn' }
-        @{ Case = 'a duration too long'; Change = @{ DurationSeconds = 43201 }; Id = 'IamraInvalidDuration' }
-        @{ Case = 'a duration too short'; Change = @{ DurationSeconds = 60 }; Id = 'IamraInvalidDuration' }
+        @{ Case = 'a duration too long'; Change = @{ SessionDurationSeconds = 43201 }; Id = 'IamraInvalidDuration' }
+        @{ Case = 'a duration too short'; Change = @{ SessionDurationSeconds = 60 }; Id = 'IamraInvalidDuration' }
         @{ Case = 'a bad role session name'; Change = @{ RoleSessionName = 'has space' }; Id = 'IamraInvalidRoleSessionName' }
         @{ Case = 'a bad region'; Change = @{ Region = 'mars-1' }; Id = 'IamraInvalidRegion' }
         @{ Case = 'a region other than the trust anchor''s'; Change = @{ Region = 'eu-west-1' }; Id = 'IamraRegionMismatch' }
-        @{ Case = 'a plain http endpoint to a remote host'; Change = @{ EndpointUrl = 'http://rolesanywhere.example.test' }; Id = 'IamraInvalidEndpoint' }
+        @{ Case = 'a plain http endpoint to a remote host'; Change = @{ RolesAnywhereEndpointUrl = 'http://rolesanywhere.example.test' }; Id = 'IamraInvalidEndpoint' }
         @{ Case = 'a missing CA bundle'; Change = @{ CaBundlePath = '/nonexistent/bundle.pem' }; Id = 'IamraCaBundleInvalid' }
     ) {
         $parameters = $session.Clone()
@@ -193,7 +193,7 @@ Describe 'Get-IamraSession errors from the service name the cause' {
 
     It 'an unreachable endpoint, quickly' {
         $parameters = $session.Clone()
-        $parameters.EndpointUrl = "https://127.0.0.1:$(Get-FreePort)/"
+        $parameters.RolesAnywhereEndpointUrl = "https://127.0.0.1:$(Get-FreePort)/"
         $err = $null
         $elapsed = Measure-Command { Get-IamraSession @certificate @parameters -Force -ErrorVariable err -ErrorAction SilentlyContinue }
         $err[0].FullyQualifiedErrorId | Should -BeLike 'IamraEndpointUnreachable,*'

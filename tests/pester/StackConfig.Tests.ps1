@@ -8,7 +8,7 @@ BeforeAll {
     Import-Module $ModulePath -Force
 
     $moto = Start-MotoServer
-    $aws = @{ EndpointUrl = $moto.Url; AccessKey = 'testing'; SecretKey = (ConvertTo-SecureString 'testing' -AsPlainText -Force); Region = 'us-east-1' }
+    $aws = @{ CloudFormationEndpointUrl = $moto.Url; AccessKey = 'testing'; SecretKey = (ConvertTo-SecureString 'testing' -AsPlainText -Force); Region = 'us-east-1' }
 
     $sandbox = Start-RedshiftIamraSandbox -Database -ImportClientCertificate
     $sandbox.AddDatabaseUser('analytics_user')
@@ -132,7 +132,7 @@ Describe 'Get-RedshiftIamraStack' {
     It 'says where the region, the endpoint and the credentials came from' {
         $verbose = Get-RedshiftIamraStack redshift-test @aws -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | Out-String
         $verbose | Should -Match 'region us-east-1 \(from the -Region parameter\)'
-        $verbose | Should -Match ([regex]::Escape("$($moto.Url)/ (the -EndpointUrl parameter)"))
+        $verbose | Should -Match ([regex]::Escape("$($moto.Url)/ (the -CloudFormationEndpointUrl parameter)"))
         $verbose | Should -Match 'access key testing given as parameters'
         $verbose | Should -Match 'Stack redshift-test: CREATE_COMPLETE, 13 output'
     }
@@ -192,7 +192,7 @@ Describe 'Get-RedshiftIamraStack' {
 
 Describe 'A stack bound by property name' {
     It 'gives Get-IamraSession its ARNs and region: a session from the sandbox' {
-        $session = $sandboxStack | Get-IamraSession -Thumbprint $thumbprint -EndpointUrl $sandbox.RolesAnywhereEndpoint -CaBundlePath $root -Force
+        $session = $sandboxStack | Get-IamraSession -Thumbprint $thumbprint -RolesAnywhereEndpointUrl $sandbox.RolesAnywhereEndpoint -CaBundlePath $root -Force
         $session.GetType().FullName | Should -Be 'RedshiftIamra.IamraSession'
         $session.RoleArn | Should -Be $sandbox.RoleArn
         $session.Region | Should -Be 'us-east-1'
@@ -206,8 +206,8 @@ Describe 'A stack bound by property name' {
         })
         $stack = Get-RedshiftIamraStack cluster-only @aws
         $stack.WorkgroupName | Should -BeNullOrEmpty
-        $session = $stack | Get-IamraSession -Thumbprint $thumbprint -EndpointUrl $sandbox.RolesAnywhereEndpoint -CaBundlePath $root
-        $credential = $stack | Get-RedshiftDbCredential -Session $session -DbUser analytics_user -DbName dev -EndpointUrl $sandbox.RedshiftEndpoint -CaBundlePath $root
+        $session = $stack | Get-IamraSession -Thumbprint $thumbprint -RolesAnywhereEndpointUrl $sandbox.RolesAnywhereEndpoint -CaBundlePath $root
+        $credential = $stack | Get-RedshiftDbCredential -Session $session -DbUser analytics_user -DbName dev -RedshiftEndpointUrl $sandbox.RedshiftEndpoint -CaBundlePath $root
         $credential.DbUser | Should -Be 'IAM:analytics_user'
         $credential.Host | Should -Be $sandbox.PostgresHost
         $credential.Port | Should -Be $sandbox.PostgresPort

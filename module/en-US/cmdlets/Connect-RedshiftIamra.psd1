@@ -9,7 +9,7 @@ Instead of a credential, the all-in-one parameters take a certificate source (-T
 
 The new connection becomes this PowerShell session's default connection unless -NoDefault. Its DbConnection property is the ADO.NET connection, for Dapper or your own code; OpenConnection() gives another pooled connection.
 '@
-    Include     = @('_ConnectionTarget', '_Pkcs11')
+    Include     = @('_CertificateSource', '_Pkcs11', '_RolesAnywhere', '_AwsService', '_RedshiftTarget', '_RedshiftConnection')
     Parameters  = @{
         Credential            = 'The database credential from Get-RedshiftDbCredential. Or give the all-in-one parameters instead: a certificate source, the three ARNs and the cluster, workgroup or host.'
         MaxPoolSize           = 'The most pooled connections, 20 by default.'

@@ -11,19 +11,9 @@ By default only usable certificates are returned. -All returns every certificate
 
 The private key is never exported: signing later goes through the certificate's key handle, so non-exportable keys in the Windows store work.
 '@
-    Include     = @('_Pkcs11')
+    Include     = @('_CertificateSource', '_Pkcs11')
     Parameters  = @{
         Certificate    = 'One or more X509Certificate2 objects, for example from Get-ChildItem Cert:\CurrentUser\My or Get-PfxCertificate.'
-        Thumbprint     = 'The SHA-1 thumbprint of the certificate in the store (40 hexadecimal digits; spaces and colons are ignored).'
-        Subject        = 'Selects store certificates whose subject distinguished name or common name matches this pattern. Wildcards are allowed, e.g. ''CN=etl-host-01*''.'
-        Issuer         = 'Selects store certificates whose issuer distinguished name or common name matches this pattern. Wildcards are allowed.'
-        SerialNumber   = 'Selects store certificates whose serial number matches this pattern, in hexadecimal (colons ignored) or in decimal. Wildcards are allowed.'
-        StoreLocation  = 'The store location: CurrentUser (the default) or LocalMachine. On Linux and macOS, .NET offers only CurrentUser for the My store.'
-        StoreName      = 'The store name, My by default.'
-        Path           = 'A certificate file: PEM (certificate, optionally with its private key and intermediates), DER, or PFX/PKCS#12. With -Pkcs11Uri or -TokenLabel: the certificate of the token key, when the token does not hold it (by default the certificate object with the key''s CKA_ID is read from the token).'
-        PrivateKeyPath = 'The private key file when it is not inside -Path: PEM or DER; PKCS#1, SEC1, PKCS#8 or encrypted PKCS#8 (PBES2 with PBKDF2 and AES-CBC).'
-        Password       = 'The password of a PFX file or the passphrase of an encrypted private key, as a SecureString (e.g. Read-Host -AsSecureString).'
-        ChainPath      = 'A PEM bundle of intermediate certificates to send with requests (X-Amz-X509-Chain). Self-signed roots in it are not sent.'
         All            = 'Returns unusable certificates too, each with the reason in its Reason property.'
         Latest         = 'Returns only the usable certificate that expires last.'
     }

@@ -5,40 +5,17 @@ Get-IamraSession calls IAM Roles Anywhere CreateSession in-process: the request 
 
 The certificate comes from the pipeline (an IamraCertificate from Get-IamraCertificate, or an X509Certificate2), or from the same source parameters as Get-IamraCertificate (-Thumbprint, a -Subject/-Issuer/-SerialNumber selector, -Path files, or a key in a PKCS#11 token with -Pkcs11Uri or -TokenLabel/-KeyLabel/-KeyId, which then signs inside the token; the token session is logged in once and reused by every renewal). Exactly one usable certificate must match; -Latest picks the one expiring last.
 
-Sessions are cached in the PowerShell process, keyed by everything that changes the answer (certificate, ARNs, region, endpoint, duration, session name). A cached session is returned until -RenewalMargin (5 minutes by default, at most a quarter of the session's lifetime) before it expires, then renewed. Concurrent callers in other runspaces or threads share one CreateSession request. -Force ignores the cache.
+Sessions are cached in the PowerShell process, keyed by everything that changes the answer (certificate, ARNs, region, endpoint, duration, session name). A cached session is returned until the renewal margin (New-IamraSessionOption -RenewalMargin; 5 minutes by default, at most a quarter of the session's lifetime) before it expires, then renewed. Concurrent callers in other runspaces or threads share one CreateSession request. -Force ignores the cache.
 
-The region comes from the trust anchor ARN; the profile must be in the same region. The endpoint is -EndpointUrl, else AWS_ENDPOINT_URL_ROLESANYWHERE, else AWS_ENDPOINT_URL, else rolesanywhere.<region>.amazonaws.com (rolesanywhere-fips when AWS_USE_FIPS_ENDPOINT is true). The proxy comes from -Proxy or HTTPS_PROXY/NO_PROXY; extra trusted roots from -CaBundlePath or AWS_CA_BUNDLE. Throttling and server errors are retried with jittered backoff, each attempt signed anew; a clock that differs from the service's is detected from its Date header.
+The region comes from the trust anchor ARN; the profile must be in the same region. The endpoint is -RolesAnywhereEndpointUrl, else AWS_ENDPOINT_URL_ROLESANYWHERE, else AWS_ENDPOINT_URL, else rolesanywhere.<region>.amazonaws.com (rolesanywhere-fips when AWS_USE_FIPS_ENDPOINT is true). The proxy comes from -SessionOption (New-IamraSessionOption -Proxy) or HTTPS_PROXY/NO_PROXY; extra trusted roots from -CaBundlePath or AWS_CA_BUNDLE. Throttling and server errors are retried with jittered backoff, each attempt signed anew; a clock that differs from the service's is detected from its Date header.
 
 All input (ARNs, region, duration, session name, certificate validity and key) is checked before any network call. -Verbose tells which certificate, region and endpoint were used and where they came from; -Debug shows the canonical request and string to sign (no secret).
 
 The secret access key and session token are SecureStrings. To hand the session to AWS Tools for PowerShell, prefer a credential_process profile (Set-IamraAwsProfile, then -ProfileName), which keeps secrets out of scripts; or convert at the call: -AccessKey $s.AccessKeyId -SecretKey ($s.SecretAccessKey | ConvertFrom-SecureString -AsPlainText) -SessionToken ($s.SessionToken | ConvertFrom-SecureString -AsPlainText).
 '@
-    Include     = @('_Pkcs11')
+    Include     = @('_CertificateSource', '_Pkcs11', '_RolesAnywhere')
     Parameters  = @{
-        Certificate           = 'The signing certificate: an IamraCertificate from Get-IamraCertificate, or an X509Certificate2 with its private key.'
-        Thumbprint            = 'The SHA-1 thumbprint of the certificate in the store.'
-        Subject               = 'Selects the store certificate by subject (wildcards allowed). Exactly one usable certificate must match, or use -Latest.'
-        Issuer                = 'Selects the store certificate by issuer (wildcards allowed).'
-        SerialNumber          = 'Selects the store certificate by serial number, hex or decimal (wildcards allowed).'
-        StoreLocation         = 'The store location, CurrentUser by default.'
-        StoreName             = 'The store name, My by default.'
-        Path                  = 'A certificate file: PEM, DER or PFX. With -Pkcs11Uri or -TokenLabel: the certificate of the token key, when the token does not hold it (by default the certificate object with the key''s CKA_ID is read from the token).'
-        PrivateKeyPath        = 'The private key file when it is not inside -Path.'
-        Password              = 'The PFX password or key passphrase, as a SecureString.'
-        ChainPath             = 'A PEM bundle of intermediate certificates to send in X-Amz-X509-Chain.'
-        Latest                = 'When the selector matches several usable certificates, takes the one that expires last.'
-        TrustAnchorArn        = 'The Roles Anywhere trust anchor ARN, arn:aws:rolesanywhere:<region>:<account>:trust-anchor/<id>. Its region is the session''s region.'
-        ProfileArn            = 'The Roles Anywhere profile ARN, arn:aws:rolesanywhere:<region>:<account>:profile/<id>, in the trust anchor''s region.'
-        RoleArn               = 'The IAM role to assume, arn:aws:iam::<account>:role/<name>. The profile must list it.'
-        DurationSeconds       = 'How long the credentials last: 900 to 43200 seconds, 3600 by default. The profile and the role may cap it lower.'
-        RoleSessionName       = 'The role session name (2 to 64 letters, digits and +=,.@_-), when the profile accepts a custom one.'
         Region                = 'The region. Optional: it must equal the trust anchor''s region.'
-        EndpointUrl           = 'A Roles Anywhere endpoint to call instead of the regional one, such as a VPC endpoint or the sandbox. Must be https (plain http only to loopback, or with -AllowInsecureEndpoint).'
-        Proxy                 = 'An HTTPS proxy to use instead of the standard settings (HTTPS_PROXY, NO_PROXY).'
-        CaBundlePath          = 'A PEM file of root certificates to trust in addition to the system''s, for a private endpoint or a TLS-inspecting proxy. Defaults to AWS_CA_BUNDLE.'
-        RenewalMargin         = 'How long before expiry a cached session is renewed, 5 minutes by default (at most a quarter of the session''s lifetime is used).'
-        TimeoutSeconds        = 'How long one attempt may take, 15 seconds by default. Failed attempts are retried up to 4 attempts in all.'
-        AllowInsecureEndpoint = 'Allows a plain http endpoint that is not on this machine. The signed request and the credentials then travel unencrypted; a warning says so.'
         Force                 = 'Ignores a cached session and calls CreateSession.'
     }
     Inputs      = @{
@@ -56,7 +33,7 @@ The secret access key and session token are SecureStrings. To hand the session t
         }
         @{
             Title   = 'Files exported from AWS Certificate Manager'
-            Code    = "Get-IamraSession -Path ./certificate.pem -PrivateKeyPath ./private_key.pem -ChainPath ./certificate_chain.pem -Password `$pw -TrustAnchorArn `$ta -ProfileArn `$pa -RoleArn `$ra -DurationSeconds 900"
+            Code    = "Get-IamraSession -Path ./certificate.pem -PrivateKeyPath ./private_key.pem -ChainPath ./certificate_chain.pem -Password `$pw -TrustAnchorArn `$ta -ProfileArn `$pa -RoleArn `$ra -SessionDurationSeconds 900"
             Remarks = 'Reads the certificate and its encrypted PKCS#8 key directly and asks for a 15-minute session.'
         }
         @{

@@ -14,22 +14,8 @@ The database endpoint comes from DescribeClusters or GetWorkgroup unless -Hostna
 
 Names and durations are checked against Redshift's rules before any call. Errors name the cause and the fix; for AccessDenied, the exact IAM action and resource ARN the role needs.
 '@
-    Include     = @('_AwsService')
+    Include     = @('_CertificateSource', '_Pkcs11', '_RolesAnywhere', '_AwsService', '_RedshiftTarget')
     Parameters  = @{
-        ClusterIdentifier     = 'The provisioned cluster''s identifier (the first label of its host name).'
-        DbUser                = 'The database user to get credentials for (GetClusterCredentials). The returned user is IAM:<user> (or IAMA:<user> with -AutoCreate).'
-        UseIamIdentity        = 'Uses the caller''s IAM identity as the database user (GetClusterCredentialsWithIAM): IAMR:<role> for a role.'
-        WorkgroupName         = 'The Redshift Serverless workgroup name.'
-        Hostname              = 'A Redshift host name, optionally with :port: the cluster or workgroup and region are read from standard names.'
-        Port                  = 'The database port, when it is not the one Redshift reports (5439 by default).'
-        DbName                = 'The database; by default the cluster''s database from DescribeClusters, else dev.'
-        AutoCreate            = 'Creates the database user at first login (GetClusterCredentials AutoCreate).'
-        DbGroup               = 'Database groups the user joins for this session (lower-case names).'
-        DurationSeconds       = 'How long the password lasts: 900 to 3600 seconds (the service default is 900).'
-        CustomDomainName      = 'The custom domain name of the cluster or workgroup.'
-        Region                = 'The region of the cluster or workgroup.'
-        EndpointUrl           = 'A Redshift (or Redshift Serverless) API endpoint to call instead of the regional one; also AWS_ENDPOINT_URL_REDSHIFT, AWS_ENDPOINT_URL_REDSHIFT_SERVERLESS, AWS_ENDPOINT_URL.'
-        RenewalMargin         = 'How long before expiry cached credentials are renewed, 2 minutes by default (at most a quarter of their lifetime).'
         Force                 = 'Ignores cached credentials.'
     }
     Inputs      = @{

@@ -11,11 +11,10 @@ The stack must be complete (CREATE_COMPLETE, UPDATE_COMPLETE, UPDATE_ROLLBACK_CO
 
 AWS credentials come from a session on the pipeline (Get-IamraSession), -ProfileName, -AccessKey/-SecretKey/-SessionToken, or the default chain (AWS_PROFILE, environment variables, the default profile), as for Get-RedshiftDbCredential. The caller needs cloudformation:DescribeStacks on the stack. The region is -Region, else the stack id's when -StackName is an ARN, else the session's or profile's, else AWS_REGION / AWS_DEFAULT_REGION. The endpoint is -EndpointUrl, else AWS_ENDPOINT_URL_CLOUDFORMATION, AWS_ENDPOINT_URL, else cloudformation.<region>.amazonaws.com. -Verbose says which were used.
 '@
-    Include     = @('_AwsService')
+    Include     = @('_CertificateSource', '_Pkcs11', '_RolesAnywhere', '_AwsService')
     Parameters  = @{
         StackName   = 'The stack''s name (redshift-test) or its id (arn:aws:cloudformation:<region>:<account>:stack/<name>/<id>; a deleted stack is found only by id).'
-        Region      = 'The region the stack is in.'
-        EndpointUrl = 'A CloudFormation endpoint to call instead of the regional one; also AWS_ENDPOINT_URL_CLOUDFORMATION, AWS_ENDPOINT_URL.'
+        CloudFormationEndpointUrl = 'A CloudFormation endpoint to call instead of the regional one; also AWS_ENDPOINT_URL_CLOUDFORMATION, AWS_ENDPOINT_URL.'
     }
     Inputs      = @{
         'RedshiftIamra.IamraSession' = 'The AWS credentials to read the stack with.'

@@ -9,27 +9,9 @@ Only the named profile's credential_process and region keys change; every other 
 
 A profile cannot hold a password or a token PIN: use a certificate in the store (-Thumbprint or a selector), an unencrypted key file readable only by the job's account, or a PKCS#11 token key with the PIN in a file named by pin-source= in -Pkcs11Uri (the profile then names the exact identity checked here, as a pkcs11: URI without the PIN).
 '@
-    Include     = @('_Pkcs11')
+    Include     = @('_CertificateSource', '_Pkcs11', '_RolesAnywhere')
     Parameters  = @{
         ProfileName     = 'The profile to write: ''default'' or a name (letters, digits and _.+@-).'
-        Thumbprint      = 'The SHA-1 thumbprint of the certificate in the store.'
-        Subject         = 'Selects the store certificate by subject (wildcards allowed).'
-        Issuer          = 'Selects the store certificate by issuer (wildcards allowed).'
-        SerialNumber    = 'Selects the store certificate by serial number (wildcards allowed).'
-        StoreLocation   = 'The store location, CurrentUser by default.'
-        StoreName       = 'The store name, My by default.'
-        Path            = 'A certificate file (PEM, DER or PFX without password). With -Pkcs11Uri or -TokenLabel: the certificate of the token key, when the token does not hold it (by default the certificate object with the key''s CKA_ID is read from the token).'
-        PrivateKeyPath  = 'An unencrypted private key file for -Path.'
-        Password        = 'Not allowed: a profile cannot hold a password. Present for parameter-set symmetry; using it is an error that says what to do instead.'
-        ChainPath       = 'A PEM bundle of intermediate certificates.'
-        Latest          = 'With a selector, takes the certificate that expires last each time the process runs (so renewed certificates are picked up).'
-        TrustAnchorArn  = 'The Roles Anywhere trust anchor ARN.'
-        ProfileArn      = 'The Roles Anywhere profile ARN.'
-        RoleArn         = 'The IAM role ARN.'
-        DurationSeconds = 'The session duration, 900 to 43200 seconds (3600 by default).'
-        RoleSessionName = 'The role session name, when the profile accepts one.'
-        EndpointUrl     = 'A Roles Anywhere endpoint to use instead of the regional one.'
-        CaBundlePath    = 'A PEM file of extra trusted root certificates for the Roles Anywhere endpoint.'
         ConfigPath      = 'The config file to write, instead of AWS_CONFIG_FILE or ~/.aws/config.'
         PassThru        = 'Returns the config file as a FileInfo.'
     }

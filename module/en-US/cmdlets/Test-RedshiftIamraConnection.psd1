@@ -7,7 +7,7 @@ Each stage has a Status (Passed, Failed or Skipped), its Duration, a Detail, and
 
 Give the all-in-one parameters (a certificate source, the three ARNs, the cluster, workgroup or host), -ConfigName for settings saved with Save-RedshiftIamraConfig (parameters given beside it override them), or a database credential with -Credential to check only the network, TLS and login hops. Nothing is cached by a failed check; sessions and credentials that succeed are cached as usual.
 '@
-    Include     = @('_ConnectionTarget', '_Pkcs11')
+    Include     = @('_CertificateSource', '_Pkcs11', '_RolesAnywhere', '_AwsService', '_RedshiftTarget', '_RedshiftConnection')
     Parameters  = @{
         Credential     = 'Starts from this database credential; the certificate, session and credential stages are skipped.'
         Query          = 'The query of the last stage, select 1 by default.'

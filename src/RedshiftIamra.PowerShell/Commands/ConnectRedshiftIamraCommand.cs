@@ -9,7 +9,7 @@ namespace RedshiftIamra.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommunications.Connect, "RedshiftIamra", DefaultParameterSetName = CredentialSet)]
 [OutputType(typeof(RedshiftConnection))]
-public sealed class ConnectRedshiftIamraCommand : ConnectionTargetCmdlet
+public sealed class ConnectRedshiftIamraCommand : RedshiftConnectionCmdlet
 {
     private const string CredentialSet = "Credential";
 
@@ -40,22 +40,16 @@ public sealed class ConnectRedshiftIamraCommand : ConnectionTargetCmdlet
     protected override void Process()
     {
         var options = ConnectionOptions(!NoPooling.IsPresent, MaxPoolSize, ConnectTimeoutSeconds, CommandTimeoutSeconds);
-        var credential = UsesCertificate ? ObtainCredential() : Credential;
+        if (ParameterSetName == CredentialSet)
+        {
+            RefuseTargetWithCredential();
+        }
+
+        var credential = ParameterSetName == CredentialSet ? Credential : ObtainCredential();
         var connection = Await((log, token) => RedshiftConnection.OpenAsync(credential, options, log, token));
         ConnectionRegistry.Add(connection, makeDefault: !NoDefault.IsPresent);
         WriteVerbose($"Connected ({connection.Id}) to {connection.Host}:{connection.Port}/{connection.Database} as {connection.User}{(NoDefault.IsPresent ? string.Empty : "; it is now the default connection")}.");
         WriteObject(connection);
-    }
-
-    private RedshiftDbCredential ObtainCredential()
-    {
-        var sessionSource = SessionSource(FindCertificate());
-        return Await(async (log, token) =>
-        {
-            var session = await sessionSource.GetSessionAsync(false, log, token).ConfigureAwait(false);
-            var source = DbCredentialSource(new Sessions.IamraSessionCredentialSource(session));
-            return await source.GetCredentialAsync(false, log, token).ConfigureAwait(false);
-        });
     }
 }
 

@@ -22,10 +22,6 @@ public sealed class GetIamraCertificateCommand : CertificateSourceCmdlet
     [Parameter]
     public SwitchParameter All { get; set; }
 
-    /// <summary>Return only the usable certificate that expires last.</summary>
-    [Parameter]
-    public SwitchParameter Latest { get; set; }
-
     private readonly List<IamraCertificate> _pipelineCandidates = new();
 
     protected override void Process()

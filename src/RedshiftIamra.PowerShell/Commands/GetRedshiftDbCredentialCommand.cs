@@ -1,123 +1,19 @@
 using System.Management.Automation;
-using RedshiftIamra.Aws;
-using RedshiftIamra.Redshift;
-using RedshiftIamra.Sessions;
 
 namespace RedshiftIamra.PowerShell.Commands;
 
 /// <summary>
 /// <c>Get-RedshiftDbCredential</c>: short-lived Redshift database credentials for a cluster
-/// (by user or by IAM identity) or a serverless workgroup, from any AWS credential source.
+/// (by user or by IAM identity) or a serverless workgroup, from any AWS credential source or
+/// a certificate that signs a Roles Anywhere session.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "RedshiftDbCredential", DefaultParameterSetName = ClusterSet)]
+[Cmdlet(VerbsCommon.Get, "RedshiftDbCredential", DefaultParameterSetName = AwsCredentialSet)]
 [OutputType(typeof(RedshiftDbCredential))]
-public sealed class GetRedshiftDbCredentialCommand : AwsServiceCmdlet
+public sealed class GetRedshiftDbCredentialCommand : RedshiftTargetCmdlet
 {
-    private const string ClusterSet = "Cluster";
-    private const string ClusterIamSet = "ClusterIam";
-    private const string ServerlessSet = "Serverless";
-    private const string HostnameSet = "Hostname";
-
-    [Parameter(Mandatory = true, ParameterSetName = ClusterSet, ValueFromPipelineByPropertyName = true)]
-    [Parameter(Mandatory = true, ParameterSetName = ClusterIamSet, ValueFromPipelineByPropertyName = true)]
-    [Parameter(ParameterSetName = HostnameSet, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotEmpty]
-    public string ClusterIdentifier { get; set; } = null!;
-
-    [Parameter(Mandatory = true, ParameterSetName = ClusterSet)]
-    [Parameter(ParameterSetName = HostnameSet)]
-    [ValidateNotNullOrEmpty]
-    public string? DbUser { get; set; }
-
-    [Parameter(Mandatory = true, ParameterSetName = ClusterIamSet)]
-    [Parameter(ParameterSetName = HostnameSet)]
-    public SwitchParameter UseIamIdentity { get; set; }
-
-    [Parameter(Mandatory = true, ParameterSetName = ServerlessSet, ValueFromPipelineByPropertyName = true)]
-    [Parameter(ParameterSetName = HostnameSet, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotEmpty]
-    public string WorkgroupName { get; set; } = null!;
-
-    /// <summary>A Redshift host name (cluster, workgroup, custom domain or VPC endpoint), optionally with :port.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = HostnameSet, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    public string Hostname { get; set; } = null!;
-
-    [Parameter(ParameterSetName = HostnameSet, ValueFromPipelineByPropertyName = true)]
-    [Parameter(ParameterSetName = ClusterSet)]
-    [Parameter(ParameterSetName = ClusterIamSet)]
-    [Parameter(ParameterSetName = ServerlessSet)]
-    public int Port { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    [Alias("Database")]
-    public string? DbName { get; set; }
-
-    [Parameter(ParameterSetName = ClusterSet)]
-    [Parameter(ParameterSetName = HostnameSet)]
-    public SwitchParameter AutoCreate { get; set; }
-
-    [Parameter(ParameterSetName = ClusterSet)]
-    [Parameter(ParameterSetName = HostnameSet)]
-    [Alias("DbGroups")]
-    public string[]? DbGroup { get; set; }
-
-    [Parameter]
-    public int DurationSeconds { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? CustomDomainName { get; set; }
-
-    [Parameter]
-    public TimeSpan RenewalMargin { get; set; } = DbCredentialSource.DefaultRenewalMargin;
-
     /// <summary>Ignores cached credentials and asks Redshift again.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void Process()
-    {
-        var credentials = ResolveCredentials();
-        var bound = MyInvocation.BoundParameters;
-        var target = RedshiftTargets.Resolve(new RedshiftTargetInput
-        {
-            ClusterIdentifier = bound.ContainsKey(nameof(ClusterIdentifier)) ? ClusterIdentifier : null,
-            WorkgroupName = bound.ContainsKey(nameof(WorkgroupName)) ? WorkgroupName : null,
-            Hostname = bound.ContainsKey(nameof(Hostname)) ? Hostname : null,
-            Port = CommandLineParameters.Contains(nameof(Port)) || Port != 0 ? Port : null, // 0 from the pipeline: an object whose Port is null
-            DbUser = DbUser,
-            UseIamIdentity = UseIamIdentity.IsPresent,
-            CustomDomainName = CustomDomainName,
-        });
-        if (target.Note is not null)
-        {
-            WriteVerbose(target.Note + ".");
-        }
-
-        var (region, regionSource) = RedshiftTargets.ResolveRegion(Region, target.HostRegion, credentials);
-        var source = DbCredentialSource.Create(new DbCredentialOptions
-        {
-            Credentials = credentials,
-            Kind = target.Kind,
-            ClusterIdentifier = target.ClusterIdentifier,
-            WorkgroupName = target.WorkgroupName,
-            DbUser = DbUser,
-            DbName = DbName ?? target.DbName,
-            AutoCreate = AutoCreate.IsPresent,
-            DbGroups = DbGroup ?? Array.Empty<string>(),
-            DurationSeconds = MyInvocation.BoundParameters.ContainsKey(nameof(DurationSeconds)) ? DurationSeconds : null,
-            CustomDomainName = CustomDomainName,
-            Host = target.Host,
-            Port = target.Port,
-            Region = region,
-            RegionSource = regionSource,
-            EndpointUrl = EndpointUrl,
-            AllowInsecureEndpoint = AllowInsecureEndpoint.IsPresent,
-            Http = HttpSettings(),
-            RenewalMargin = RenewalMargin,
-        });
-        WriteObject(Await((log, token) => source.GetCredentialAsync(Force.IsPresent, log, token)));
-    }
+    protected override void Process() => WriteObject(ObtainCredential(Force.IsPresent));
 }

@@ -9,7 +9,7 @@ namespace RedshiftIamra.PowerShell.Commands;
 /// (CloudFormation DescribeStacks) into one object whose properties bind by name into
 /// Get-IamraSession, Get-RedshiftDbCredential, Connect-RedshiftIamra and Save-RedshiftIamraConfig.
 /// </summary>
-[Cmdlet(VerbsCommon.Get, "RedshiftIamraStack")]
+[Cmdlet(VerbsCommon.Get, "RedshiftIamraStack", DefaultParameterSetName = AwsCredentialSet)]
 [OutputType(typeof(RedshiftIamraStack))]
 public sealed class GetRedshiftIamraStackCommand : AwsServiceCmdlet
 {
@@ -19,6 +19,12 @@ public sealed class GetRedshiftIamraStackCommand : AwsServiceCmdlet
     [Alias("StackId")]
     public string StackName { get; set; } = null!;
 
+    /// <summary>A CloudFormation endpoint to call instead of the regional one.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [Alias("EndpointUrl")]
+    public string? CloudFormationEndpointUrl { get; set; }
+
     protected override void Process()
     {
         CloudFormationNames.ValidateStackName(StackName);
@@ -26,7 +32,7 @@ public sealed class GetRedshiftIamraStackCommand : AwsServiceCmdlet
         var (region, regionSource) = Region is null && CloudFormationNames.RegionOf(StackName) is { } fromId
             ? (fromId, "the stack id")
             : AwsRegion.Resolve(Region, credentials, "No region: give -Region, a stack id (ARN), a session, a profile with a region, or set AWS_REGION.");
-        var endpoint = CloudFormationClient.ResolveEndpoint(EndpointUrl, region, AllowInsecureEndpoint.IsPresent);
+        var endpoint = CloudFormationClient.ResolveEndpoint(CloudFormationEndpointUrl, region, SessionOption.AllowInsecureEndpoint);
         WarnIfInsecure(endpoint);
         WriteVerbose($"Reading stack '{StackName}' in region {region} (from {regionSource}) at {endpoint.Uri} ({endpoint.Source}), with AWS credentials from {credentials.Description}.");
         var client = new CloudFormationClient(new AwsClientConfig

@@ -12,12 +12,8 @@ namespace RedshiftIamra.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Save, "RedshiftIamraConfig", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ThumbprintSet)]
 [OutputType(typeof(RedshiftIamraConfig))]
-public sealed class SaveRedshiftIamraConfigCommand : IamraCmdlet
+public sealed class SaveRedshiftIamraConfigCommand : RedshiftConnectionCmdlet
 {
-    private const string StoreSet = "Store";
-    private const string ThumbprintSet = "Thumbprint";
-    private const string PathSet = "Path";
-
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Name { get; set; } = null!;
@@ -25,124 +21,6 @@ public sealed class SaveRedshiftIamraConfigCommand : IamraCmdlet
     /// <summary>A stack from Get-RedshiftIamraStack: its values fill what the parameters do not give.</summary>
     [Parameter(ValueFromPipeline = true)]
     public RedshiftIamraStack? InputObject { get; set; }
-
-    [Parameter(Mandatory = true, ParameterSetName = ThumbprintSet)]
-    [ValidateNotNullOrEmpty]
-    public string Thumbprint { get; set; } = null!;
-
-    [Parameter(ParameterSetName = StoreSet)]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    public string? Subject { get; set; }
-
-    [Parameter(ParameterSetName = StoreSet)]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    public string? Issuer { get; set; }
-
-    [Parameter(ParameterSetName = StoreSet)]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    public string? SerialNumber { get; set; }
-
-    [Parameter(ParameterSetName = StoreSet)]
-    public SwitchParameter Latest { get; set; }
-
-    [Parameter(ParameterSetName = StoreSet)]
-    [Parameter(ParameterSetName = ThumbprintSet)]
-    public StoreLocation StoreLocation { get; set; } = StoreLocation.CurrentUser;
-
-    [Parameter(ParameterSetName = StoreSet)]
-    [Parameter(ParameterSetName = ThumbprintSet)]
-    [ValidateNotNullOrEmpty]
-    [ArgumentCompleter(typeof(StoreNameCompleter))]
-    public string StoreName { get; set; } = "My";
-
-    [Parameter(Mandatory = true, ParameterSetName = PathSet)]
-    [ValidateNotNullOrEmpty]
-    [Alias("CertificatePath")]
-    public string Path { get; set; } = null!;
-
-    [Parameter(ParameterSetName = PathSet)]
-    [ValidateNotNullOrEmpty]
-    [Alias("KeyPath")]
-    public string? PrivateKeyPath { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? ChainPath { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateNotEmpty]
-    public string? TrustAnchorArn { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateNotEmpty]
-    public string? ProfileArn { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateNotEmpty]
-    public string? RoleArn { get; set; }
-
-    [Parameter]
-    public int SessionDurationSeconds { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? RolesAnywhereEndpointUrl { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? CaBundlePath { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateNotEmpty]
-    public string? Region { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateNotEmpty]
-    public string? ClusterIdentifier { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateNotEmpty]
-    public string? WorkgroupName { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateNotEmpty]
-    public string? Hostname { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    public int Port { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateNotEmpty]
-    [Alias("Database")]
-    public string? DbName { get; set; }
-
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateNotEmpty]
-    public string? DbUser { get; set; }
-
-    [Parameter]
-    public SwitchParameter UseIamIdentity { get; set; }
-
-    [Parameter]
-    public SwitchParameter AutoCreate { get; set; }
-
-    [Parameter]
-    [Alias("DbGroups")]
-    public string[]? DbGroup { get; set; }
-
-    [Parameter]
-    public int DurationSeconds { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? RedshiftEndpointUrl { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? RootCertificatePath { get; set; }
 
     /// <summary>Saves without looking for the certificate now (for a machine it is not installed on yet).</summary>
     [Parameter]
@@ -154,6 +32,7 @@ public sealed class SaveRedshiftIamraConfigCommand : IamraCmdlet
     protected override void Process()
     {
         RedshiftIamraConfigStore.ValidateName(Name);
+        RefuseUnsavable();
         var stack = InputObject;
         var cluster = ClusterIdentifier ?? stack?.ClusterIdentifier;
         var workgroup = WorkgroupName ?? stack?.WorkgroupName;
@@ -210,15 +89,22 @@ public sealed class SaveRedshiftIamraConfigCommand : IamraCmdlet
             Issuer = Issuer,
             SerialNumber = SerialNumber,
             Latest = Latest.IsPresent,
-            StoreLocation = ParameterSetName != PathSet && StoreLocation != StoreLocation.CurrentUser ? StoreLocation.ToString() : null,
-            StoreName = ParameterSetName != PathSet && !string.Equals(StoreName, "My", StringComparison.OrdinalIgnoreCase) ? StoreName : null,
-            CertificatePath = ParameterSetName == PathSet ? Resolve(Path) : null,
+            StoreLocation = ParameterSetName is StoreSet or ThumbprintSet && StoreLocation != StoreLocation.CurrentUser ? StoreLocation.ToString() : null,
+            StoreName = ParameterSetName is StoreSet or ThumbprintSet && !string.Equals(StoreName, "My", StringComparison.OrdinalIgnoreCase) ? StoreName : null,
+            CertificatePath = ParameterSetName == PathSet || (UsesPkcs11 && Typed(nameof(Path))) ? Resolve(Path) : null,
             PrivateKeyPath = Resolve(PrivateKeyPath),
             ChainPath = Resolve(ChainPath),
+            Pkcs11Uri = ParameterSetName == Pkcs11UriSet ? Pkcs11Uri : null,
+            TokenLabel = ParameterSetName == Pkcs11Set ? TokenLabel : null,
+            KeyLabel = KeyLabel,
+            KeyId = KeyId,
+            Pkcs11Library = Resolve(Pkcs11Library),
+            RoleSessionName = RoleSessionName,
+            CustomDomainName = CustomDomainName,
             TrustAnchorArn = TrustAnchorArn ?? stack?.TrustAnchorArn,
             ProfileArn = ProfileArn ?? stack?.ProfileArn,
             RoleArn = RoleArn ?? stack?.RoleArn,
-            SessionDurationSeconds = SessionDurationSeconds != 0 || Typed(nameof(SessionDurationSeconds)) ? SessionDurationSeconds : null,
+            SessionDurationSeconds = Typed(nameof(SessionDurationSeconds)) ? SessionDurationSeconds : null,
             RolesAnywhereEndpointUrl = RolesAnywhereEndpointUrl,
             CaBundlePath = Resolve(CaBundlePath),
             Region = Region ?? stack?.Region,
@@ -257,6 +143,45 @@ public sealed class SaveRedshiftIamraConfigCommand : IamraCmdlet
         }
     }
 
+    /// <summary>
+    /// Refuses what a saved configuration cannot hold: a secret (a password, a PIN, AWS keys or
+    /// a session), a source that is not a lasting way to find the certificate (a piped
+    /// certificate, another configuration), and settings it does not keep (weaker TLS, -SessionOption).
+    /// </summary>
+    private void RefuseUnsavable()
+    {
+        string? refused = ParameterSetName switch
+        {
+            _ when Session is not null || AccessKey is not null || SecretKey is not null || SessionToken is not null
+                => "AWS credentials (-Session, -AccessKey, -SecretKey, -SessionToken): a saved configuration never holds a secret, and signs its own session with the certificate",
+            AwsCredentialSet => "no certificate source: give -Thumbprint, a -Subject/-Issuer/-SerialNumber selector, -Path, or a PKCS#11 key (-Pkcs11Uri, -TokenLabel)",
+            CertificateSet => "a piped certificate: give -Thumbprint or a selector, which finds the certificate again after it is renewed",
+            ConfigSet => "-ConfigName: save under a new name with the parameters themselves",
+            _ => null,
+        };
+        if (Password is not null || Pin is not null || (ParameterSetName == Pkcs11UriSet && Pkcs11.Pkcs11Uri.Parse(Pkcs11Uri).PinValue is not null))
+        {
+            refused = "a password or token PIN: a saved configuration never holds a secret (give -Password or -Pin to Connect-RedshiftIamra -ConfigName, or name a PIN file with pin-source=file: in the URI)";
+        }
+
+        if (refused is null)
+        {
+            foreach (var parameter in new[] { nameof(SessionOption), nameof(TlsMode), nameof(AllowUnverifiedTls) })
+            {
+                if (Typed(parameter))
+                {
+                    refused = $"-{parameter}: a saved configuration does not keep it (it always verifies TLS fully; give -{parameter} beside -ConfigName when connecting)";
+                }
+            }
+        }
+
+        if (refused is not null)
+        {
+            throw new IamraException("RedshiftIamraConfigCannotSave", IamraErrorCategory.InvalidArgument,
+                $"The configuration '{Name}' cannot be saved with {refused}.", Name);
+        }
+    }
+
     /// <summary>Given on the command line: what the user typed wins over what the pipeline brings.</summary>
     private bool Typed(string parameter) => CommandLineParameters.Contains(parameter);
 
@@ -288,6 +213,13 @@ public sealed class SaveRedshiftIamraConfigCommand : IamraCmdlet
             StoreName = StoreName,
             ChainPath = config.ChainPath,
         };
+        if (UsesPkcs11)
+        {
+            // The token is looked up (and logged in to) when the configuration is used, with its PIN.
+            WriteVerbose($"The PKCS#11 key {config.Certificate} is not checked now: its PIN is never saved.");
+            return;
+        }
+
         try
         {
             var certificate = CertificateFinder.FindSingle(query, config.Latest);

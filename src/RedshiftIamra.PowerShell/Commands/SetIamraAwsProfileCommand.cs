@@ -14,41 +14,11 @@ namespace RedshiftIamra.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "IamraAwsProfile", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = ThumbprintSet)]
 [OutputType(typeof(FileInfo))]
-public sealed class SetIamraAwsProfileCommand : CertificateSourceCmdlet
+public sealed class SetIamraAwsProfileCommand : RolesAnywhereCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
     [ValidatePattern(@"^[A-Za-z0-9_.+@-]{1,64}$")]
     public string ProfileName { get; set; } = null!;
-
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    public string TrustAnchorArn { get; set; } = null!;
-
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    public string ProfileArn { get; set; } = null!;
-
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    public string RoleArn { get; set; } = null!;
-
-    [Parameter]
-    public int DurationSeconds { get; set; } = RolesAnywhereSessionSource.DefaultDuration;
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? RoleSessionName { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? EndpointUrl { get; set; }
-
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? CaBundlePath { get; set; }
-
-    [Parameter(ParameterSetName = StoreSet)]
-    public SwitchParameter Latest { get; set; }
 
     /// <summary>The config file to write; by default AWS_CONFIG_FILE or ~/.aws/config.</summary>
     [Parameter]
@@ -75,19 +45,15 @@ public sealed class SetIamraAwsProfileCommand : CertificateSourceCmdlet
         // Check everything the credential process will use now, so a mistake shows here and
         // not at 3 a.m. in a job: the certificate resolves to exactly one usable certificate,
         // and the ARNs, duration and endpoint are valid.
+        if (ParameterSetName is CertificateSet or ConfigSet)
+        {
+            throw new IamraException("IamraProfileNeedsCertificateSource", IamraErrorCategory.InvalidArgument,
+                "A credential_process profile finds the certificate itself on every run: give -Thumbprint, a -Subject/-Issuer/-SerialNumber selector, -Path, or a PKCS#11 key (-Pkcs11Uri, -TokenLabel), not a piped certificate or -ConfigName.", ProfileName);
+        }
+
         var query = BuildQuery();
         var certificate = CertificateFinder.FindSingle(query, Latest.IsPresent);
-        var source = RolesAnywhereSessionSource.Create(new RolesAnywhereSessionOptions
-        {
-            Certificate = certificate,
-            TrustAnchorArn = TrustAnchorArn,
-            ProfileArn = ProfileArn,
-            RoleArn = RoleArn,
-            DurationSeconds = DurationSeconds,
-            RoleSessionName = RoleSessionName,
-            EndpointUrl = EndpointUrl,
-            Http = new AwsHttpSettings { CaBundlePath = Resolve(CaBundlePath) },
-        });
+        var source = SessionSource(certificate, regionIsSessions: true);
 
         var path = Resolve(ConfigPath) ?? AwsConfigFile.DefaultPath();
         var command = BuildCredentialProcess(query, source, certificate);
@@ -155,9 +121,9 @@ public sealed class SetIamraAwsProfileCommand : CertificateSourceCmdlet
         Append("-TrustAnchorArn", source.TrustAnchorArn);
         Append("-ProfileArn", source.ProfileArn);
         Append("-RoleArn", source.RoleArn);
-        if (source.DurationSeconds != RolesAnywhereSessionSource.DefaultDuration) Append("-DurationSeconds", source.DurationSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (source.DurationSeconds != RolesAnywhereSessionSource.DefaultDuration) Append("-SessionDurationSeconds", source.DurationSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (source.RoleSessionName is not null) Append("-RoleSessionName", source.RoleSessionName);
-        if (EndpointUrl is not null) Append("-EndpointUrl", source.Endpoint.Uri.ToString());
+        if (RolesAnywhereEndpointUrl is not null) Append("-RolesAnywhereEndpointUrl", source.Endpoint.Uri.ToString());
         if (source.Http.CaBundlePath is not null) Append("-CaBundlePath", source.Http.CaBundlePath);
         script.Append(" | ConvertTo-IamraCredentialProcess");
 

@@ -9,7 +9,7 @@ namespace RedshiftIamra.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "RedshiftIamraConnection", DefaultParameterSetName = ThumbprintSet)]
 [OutputType(typeof(ConnectionCheckResult), typeof(bool))]
-public sealed class TestRedshiftIamraConnectionCommand : ConnectionTargetCmdlet
+public sealed class TestRedshiftIamraConnectionCommand : RedshiftConnectionCmdlet
 {
     private const string CredentialSet = "Credential";
 
@@ -20,6 +20,7 @@ public sealed class TestRedshiftIamraConnectionCommand : ConnectionTargetCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [Alias("CommandText", "Sql")]
     public string Query { get; set; } = "select 1";
 
     [Parameter]
@@ -32,12 +33,19 @@ public sealed class TestRedshiftIamraConnectionCommand : ConnectionTargetCmdlet
 
     protected override void Process()
     {
+        if (ParameterSetName == CredentialSet)
+        {
+            RefuseTargetWithCredential();
+        }
+
+        // From a given credential, from a certificate (every stage), or from another AWS
+        // credential source (no certificate and session stages: the credential stage starts).
         var plan = new ConnectionCheckPlan
         {
             Certificate = UsesCertificate ? CertificateStage() : null,
-            Session = UsesCertificate ? SessionSource : null,
+            Session = UsesCertificate ? certificate => SessionSource(certificate) : null,
             DbCredential = UsesCertificate ? DbCredentialSource : null,
-            GivenCredential = UsesCertificate ? null : Credential,
+            GivenCredential = ParameterSetName == CredentialSet ? Credential : UsesCertificate ? null : ObtainCredential(),
             Connection = ConnectionOptions(pooling: false, connectTimeout: TimeoutSeconds),
             NetworkTimeout = TimeSpan.FromSeconds(TimeoutSeconds),
             Query = Query,
@@ -55,12 +63,12 @@ public sealed class TestRedshiftIamraConnectionCommand : ConnectionTargetCmdlet
     {
         if (!UsesPkcs11)
         {
-            return FindCertificate;
+            return SigningCertificate;
         }
 
         try
         {
-            var found = FindCertificate();
+            var found = SigningCertificate();
             return () => found;
         }
         catch (IamraException e)

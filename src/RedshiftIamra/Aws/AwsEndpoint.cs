@@ -5,6 +5,14 @@ public sealed record AwsEndpoint(Uri Uri, string Source)
 {
     public const string InvalidEndpointErrorId = "IamraInvalidEndpoint";
 
+    /// <summary>The cmdlet parameter that names the endpoint of a service (one name per service across the module).</summary>
+    public static string ParameterName(string serviceEnvironmentKey) => serviceEnvironmentKey switch
+    {
+        "ROLESANYWHERE" => "-RolesAnywhereEndpointUrl",
+        "CLOUDFORMATION" => "-CloudFormationEndpointUrl",
+        _ => "-RedshiftEndpointUrl",
+    };
+
     /// <summary>
     /// Resolves an API endpoint the way AWS SDKs do: the explicit parameter, then
     /// <c>AWS_ENDPOINT_URL_{SERVICE}</c>, then <c>AWS_ENDPOINT_URL</c>, then the regional
@@ -17,7 +25,8 @@ public sealed record AwsEndpoint(Uri Uri, string Source)
         environment ??= Environment.GetEnvironmentVariable;
         if (!string.IsNullOrWhiteSpace(explicitUrl))
         {
-            return new AwsEndpoint(Validate(explicitUrl, "-EndpointUrl", allowInsecureHttp), "the -EndpointUrl parameter");
+            var parameter = ParameterName(serviceEnvironmentKey);
+            return new AwsEndpoint(Validate(explicitUrl, parameter, allowInsecureHttp), $"the {parameter} parameter");
         }
 
         var serviceVariable = "AWS_ENDPOINT_URL_" + serviceEnvironmentKey;

@@ -38,6 +38,22 @@ public sealed class RedshiftIamraConfig
 
     public string? ChainPath { get; init; }
 
+    // ---- or a key in a PKCS#11 token (never its PIN: pin-source=file: only) ----------------
+
+    /// <summary>An RFC 7512 URI naming the token and key; it never holds pin-value.</summary>
+    public string? Pkcs11Uri { get; init; }
+
+    /// <summary>The token's label (with <see cref="KeyLabel"/> and/or <see cref="KeyId"/>), instead of a URI.</summary>
+    public string? TokenLabel { get; init; }
+
+    public string? KeyLabel { get; init; }
+
+    /// <summary>The key's CKA_ID in hexadecimal.</summary>
+    public string? KeyId { get; init; }
+
+    /// <summary>The PKCS#11 library file (absolute).</summary>
+    public string? Pkcs11Library { get; init; }
+
     // ---- Roles Anywhere -------------------------------------------------------------------
 
     public string? TrustAnchorArn { get; init; }
@@ -49,6 +65,9 @@ public sealed class RedshiftIamraConfig
     public int? SessionDurationSeconds { get; init; }
 
     public string? RolesAnywhereEndpointUrl { get; init; }
+
+    /// <summary>The role session name, when the profile accepts a custom one.</summary>
+    public string? RoleSessionName { get; init; }
 
     public string? CaBundlePath { get; init; }
 
@@ -78,6 +97,9 @@ public sealed class RedshiftIamraConfig
 
     public string? RedshiftEndpointUrl { get; init; }
 
+    /// <summary>The cluster's custom domain name, when connecting by it.</summary>
+    public string? CustomDomainName { get; init; }
+
     public string? RootCertificatePath { get; init; }
 
     // ---- where it came from -------------------------------------------------------------------
@@ -95,6 +117,12 @@ public sealed class RedshiftIamraConfig
     {
         get
         {
+            if (Pkcs11Uri is not null || TokenLabel is not null)
+            {
+                var key = Pkcs11Uri ?? $"token '{TokenLabel}'{(KeyLabel is null ? string.Empty : $", key '{KeyLabel}'")}{(KeyId is null ? string.Empty : $", id {KeyId}")}";
+                return $"PKCS#11 {key}{(CertificatePath is null ? string.Empty : $" (certificate {CertificatePath})")}";
+            }
+
             if (CertificatePath is not null)
             {
                 return $"file {CertificatePath}{(PrivateKeyPath is null ? string.Empty : $" (key {PrivateKeyPath})")}";

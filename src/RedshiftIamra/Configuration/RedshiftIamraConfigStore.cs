@@ -130,11 +130,26 @@ public static class RedshiftIamraConfigStore
         var selectors = new List<string>();
         if (config.Thumbprint is not null) selectors.Add("-Thumbprint");
         if (config.Subject is not null || config.Issuer is not null || config.SerialNumber is not null) selectors.Add("-Subject/-Issuer/-SerialNumber");
-        if (config.CertificatePath is not null) selectors.Add("-Path");
+        var pkcs11 = config.Pkcs11Uri is not null || config.TokenLabel is not null;
+        if (config.CertificatePath is not null && !pkcs11) selectors.Add("-Path");
+        if (config.Pkcs11Uri is not null) selectors.Add("-Pkcs11Uri");
+        if (config.TokenLabel is not null) selectors.Add("-TokenLabel");
+        if (!pkcs11 && (config.KeyLabel is not null || config.KeyId is not null || config.Pkcs11Library is not null))
+        {
+            throw new IamraException(Incomplete, IamraErrorCategory.InvalidArgument,
+                $"The configuration '{config.Name}' names a PKCS#11 key or library without a token: give -Pkcs11Uri or -TokenLabel.", config.Name);
+        }
+
+        if (config.Pkcs11Uri is not null && Pkcs11.Pkcs11Uri.Parse(config.Pkcs11Uri).PinValue is not null)
+        {
+            throw new IamraException("RedshiftIamraConfigCannotHoldSecret", IamraErrorCategory.InvalidArgument,
+                $"The configuration '{config.Name}' would hold the token PIN (pin-value in -Pkcs11Uri): a saved configuration never holds a secret. Put the PIN in a file only the job's account can read and name it with pin-source=file:/path/to/pin.", config.Name);
+        }
+
         if (selectors.Count == 0)
         {
             throw new IamraException(Incomplete, IamraErrorCategory.InvalidArgument,
-                $"The configuration '{config.Name}' names no certificate: give -Thumbprint, a selector (-Subject, -Issuer, -SerialNumber; with -Latest to survive renewals), or -Path.", config.Name);
+                $"The configuration '{config.Name}' names no certificate: give -Thumbprint, a selector (-Subject, -Issuer, -SerialNumber; with -Latest to survive renewals), -Path, or a PKCS#11 key (-Pkcs11Uri or -TokenLabel).", config.Name);
         }
 
         if (selectors.Count > 1)
@@ -148,7 +163,7 @@ public static class RedshiftIamraConfigStore
             throw new IamraException(Incomplete, IamraErrorCategory.InvalidArgument, $"-StoreLocation '{config.StoreLocation}' is not CurrentUser or LocalMachine.", config.StoreLocation);
         }
 
-        foreach (var (value, parameter) in new[] { (config.CertificatePath, "Path"), (config.PrivateKeyPath, "PrivateKeyPath"), (config.ChainPath, "ChainPath"), (config.CaBundlePath, "CaBundlePath"), (config.RootCertificatePath, "RootCertificatePath") })
+        foreach (var (value, parameter) in new[] { (config.CertificatePath, "Path"), (config.PrivateKeyPath, "PrivateKeyPath"), (config.ChainPath, "ChainPath"), (config.Pkcs11Library, "Pkcs11Library"), (config.CaBundlePath, "CaBundlePath"), (config.RootCertificatePath, "RootCertificatePath") })
         {
             if (value is not null && !Path.IsPathFullyQualified(value))
             {
@@ -171,6 +186,7 @@ public static class RedshiftIamraConfigStore
                 $"-SessionDurationSeconds {session} is out of range: Roles Anywhere sessions last {RolesAnywhereSessionSource.MinimumDuration} to {RolesAnywhereSessionSource.MaximumDuration} seconds.", session);
         }
 
+        if (config.RoleSessionName is not null) RolesAnywhereSessionSource.ValidateRoleSessionName(config.RoleSessionName);
         if (config.RolesAnywhereEndpointUrl is not null) AwsEndpoint.Validate(config.RolesAnywhereEndpointUrl, "-RolesAnywhereEndpointUrl", allowInsecureHttp: false);
         if (config.RedshiftEndpointUrl is not null) AwsEndpoint.Validate(config.RedshiftEndpointUrl, "-RedshiftEndpointUrl", allowInsecureHttp: false);
         if (config.Region is not null) AwsRegion.Validate(config.Region);
@@ -194,6 +210,7 @@ public static class RedshiftIamraConfigStore
             Port = config.Port,
             DbUser = config.DbUser,
             UseIamIdentity = config.UseIamIdentity,
+            CustomDomainName = config.CustomDomainName,
         });
     }
 
@@ -349,11 +366,17 @@ public static class RedshiftIamraConfigStore
         CertificatePath = c.CertificatePath,
         PrivateKeyPath = c.PrivateKeyPath,
         ChainPath = c.ChainPath,
+        Pkcs11Uri = c.Pkcs11Uri,
+        TokenLabel = c.TokenLabel,
+        KeyLabel = c.KeyLabel,
+        KeyId = c.KeyId,
+        Pkcs11Library = c.Pkcs11Library,
         TrustAnchorArn = c.TrustAnchorArn,
         ProfileArn = c.ProfileArn,
         RoleArn = c.RoleArn,
         SessionDurationSeconds = c.SessionDurationSeconds,
         RolesAnywhereEndpointUrl = c.RolesAnywhereEndpointUrl,
+        RoleSessionName = c.RoleSessionName,
         CaBundlePath = c.CaBundlePath,
         Region = c.Region,
         ClusterIdentifier = c.ClusterIdentifier,
@@ -367,6 +390,7 @@ public static class RedshiftIamraConfigStore
         DbGroup = c.DbGroup.ToArray(),
         DurationSeconds = c.DurationSeconds,
         RedshiftEndpointUrl = c.RedshiftEndpointUrl,
+        CustomDomainName = c.CustomDomainName,
         RootCertificatePath = c.RootCertificatePath,
         StackName = c.StackName,
         SavedAt = savedAt,
@@ -401,11 +425,17 @@ public static class RedshiftIamraConfigStore
         S(nameof(c.CertificatePath), c.CertificatePath);
         S(nameof(c.PrivateKeyPath), c.PrivateKeyPath);
         S(nameof(c.ChainPath), c.ChainPath);
+        S(nameof(c.Pkcs11Uri), c.Pkcs11Uri);
+        S(nameof(c.TokenLabel), c.TokenLabel);
+        S(nameof(c.KeyLabel), c.KeyLabel);
+        S(nameof(c.KeyId), c.KeyId);
+        S(nameof(c.Pkcs11Library), c.Pkcs11Library);
         S(nameof(c.TrustAnchorArn), c.TrustAnchorArn);
         S(nameof(c.ProfileArn), c.ProfileArn);
         S(nameof(c.RoleArn), c.RoleArn);
         I(nameof(c.SessionDurationSeconds), c.SessionDurationSeconds);
         S(nameof(c.RolesAnywhereEndpointUrl), c.RolesAnywhereEndpointUrl);
+        S(nameof(c.RoleSessionName), c.RoleSessionName);
         S(nameof(c.CaBundlePath), c.CaBundlePath);
         S(nameof(c.Region), c.Region);
         S(nameof(c.ClusterIdentifier), c.ClusterIdentifier);
@@ -419,6 +449,7 @@ public static class RedshiftIamraConfigStore
         if (c.DbGroup.Count > 0) o[nameof(c.DbGroup)] = new JsonArray(c.DbGroup.Select(g => (JsonNode)JsonValue.Create(g)!).ToArray());
         I(nameof(c.DurationSeconds), c.DurationSeconds);
         S(nameof(c.RedshiftEndpointUrl), c.RedshiftEndpointUrl);
+        S(nameof(c.CustomDomainName), c.CustomDomainName);
         S(nameof(c.RootCertificatePath), c.RootCertificatePath);
         S(nameof(c.StackName), c.StackName);
         if (c.SavedAt is { } saved) o[nameof(c.SavedAt)] = saved.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
@@ -451,11 +482,17 @@ public static class RedshiftIamraConfigStore
                 CertificatePath = S(nameof(RedshiftIamraConfig.CertificatePath)),
                 PrivateKeyPath = S(nameof(RedshiftIamraConfig.PrivateKeyPath)),
                 ChainPath = S(nameof(RedshiftIamraConfig.ChainPath)),
+                Pkcs11Uri = S(nameof(RedshiftIamraConfig.Pkcs11Uri)),
+                TokenLabel = S(nameof(RedshiftIamraConfig.TokenLabel)),
+                KeyLabel = S(nameof(RedshiftIamraConfig.KeyLabel)),
+                KeyId = S(nameof(RedshiftIamraConfig.KeyId)),
+                Pkcs11Library = S(nameof(RedshiftIamraConfig.Pkcs11Library)),
                 TrustAnchorArn = S(nameof(RedshiftIamraConfig.TrustAnchorArn)),
                 ProfileArn = S(nameof(RedshiftIamraConfig.ProfileArn)),
                 RoleArn = S(nameof(RedshiftIamraConfig.RoleArn)),
                 SessionDurationSeconds = I(nameof(RedshiftIamraConfig.SessionDurationSeconds)),
                 RolesAnywhereEndpointUrl = S(nameof(RedshiftIamraConfig.RolesAnywhereEndpointUrl)),
+                RoleSessionName = S(nameof(RedshiftIamraConfig.RoleSessionName)),
                 CaBundlePath = S(nameof(RedshiftIamraConfig.CaBundlePath)),
                 Region = S(nameof(RedshiftIamraConfig.Region)),
                 ClusterIdentifier = S(nameof(RedshiftIamraConfig.ClusterIdentifier)),
@@ -469,6 +506,7 @@ public static class RedshiftIamraConfigStore
                 DbGroup = o[nameof(RedshiftIamraConfig.DbGroup)] is JsonArray groups ? groups.Select(g => g!.GetValue<string>()).ToArray() : Array.Empty<string>(),
                 DurationSeconds = I(nameof(RedshiftIamraConfig.DurationSeconds)),
                 RedshiftEndpointUrl = S(nameof(RedshiftIamraConfig.RedshiftEndpointUrl)),
+                CustomDomainName = S(nameof(RedshiftIamraConfig.CustomDomainName)),
                 RootCertificatePath = S(nameof(RedshiftIamraConfig.RootCertificatePath)),
                 StackName = S(nameof(RedshiftIamraConfig.StackName)),
                 SavedAt = saved is null ? null : DateTimeOffset.Parse(saved, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal),

@@ -17,6 +17,9 @@ public static class RolesAnywhereErrors
     public const string ValidationFailed = "IamraValidationFailed";
     public const string InvalidDuration = "IamraInvalidDuration";
     public const string InvalidRoleSessionName = "IamraInvalidRoleSessionName";
+
+    /// <summary>A trust anchor, profile or role ARN was not given.</summary>
+    public const string ArnMissing = "IamraArnMissing";
     public const string RegionMismatch = "IamraRegionMismatch";
 
     internal static IamraException Map(AwsServiceException exception, CreateSessionRequest request, RolesAnywhereClientConfig config)

@@ -108,6 +108,14 @@ public sealed class RolesAnywhereSessionSource
     /// </summary>
     public static (AwsArn TrustAnchor, AwsArn Profile, AwsArn Role) ParseArns(string? trustAnchorArn, string? profileArn, string? roleArn)
     {
+        var missing = new[] { (trustAnchorArn, "-TrustAnchorArn"), (profileArn, "-ProfileArn"), (roleArn, "-RoleArn") }
+            .Where(a => a.Item1 is null).Select(a => a.Item2).ToList();
+        if (missing.Count > 0)
+        {
+            throw new IamraException(RolesAnywhereErrors.ArnMissing, IamraErrorCategory.InvalidArgument,
+                $"A Roles Anywhere session needs {string.Join(", ", missing)}: give {(missing.Count == 1 ? "it" : "them")}, pipe in a stack from Get-RedshiftIamraStack, or name a saved configuration with -ConfigName.", string.Join(",", missing));
+        }
+
         var anchor = AwsArn.ParseRolesAnywhere(trustAnchorArn, "TrustAnchorArn", "trust-anchor");
         var profile = AwsArn.ParseRolesAnywhere(profileArn, "ProfileArn", "profile");
         var role = AwsArn.ParseRole(roleArn, "RoleArn");
@@ -127,6 +135,16 @@ public sealed class RolesAnywhereSessionSource
     }
 
     /// <summary>Checks every input before any network call; throws <see cref="IamraException"/> naming the bad value.</summary>
+    /// <summary>Checks a role session name: 2 to 64 letters, digits and +=,.@_-.</summary>
+    public static void ValidateRoleSessionName(string name)
+    {
+        if (!s_sessionName.IsMatch(name))
+        {
+            throw new IamraException(RolesAnywhereErrors.InvalidRoleSessionName, IamraErrorCategory.InvalidArgument,
+                $"-RoleSessionName '{name}' is not valid: use 2 to 64 letters, digits and +=,.@_-.", name);
+        }
+    }
+
     public static RolesAnywhereSessionSource Create(RolesAnywhereSessionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -156,13 +174,12 @@ public sealed class RolesAnywhereSessionSource
         if (duration is < MinimumDuration or > MaximumDuration)
         {
             throw new IamraException(RolesAnywhereErrors.InvalidDuration, IamraErrorCategory.InvalidArgument,
-                $"-DurationSeconds {duration} is out of range: Roles Anywhere sessions last {MinimumDuration} to {MaximumDuration} seconds (15 minutes to 12 hours).", duration);
+                $"-SessionDurationSeconds {duration} is out of range: Roles Anywhere sessions last {MinimumDuration} to {MaximumDuration} seconds (15 minutes to 12 hours).", duration);
         }
 
-        if (options.RoleSessionName is not null && !s_sessionName.IsMatch(options.RoleSessionName))
+        if (options.RoleSessionName is not null)
         {
-            throw new IamraException(RolesAnywhereErrors.InvalidRoleSessionName, IamraErrorCategory.InvalidArgument,
-                $"-RoleSessionName '{options.RoleSessionName}' is not valid: use 2 to 64 letters, digits and +=,.@_-.", options.RoleSessionName);
+            ValidateRoleSessionName(options.RoleSessionName);
         }
 
         if (options.RenewalMargin is { } margin && (margin < TimeSpan.Zero || margin > TimeSpan.FromHours(1)))

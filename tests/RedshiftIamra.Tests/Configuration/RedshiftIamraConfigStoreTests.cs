@@ -35,6 +35,22 @@ public sealed class RedshiftIamraConfigStoreTests : IDisposable
         DbUser = "analytics_user",
     };
 
+    private static RedshiftIamraConfig Pkcs11Config(string name, string? uri = null, string? token = null, string? keyLabel = null, string? keyId = null, string? library = null, string? certificatePath = null) => new()
+    {
+        Name = name,
+        Pkcs11Uri = uri,
+        TokenLabel = token,
+        KeyLabel = keyLabel,
+        KeyId = keyId,
+        Pkcs11Library = library,
+        CertificatePath = certificatePath,
+        TrustAnchorArn = TrustAnchorArn,
+        ProfileArn = ProfileArn,
+        RoleArn = RoleArn,
+        ClusterIdentifier = "my-redshift-cluster",
+        DbUser = "analytics_user",
+    };
+
     private static RedshiftIamraConfig Full(string name = "full") => new()
     {
         Name = name,
@@ -50,6 +66,7 @@ public sealed class RedshiftIamraConfigStoreTests : IDisposable
         RoleArn = RoleArn,
         SessionDurationSeconds = 7200,
         RolesAnywhereEndpointUrl = "https://rolesanywhere.eu-west-1.amazonaws.com/",
+        RoleSessionName = "etl-host-01",
         CaBundlePath = Path.Combine(Path.GetTempPath(), "ca.pem"),
         Region = "eu-west-1",
         ClusterIdentifier = "my-redshift-cluster",
@@ -61,6 +78,7 @@ public sealed class RedshiftIamraConfigStoreTests : IDisposable
         DbGroup = ["analysts", "etl"],
         DurationSeconds = 1800,
         RedshiftEndpointUrl = "https://redshift.eu-west-1.amazonaws.com/",
+        CustomDomainName = "redshift.example.com",
         RootCertificatePath = Path.Combine(Path.GetTempPath(), "roots.pem"),
         StackName = "redshift-test",
     };
@@ -106,10 +124,43 @@ public sealed class RedshiftIamraConfigStoreTests : IDisposable
         var entry = (JsonObject)JsonNode.Parse(File.ReadAllText(FilePath))!["Configs"]!["full"]!;
         Assert.Equal(
             ["Subject", "Issuer", "SerialNumber", "Latest", "StoreLocation", "StoreName", "ChainPath", "TrustAnchorArn", "ProfileArn", "RoleArn", "SessionDurationSeconds",
-             "RolesAnywhereEndpointUrl", "CaBundlePath", "Region", "ClusterIdentifier", "Hostname", "Port", "DbName", "DbUser", "AutoCreate", "DbGroup", "DurationSeconds",
-             "RedshiftEndpointUrl", "RootCertificatePath", "StackName", "SavedAt"],
+             "RolesAnywhereEndpointUrl", "RoleSessionName", "CaBundlePath", "Region", "ClusterIdentifier", "Hostname", "Port", "DbName", "DbUser", "AutoCreate", "DbGroup", "DurationSeconds",
+             "RedshiftEndpointUrl", "CustomDomainName", "RootCertificatePath", "StackName", "SavedAt"],
             entry.Select(p => p.Key));
         Assert.Equal("2026-11-26T08:00:00Z", entry["SavedAt"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_PKCS11_key_is_saved_by_URI_or_by_labels_with_its_library_and_certificate_file()
+    {
+        var library = Path.Combine(Path.GetTempPath(), "libsofthsm2.so");
+        var certificate = Path.Combine(Path.GetTempPath(), "token-cert.pem");
+        var byUri = Pkcs11Config("hsm-uri", "pkcs11:token=hsm1;object=etl-key?pin-source=file:/etc/iamra/pin", library: library, certificatePath: certificate);
+        var byLabels = Pkcs11Config("hsm-labels", token: "hsm1", keyLabel: "etl-key", keyId: "0a1b");
+        RedshiftIamraConfigStore.Save(FilePath, byUri);
+        RedshiftIamraConfigStore.Save(FilePath, byLabels);
+
+        var uri = RedshiftIamraConfigStore.Get(FilePath, "hsm-uri");
+        Assert.Equal(byUri.Pkcs11Uri, uri.Pkcs11Uri);
+        Assert.Equal(library, uri.Pkcs11Library);
+        Assert.Equal(certificate, uri.CertificatePath);
+        Assert.Equal($"PKCS#11 {byUri.Pkcs11Uri} (certificate {certificate})", uri.Certificate);
+        var labels = RedshiftIamraConfigStore.Get(FilePath, "hsm-labels");
+        Assert.Equal(("hsm1", "etl-key", "0a1b"), (labels.TokenLabel, labels.KeyLabel, labels.KeyId));
+        Assert.Equal("PKCS#11 token 'hsm1', key 'etl-key', id 0a1b", labels.Certificate);
+    }
+
+    [Theory]
+    [InlineData("pkcs11:token=hsm1;object=k?pin-value=1234", null, null, "RedshiftIamraConfigCannotHoldSecret")]
+    [InlineData(null, null, "etl-key", "RedshiftIamraConfigIncomplete")]
+    [InlineData("pkcs11:token=hsm1;object=k", "hsm1", null, "RedshiftIamraConfigIncomplete")]
+    public void A_PKCS11_key_is_refused_with_a_PIN_without_a_token_or_named_twice(string? uri, string? token, string? keyLabel, string errorId)
+    {
+        var config = Pkcs11Config("hsm", uri, token, keyLabel);
+        var e = Assert.Throws<IamraException>(() => RedshiftIamraConfigStore.Save(FilePath, config));
+        Assert.Equal(errorId, e.ErrorId);
+        Assert.DoesNotContain("1234", e.Message);
+        Assert.False(File.Exists(FilePath));
     }
 
     [Fact]

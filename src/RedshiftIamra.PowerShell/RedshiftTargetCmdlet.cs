@@ -1,0 +1,150 @@
+using System.Management.Automation;
+using RedshiftIamra.Aws;
+using RedshiftIamra.Sessions;
+
+namespace RedshiftIamra.PowerShell;
+
+/// <summary>
+/// The Redshift target group, declared once for every cmdlet that gets database credentials:
+/// a cluster (by database user or IAM identity), a serverless workgroup or a host name, the
+/// database, groups, durations and the Redshift API endpoint.
+/// </summary>
+public abstract class RedshiftTargetCmdlet : AwsServiceCmdlet
+{
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotEmpty]
+    public string? ClusterIdentifier { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotEmpty]
+    public string? WorkgroupName { get; set; }
+
+    /// <summary>A Redshift host name (cluster, workgroup, custom domain or VPC endpoint), optionally with :port.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotEmpty]
+    public string? Hostname { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public int Port { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotEmpty]
+    public string? DbUser { get; set; }
+
+    [Parameter]
+    public SwitchParameter UseIamIdentity { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotEmpty]
+    [Alias("Database")]
+    public string? DbName { get; set; }
+
+    [Parameter]
+    public SwitchParameter AutoCreate { get; set; }
+
+    [Parameter]
+    [Alias("DbGroups")]
+    public string[]? DbGroup { get; set; }
+
+    /// <summary>How long the database password lasts.</summary>
+    [Parameter]
+    public int DurationSeconds { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CustomDomainName { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? RedshiftEndpointUrl { get; set; }
+
+    /// <summary>Names of the group's parameters that say where to connect (for the cmdlets that also take a given credential).</summary>
+    protected static readonly string[] TargetParameters =
+    {
+        nameof(ClusterIdentifier), nameof(WorkgroupName), nameof(Hostname), nameof(Port), nameof(DbUser), nameof(UseIamIdentity),
+        nameof(DbName), nameof(AutoCreate), nameof(DbGroup), nameof(DurationSeconds), nameof(CustomDomainName), nameof(RedshiftEndpointUrl),
+    };
+
+    protected override void ApplyConfig(RedshiftIamraConfig config, SavedSettings saved)
+    {
+        base.ApplyConfig(config, saved);
+        DbName = saved.Pick(nameof(DbName), DbName, config.DbName);
+        AutoCreate = saved.PickSwitch(nameof(AutoCreate), AutoCreate, config.AutoCreate);
+        DbGroup = saved.Pick(nameof(DbGroup), DbGroup, config.DbGroup.Count > 0 ? config.DbGroup.ToArray() : null);
+        DurationSeconds = saved.PickNumber(nameof(DurationSeconds), DurationSeconds, config.DurationSeconds);
+        RedshiftEndpointUrl = saved.Pick(nameof(RedshiftEndpointUrl), RedshiftEndpointUrl, config.RedshiftEndpointUrl);
+
+        // The target is one thing: naming a cluster, a workgroup or a host replaces the saved target as a whole.
+        var targetGiven = new[] { nameof(ClusterIdentifier), nameof(WorkgroupName), nameof(Hostname) }.Where(saved.Typed).ToList();
+        if (targetGiven.Count == 0)
+        {
+            ClusterIdentifier = config.ClusterIdentifier;
+            WorkgroupName = config.WorkgroupName;
+            Hostname = config.Hostname;
+            Port = saved.PickNumber(nameof(Port), Port, config.Port);
+            DbUser = saved.Pick(nameof(DbUser), DbUser, config.DbUser);
+            UseIamIdentity = saved.PickSwitch(nameof(UseIamIdentity), UseIamIdentity, config.UseIamIdentity);
+        }
+        else
+        {
+            saved.Overridden.Add("the target (" + string.Join(", ", targetGiven.Select(t => "-" + t)) + ")");
+            if (!UseIamIdentity.IsPresent)
+            {
+                DbUser = saved.Pick(nameof(DbUser), DbUser, config.DbUser);
+            }
+        }
+    }
+
+    /// <summary>The database credential source for the target the bound parameters name, with the given AWS credentials.</summary>
+    protected DbCredentialSource DbCredentialSource(AwsCredentialSource credentials)
+    {
+        var target = RedshiftTargets.Resolve(new RedshiftTargetInput
+        {
+            ClusterIdentifier = ClusterIdentifier,
+            WorkgroupName = WorkgroupName,
+            Hostname = Hostname,
+            Port = Given(nameof(Port)) && (Port != 0 || CommandLineParameters.Contains(nameof(Port))) ? Port : null, // 0 from the pipeline: an object whose Port is null
+            DbUser = DbUser,
+            UseIamIdentity = UseIamIdentity.IsPresent,
+            CustomDomainName = CustomDomainName,
+        });
+        if (target.Note is not null)
+        {
+            WriteVerboseSafe(target.Note + ".");
+        }
+
+        // A piped session binds its own Region by name: that is the session's region, a fallback
+        // after the host name's, not a region the user gave.
+        var given = Session is not null && !CommandLineParameters.Contains(nameof(Region)) && string.Equals(Region, Session.Region, StringComparison.Ordinal) ? null : Region;
+        var (region, regionSource) = RedshiftTargets.ResolveRegion(given, target.HostRegion, credentials);
+        return Sessions.DbCredentialSource.Create(new DbCredentialOptions
+        {
+            Credentials = credentials,
+            Kind = target.Kind,
+            ClusterIdentifier = target.ClusterIdentifier,
+            WorkgroupName = target.WorkgroupName,
+            DbUser = DbUser,
+            DbName = DbName ?? target.DbName,
+            AutoCreate = AutoCreate.IsPresent,
+            DbGroups = DbGroup ?? Array.Empty<string>(),
+            DurationSeconds = Given(nameof(DurationSeconds)) ? DurationSeconds : null,
+            CustomDomainName = CustomDomainName,
+            Host = target.Host,
+            Port = target.Port,
+            Region = region,
+            RegionSource = regionSource,
+            EndpointUrl = RedshiftEndpointUrl,
+            AllowInsecureEndpoint = SessionOption.AllowInsecureEndpoint,
+            Http = HttpSettings(),
+            RenewalMargin = SessionOption.RenewalMargin,
+        });
+    }
+
+    /// <summary>Database credentials from the bound source: a certificate's session, or any AWS credential source.</summary>
+    protected RedshiftDbCredential ObtainCredential(bool force = false)
+    {
+        var credentials = ResolveCredentials();
+        var source = DbCredentialSource(credentials);
+        return Await((log, token) => source.GetCredentialAsync(force, log, token));
+    }
+}
