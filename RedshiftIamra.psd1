@@ -22,6 +22,7 @@
         'ConvertTo-RedshiftConnectionString'
         'Connect-RedshiftIamra'
         'Invoke-RedshiftQuery'
+        'Write-RedshiftTable'
         'Disconnect-RedshiftIamra'
         'Test-RedshiftIamraConnection'
         'Get-RedshiftIamraStack'

@@ -136,6 +136,25 @@ public sealed class CsvFileSource : IDisposable
         }
     }
 
+    /// <summary>Opens every file once (each must exist, be CSV and have a header) and checks they name the same columns, before any row is loaded.</summary>
+    public static void CheckSameColumns(IReadOnlyList<string> paths)
+    {
+        IReadOnlyList<string>? columns = null;
+        foreach (var path in paths)
+        {
+            using var source = Open(path);
+            if (columns is null)
+            {
+                columns = source.Columns;
+            }
+            else if (!columns.SequenceEqual(source.Columns, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new IamraException(LoadErrors.InconsistentRow, IamraErrorCategory.InvalidData,
+                    $"'{path}' has the columns {string.Join(", ", source.Columns)}; '{paths[0]}' has {string.Join(", ", columns)}. Load files with the same columns together.", path);
+            }
+        }
+    }
+
     private static Stream OpenStream(string path, out bool compressed)
     {
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);

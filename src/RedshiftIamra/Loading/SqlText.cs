@@ -25,6 +25,25 @@ public sealed record TableName(string? Schema, string Table)
         };
     }
 
+    /// <summary>A table given as a name and, separately, its schema (<c>-Table t -Schema s</c>); the schema may also be in the name, not in both.</summary>
+    public static TableName Parse(string text, string? schema)
+    {
+        var name = Parse(text);
+        if (schema is null)
+        {
+            return name;
+        }
+
+        if (name.Schema is not null)
+        {
+            throw new IamraException(LoadErrors.InvalidTableName, IamraErrorCategory.InvalidArgument,
+                $"'{text}' already names its schema; give the schema either in the table name or as -Schema '{schema}', not both.", text);
+        }
+
+        var parts = SqlText.SplitQualified(schema);
+        return parts.Count == 1 ? name with { Schema = parts[0] } : throw Invalid(schema);
+    }
+
     internal static IamraException Invalid(string? text) => new(LoadErrors.InvalidTableName, IamraErrorCategory.InvalidArgument,
         $"'{text}' is not a table name: give table or schema.table (quote a part with \" when it holds a dot, a space or capitals).", text);
 }

@@ -30,6 +30,31 @@ public sealed partial record RedshiftStagingSettings
 
     public override string ToString() => $"s3://{Bucket}/{Prefix}";
 
+    /// <summary>
+    /// The staging settings a command uses: the connection's (<paramref name="saved"/>) with each
+    /// value typed on the command line over its own; null when neither names a bucket and nothing
+    /// else was typed. A typed prefix, role or key without any bucket is an error naming what is missing.
+    /// </summary>
+    public static RedshiftStagingSettings? Merge(RedshiftStagingSettings? saved, string? bucket, string? prefix, string? copyRoleArn, string? kmsKeyId, string? endpointUrl)
+    {
+        if (bucket is null && prefix is null && copyRoleArn is null && kmsKeyId is null && endpointUrl is null)
+        {
+            return saved?.Validate();
+        }
+
+        var name = bucket ?? saved?.Bucket ?? throw new IamraException(LoadErrors.StagingNotConfigured, IamraErrorCategory.InvalidArgument,
+            "-StagingPrefix, -CopyRoleArn, -KmsKeyId and -S3EndpointUrl need a staging bucket: give -StagingBucket too, or set the connection's Staging.", bucket);
+        return new RedshiftStagingSettings
+        {
+            Bucket = name,
+            Prefix = prefix ?? saved?.Prefix ?? DefaultPrefix,
+            CopyRoleArn = copyRoleArn ?? saved?.CopyRoleArn,
+            KmsKeyId = kmsKeyId ?? saved?.KmsKeyId,
+            EndpointUrl = endpointUrl ?? saved?.EndpointUrl,
+            Region = saved?.Region,
+        }.Validate();
+    }
+
     /// <summary>Checks the settings before anything is sent; throws an error that names the bad value.</summary>
     public RedshiftStagingSettings Validate()
     {

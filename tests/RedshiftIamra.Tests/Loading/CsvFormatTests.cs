@@ -136,4 +136,27 @@ public class CsvFormatTests : IClassFixture<LoadingFixture>
         Assert.Equal(LoadErrors.StagingInvalid, Assert.Throws<IamraException>(() => new RedshiftStagingSettings { Bucket = "my-bucket", Prefix = "/abs" }.Validate()).ErrorId);
         Assert.NotNull(new RedshiftStagingSettings { Bucket = "my-bucket", CopyRoleArn = "default" }.Validate());
     }
+
+    [Fact]
+    public void Typed_staging_values_go_over_the_connections_one_by_one()
+    {
+        var saved = new RedshiftStagingSettings { Bucket = "saved-bucket", Prefix = "saved/", CopyRoleArn = "default", KmsKeyId = "alias/saved" };
+        Assert.Null(RedshiftStagingSettings.Merge(null, null, null, null, null, null));
+        Assert.Equal(saved, RedshiftStagingSettings.Merge(saved, null, null, null, null, null));
+        var merged = RedshiftStagingSettings.Merge(saved, "typed-bucket", "etl", null, null, "https://s3.example.test")!;
+        Assert.Equal(("typed-bucket", "etl/", "default", "alias/saved", "https://s3.example.test"), (merged.Bucket, merged.Prefix, merged.CopyRoleArn, merged.KmsKeyId, merged.EndpointUrl));
+        Assert.Equal(RedshiftStagingSettings.DefaultPrefix, RedshiftStagingSettings.Merge(null, "b-1", null, null, null, null)!.Prefix);
+        Assert.Equal(LoadErrors.StagingNotConfigured, Assert.Throws<IamraException>(() => RedshiftStagingSettings.Merge(null, null, "etl/", null, null, null)).ErrorId);
+        Assert.Equal(LoadErrors.StagingInvalid, Assert.Throws<IamraException>(() => RedshiftStagingSettings.Merge(saved, "Bad_Bucket", null, null, null, null)).ErrorId);
+    }
+
+    [Fact]
+    public void A_schema_given_apart_qualifies_a_bare_table_name_only()
+    {
+        Assert.Equal(new TableName("sales", "orders"), TableName.Parse("Orders", "Sales"));
+        Assert.Equal(new TableName("My Schema", "orders"), TableName.Parse("orders", "\"My Schema\""));
+        Assert.Equal(new TableName(null, "orders"), TableName.Parse("orders", null));
+        Assert.Equal(LoadErrors.InvalidTableName, Assert.Throws<IamraException>(() => TableName.Parse("a.orders", "b")).ErrorId);
+        Assert.Equal(LoadErrors.InvalidTableName, Assert.Throws<IamraException>(() => TableName.Parse("orders", "a.b")).ErrorId);
+    }
 }
