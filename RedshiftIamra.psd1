@@ -23,6 +23,7 @@
         'Connect-RedshiftIamra'
         'Invoke-RedshiftQuery'
         'Write-RedshiftTable'
+        'Export-RedshiftQuery'
         'Disconnect-RedshiftIamra'
         'Test-RedshiftIamraConnection'
         'Get-RedshiftIamraStack'

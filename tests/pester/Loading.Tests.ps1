@@ -181,3 +181,49 @@ Describe 'Write-RedshiftTable: bad input is refused before any data moves' {
         { [pscustomobject]@{ id = 1 } | Write-RedshiftTable -Table $t -Method Staged -ErrorAction Stop } | Should -Throw -ErrorId 'RedshiftStagingNotConfigured,*'
     }
 }
+
+Describe 'Export-RedshiftQuery: streamed through the connection' {
+    BeforeAll {
+        $t = New-TableName
+        Invoke-Psql "create table $t (id int, name varchar(40), amount numeric(12,3), at timestamp, ok boolean, note varchar(40))" | Out-Null
+        Invoke-Psql ("insert into $t select g, 'name ' || g, g * 1.125, timestamp '2026-01-01' + g * interval '61 seconds', g % 3 = 0, " +
+            "case g % 4 when 0 then null when 1 then 'a,b' when 2 then 'say ""hi""' else E'two\nlines' end from generate_series(1, 20000) g") | Out-Null
+        $query = "select id, name, amount, at, ok, note as ""Note, quoted"" from $t order by id"
+    }
+
+    It 'writes the same CSV as psql --csv for the same query' {
+        $out = Join-Path $work 'export.csv'
+        $result = Export-RedshiftQuery -Query $query -Path $out -PassThru
+        $result.Rows | Should -Be 20000
+        $result.Method | Should -Be 'Stream'
+        $psqlFile = Join-Path $work 'psql.csv'
+        & psql -X -v ON_ERROR_STOP=1 --csv -c $query -o $psqlFile
+        $LASTEXITCODE | Should -Be 0
+        [IO.File]::ReadAllText($out) | Should -BeExactly ([IO.File]::ReadAllText($psqlFile))
+        ($result | Format-Table | Out-String) | Should -Match 'Stream\s+Csv\s+1\s'
+    }
+
+    It 'writes gzip when the path ends in .gz' {
+        $out = Join-Path $work 'export.csv.gz'
+        Export-RedshiftQuery "select id, name from $t where id <= 3 order by id" $out
+        $gzip = [IO.Compression.GZipStream]::new([IO.File]::OpenRead($out), [IO.Compression.CompressionMode]::Decompress)
+        $reader = [IO.StreamReader]::new($gzip)
+        try { $reader.ReadToEnd() | Should -BeExactly "id,name`n1,name 1`n2,name 2`n3,name 3`n" } finally { $reader.Dispose() }
+    }
+
+    It 'keeps an existing file unless -Force, and leaves no file when the query fails' {
+        $out = Join-Path $work 'kept.csv'
+        Set-Content -Path $out -Value 'keep' -NoNewline
+        { Export-RedshiftQuery 'select 1' -Path $out -ErrorAction Stop } | Should -Throw -ErrorId 'RedshiftExportFileExists,*'
+        { Export-RedshiftQuery 'select 1 / 0' -Path $out -Force -ErrorAction Stop } | Should -Throw -ErrorId 'RedshiftExportFailed,*'
+        Get-Content -Raw $out | Should -Be 'keep'
+        @(Get-ChildItem $work -Filter '*.partial' -Force) | Should -BeNullOrEmpty
+        Export-RedshiftQuery 'select 1 as one' -Path $out -Force -WhatIf
+        Get-Content -Raw $out | Should -Be 'keep'
+    }
+
+    It 'refuses Parquet without UNLOAD, and -Method Unload without staging' {
+        { Export-RedshiftQuery 'select 1' -Path (Join-Path $work 'p') -FileFormat Parquet -ExportMethod Stream -ErrorAction Stop } | Should -Throw -ErrorId 'RedshiftInvalidExport,*'
+        { Export-RedshiftQuery 'select 1' -Path (Join-Path $work 'u.csv') -ExportMethod Unload -ErrorAction Stop } | Should -Throw -ErrorId 'RedshiftStagingNotConfigured,*'
+    }
+}

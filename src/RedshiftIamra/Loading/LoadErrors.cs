@@ -23,4 +23,5 @@ public static class LoadErrors
     public const string LoadFailed = "RedshiftLoadFailed";
     public const string ExportFailed = "RedshiftExportFailed";
     public const string InvalidExport = "RedshiftInvalidExport";
+    public const string ExportFileExists = "RedshiftExportFileExists";
 }
