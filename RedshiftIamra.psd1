@@ -20,6 +20,8 @@
         'ConvertTo-RedshiftConnectionString'
         'Connect-RedshiftIamra'
         'Invoke-RedshiftQuery'
+        'Write-RedshiftTable'
+        'Export-RedshiftQuery'
         'Disconnect-RedshiftIamra'
         'Test-RedshiftIamraConnection'
         'Get-RedshiftIamraStack'

@@ -64,6 +64,9 @@ BeforeAll {
         'Save-RedshiftIamraConfig'           = @('Name')
         # Names the profile to write, in the character set the AWS config and credentials files allow.
         'Set-IamraAwsProfile'                = @('ProfileName')
+        # The data files to load or write, as Import-Csv's and Export-Csv's -Path; the rows on the pipeline, as every data cmdlet's -InputObject.
+        'Write-RedshiftTable'                = @('Path', 'InputObject')
+        'Export-RedshiftQuery'               = @('Path')
     }
     function Test-OtherMeaning([string] $Cmdlet, [string] $Parameter) {
         $names = $otherMeaning[$Cmdlet]

@@ -99,6 +99,14 @@ public sealed class RedshiftConnection : IDisposable, IAsyncDisposable
 
     public RedshiftConnectionOptions Options { get; }
 
+    /// <summary>Where staged loads and exports put their files (Write-RedshiftTable, Export-RedshiftQuery), or null.</summary>
+    public Loading.RedshiftStagingSettings? Staging { get; set; }
+
+    /// <summary>The AWS credentials of this connection's session (S3 requests of staged loads sign with them).</summary>
+    internal AwsCredentialSource AwsCredentials => _credentials.AwsCredentials;
+
+    internal AwsHttpSettings AwsHttp => _credentials.Http;
+
     public RedshiftTlsMode TlsMode => Options.TlsMode;
 
     public DateTime OpenedAt { get; } = DateTime.Now;

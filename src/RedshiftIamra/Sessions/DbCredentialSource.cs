@@ -106,6 +106,12 @@ public sealed class DbCredentialSource
 
     internal string CacheKey { get; }
 
+    /// <summary>The AWS credentials behind the database credentials (a staged load signs S3 requests with them).</summary>
+    internal AwsCredentialSource AwsCredentials => _options.Credentials;
+
+    /// <summary>The HTTP settings (proxy, CA bundle) the AWS calls use.</summary>
+    internal AwsHttpSettings Http => _options.Http;
+
     /// <summary>Checks every input before any network call; throws <see cref="IamraException"/> naming the bad value.</summary>
     public static DbCredentialSource Create(DbCredentialOptions options)
     {
