@@ -43,6 +43,19 @@ try {
         }
         Microsoft.PowerShell.Core\Import-Module ([System.IO.Path]::Combine($PSScriptRoot, 'RedshiftIamra.Display.psd1'))
     }
+    else {
+        # Type data present: a second import in this runspace, or a runspace of a pool that got it
+        # from the shared list when it opened. One that opened while another runspace was
+        # importing may have the type data but not yet the views: add the views it lacks.
+        if ($null -eq (Microsoft.PowerShell.Utility\Get-FormatData -TypeName 'RedshiftIamra.RedshiftDbCredential')) {
+            $sessionState = [runspace]::DefaultRunspace.InitialSessionState
+            $formatFile = [System.IO.Path]::Combine($PSScriptRoot, 'RedshiftIamra.Format.ps1xml')
+            for ($i = $sessionState.Formats.Count - 1; $i -ge 0; $i--) {
+                if ($sessionState.Formats[$i].FileName -eq $formatFile) { $sessionState.Formats.RemoveItem($i) }
+            }
+            Microsoft.PowerShell.Utility\Update-FormatData -AppendPath $formatFile
+        }
+    }
 }
 finally {
     [System.Threading.Monitor]::Exit($gate)
