@@ -174,7 +174,7 @@ Describe 'Set-IamraAwsProfile' {
             Set-Content -LiteralPath $shared -Value "# team`n[default]`nregion = eu-west-1`n" -NoNewline
             $pwsh = Get-PwshCommand
             $processes = foreach ($i in 1..20) {
-                $script = "`$ErrorActionPreference = 'Stop'; Import-Module '$ModulePath'; Set-IamraAwsProfile -ProfileName p$i -Path '$($certificate.Path)' -PrivateKeyPath '$($certificate.PrivateKeyPath)' -TrustAnchorArn '$($session.TrustAnchorArn)' -ProfileArn '$($session.ProfileArn)' -RoleArn '$($session.RoleArn)' -RolesAnywhereEndpointUrl '$($session.EndpointUrl)' -CaBundlePath '$($session.CaBundlePath)' -ConfigPath '$shared'"
+                $script = "`$ErrorActionPreference = 'Stop'; Import-Module '$ModulePath'; Set-IamraAwsProfile -ProfileName p$i -Path '$($certificate.Path)' -PrivateKeyPath '$($certificate.PrivateKeyPath)' -TrustAnchorArn '$($session.TrustAnchorArn)' -ProfileArn '$($session.ProfileArn)' -RoleArn '$($session.RoleArn)' -RolesAnywhereEndpointUrl '$($session.RolesAnywhereEndpointUrl)' -CaBundlePath '$($session.CaBundlePath)' -ConfigPath '$shared'"
                 $info = [System.Diagnostics.ProcessStartInfo]::new($pwsh[0])
                 foreach ($a in ($pwsh | Select-Object -Skip 1)) { $info.ArgumentList.Add($a) }
                 foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $script) { $info.ArgumentList.Add($a) }

@@ -6,9 +6,13 @@ namespace RedshiftIamra.Quoting;
 /// </summary>
 /// <remarks>
 /// Inside single quotes a POSIX shell interprets nothing, and shlex (posix=True) the same; a
-/// single quote itself is written <c>'\''</c> (close, escaped quote, reopen), which both read
-/// alike. Double quotes would not do: the shell expands <c>$</c> and backticks in them, and
-/// shlex keeps a backslash before any character but <c>"</c> and <c>\</c>.
+/// single quote itself is written <c>'"'"'</c> (close, a double-quoted quote, reopen), which both
+/// read alike. Not <c>'\''</c>: the AWS SDK for .NET runs a <c>credential_process</c> on Linux
+/// and macOS as <c>sh -c "..."</c> after doubling every backslash, and .NET's argument rules
+/// keep a backslash doubled unless a double quote follows it, so <c>'\''</c> would reach the
+/// shell as <c>'\\''</c>. A backslash in a value meets the same doubling there (botocore and
+/// <c>sh</c> read it right). Double quotes would not do: the shell expands <c>$</c> and
+/// backticks in them, and shlex keeps a backslash before any character but <c>"</c> and <c>\</c>.
 /// </remarks>
 public static class PosixShellQuoting
 {
@@ -17,7 +21,7 @@ public static class PosixShellQuoting
     {
         ArgumentNullException.ThrowIfNull(value);
         QuotingErrors.Refuse(value, what, "a shell command", c => c == '\0', "no command-line argument or environment variable can hold");
-        return "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        return "'" + value.Replace("'", "'\"'\"'", StringComparison.Ordinal) + "'";
     }
 
     /// <summary>A command line of words, each quoted.</summary>

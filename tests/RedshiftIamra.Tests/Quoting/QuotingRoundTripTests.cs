@@ -281,6 +281,24 @@ public sealed class QuotingRoundTripTests
     }
 
     [Fact]
+    public void Credential_process_lines_reach_the_program_intact_through_the_AWS_SDK_for_NET()
+    {
+        // AWS Tools for PowerShell and every .NET program read credential_process with
+        // AWSSDK.Core's ProcessAWSCredentials: on Linux and macOS it runs sh -c "<line>" after
+        // doubling backslashes. The program here prints its arguments back as the session token.
+        const string echo = "import json,sys; print(json.dumps({'Version':1,'AccessKeyId':'AKIAECHO','SecretAccessKey':'x','SessionToken':chr(31).join(sys.argv[1:]),'Expiration':'2099-01-01T00:00:00Z'}))";
+        var values = HostileCorpus.Values.Where(v => v.Length > 0 && !v.Contains('\\', StringComparison.Ordinal)).ToList();
+        Assert.Contains(values, v => v.Contains('\'', StringComparison.Ordinal));
+        foreach (var value in values)
+        {
+            var spec = Spec(value, ["python3", "-c", echo]);
+            var line = CredentialProcessCommand.Build(spec, windows: false);
+            var token = new Amazon.Runtime.ProcessAWSCredentials(line).GetCredentials().Token;
+            Assert.Equal(["-NoProfile", "-NonInteractive", "-Command", CredentialProcessCommand.Script(spec)], token.Split('\u001f'));
+        }
+    }
+
+    [Fact]
     public void Credential_process_lines_for_Windows_survive_botocores_Windows_splitter()
     {
         var values = HostileCorpus.Values.Where(v => v.Length > 0 && v.IndexOfAny(['%', '!', '"']) < 0).ToList();
