@@ -394,9 +394,11 @@ Describe 'Set-IamraAwsProfile -Pkcs11Uri' {
         $configPath = Join-Path $work 'aws-config'
         Set-IamraAwsProfile -ProfileName hsm -Pkcs11Uri "$base;object=p256?pin-source=file:$pinFile&module-path=$softHsm" @sessionParameters -ConfigPath $configPath
         $text = Get-Content -Raw $configPath
-        $text | Should -Match "-Pkcs11Uri 'pkcs11:token=$token;object=p256;id=%02;type=private"
         $text | Should -Not -Match ([regex]::Escape($pin))
         $line = ($text -split "`n" | Where-Object { $_ -like 'credential_process = *' }).Substring('credential_process = '.Length).Trim()
+        # The script PowerShell runs, as botocore splits the line.
+        $script = @(& python3 -c 'import json,shlex,sys; print(json.dumps(shlex.split(sys.argv[1])))' $line | ConvertFrom-Json)[-1]
+        $script | Should -Match "-Pkcs11Uri 'pkcs11:token=$token;object=p256;id=%02;type=private"
         $output = & /bin/sh -c $line 2>&1
         $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
         ($output | Out-String | ConvertFrom-Json).AccessKeyId | Should -Match '^ASIA'
