@@ -82,3 +82,12 @@ if ($innerModule) {
         }
     }
 }
+
+# After Import-Module -Force, the cmdlet assembly's module is this module's earlier one, no longer
+# nested in this one: Remove-Module would then leave it loaded, and its cleanup (closing
+# connections, stopping credential servers, clearing cached credentials) would never run.
+$ExecutionContext.SessionState.Module.OnRemove = {
+    if ($innerModule) {
+        Microsoft.PowerShell.Core\Remove-Module -ModuleInfo $innerModule -Force -ErrorAction Ignore
+    }
+}

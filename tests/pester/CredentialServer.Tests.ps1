@@ -348,4 +348,18 @@ Describe 'Remove-Module' {
         $env:AWS_CONTAINER_AUTHORIZATION_TOKEN | Should -BeNullOrEmpty
         Import-Module $ModulePath -Force
     }
+
+    It 'stops them too after the module was imported again with -Force' {
+        Import-Module $ModulePath -Force
+        Import-Module $ModulePath -Force
+        $fresh = Start-RedshiftIamraSandbox
+        $freshSession = $fresh.SessionParameters
+        $freshCertificate = $fresh.CertificateParameters
+        $server = Get-IamraSession @freshCertificate @freshSession | Start-IamraCredentialServer
+        Remove-Module RedshiftIamra
+        $server.State | Should -Be 'Stopped'
+        $env:AWS_CONTAINER_CREDENTIALS_FULL_URI | Should -BeNullOrEmpty
+        @(Get-Module -All | Where-Object Name -Like '*RedshiftIamra.PowerShell*').Count | Should -Be 0 -Because 'the cmdlet assembly module goes with the module'
+        Import-Module $ModulePath -Force
+    }
 }

@@ -37,7 +37,8 @@ Describe 'Early stops' {
     }
 
     It 'Select-Object -First 1 on a slow 1,000-row query cancels the rest on the server and keeps the connection' {
-        Invoke-RedshiftQuery -Connection $conn 'create temporary sequence slow_rows' -As NonQuery | Out-Null
+        # Redshift has no sequences (the front refuses CREATE SEQUENCE): the counter is made on the sandbox's PostgreSQL.
+        $sandbox.ExecuteSql('create sequence public.slow_rows; grant usage, select on sequence public.slow_rows to public')
         $backend = Invoke-RedshiftQuery -Connection $conn 'select pg_backend_pid()' -As Scalar
         $elapsed = Measure-Command {
             $first = Invoke-RedshiftQuery -Connection $conn "select nextval('slow_rows') as n, pg_sleep(0.01) from generate_series(1, 1000) g" | Select-Object -First 1
@@ -50,7 +51,8 @@ Describe 'Early stops' {
     }
 
     It 'Select-Object -First 1 on a million rows stops the server early' {
-        Invoke-RedshiftQuery -Connection $conn 'create temporary sequence many_rows' -As NonQuery | Out-Null
+        # Redshift has no sequences (the front refuses CREATE SEQUENCE): the counter is made on the sandbox's PostgreSQL.
+        $sandbox.ExecuteSql('create sequence public.many_rows; grant usage, select on sequence public.many_rows to public')
         $elapsed = Measure-Command {
             $first = Invoke-RedshiftQuery -Connection $conn "select nextval('many_rows') as n, g from generate_series(1, 1000000) g" | Select-Object -First 1
         }

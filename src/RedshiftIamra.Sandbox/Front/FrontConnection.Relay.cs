@@ -376,6 +376,12 @@ internal sealed partial class FrontConnection
             return;
         }
 
+        if (RedshiftDialect.Translate(sql) is { } translated)
+        {
+            sql = translated;
+            message = new PgMessageBuilder((byte)'Q').CString(translated).Build();
+        }
+
         if (handlers && await TryHandleAsync(sql, extended: false, ct).ConfigureAwait(false))
         {
             return;
@@ -396,6 +402,14 @@ internal sealed partial class FrontConnection
             var rewritten = new PgMessageBuilder((byte)'P').CString(name).CString(RedshiftDialect.RaiseSql(refusal)).Int16(0).Build();
             await ForwardExtendedAsync(rewritten, ct).ConfigureAwait(false);
             return;
+        }
+
+        if (RedshiftDialect.Translate(sql) is { } translated)
+        {
+            // The same Parse with the statement PostgreSQL runs (the parameter types as sent).
+            var parameterTypes = message.Span[(5 + reader.Offset)..];
+            sql = translated;
+            message = new PgMessageBuilder((byte)'P').CString(name).CString(translated).Bytes(parameterTypes).Build();
         }
 
         if (handlers)

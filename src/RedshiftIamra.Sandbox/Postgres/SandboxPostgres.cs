@@ -149,6 +149,29 @@ public sealed class SandboxPostgres : IAsyncDisposable
         await ExecuteAsync(connection, sql, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Stops the server as a restart would, keeping everything committed: with
+    /// <c>synchronous_commit = off</c> a commit can still sit in the WAL buffers for up to
+    /// <c>wal_writer_delay</c>, and an immediate stop would lose it (a role made just before would
+    /// be gone after the start). A checkpoint writes the WAL out first.
+    /// </summary>
+    public async Task StopKeepingCommittedAsync()
+    {
+        if (_started)
+        {
+            try
+            {
+                await ExecuteAdminAsync("checkpoint").ConfigureAwait(false);
+            }
+            catch (NpgsqlException)
+            {
+                // Not answering: there is nothing more to keep than what is written already.
+            }
+        }
+
+        await StopAsync().ConfigureAwait(false);
+    }
+
     /// <summary>Stops the server (immediately) and closes the admin pool.</summary>
     public async Task StopAsync()
     {

@@ -153,7 +153,7 @@ internal sealed class SandboxDatabase : IAsyncDisposable
                 await Front.PauseAsync().ConfigureAwait(false);
             }
 
-            await _postgres.StopAsync().ConfigureAwait(false);
+            await _postgres.StopKeepingCommittedAsync().ConfigureAwait(false);
         }
         finally
         {

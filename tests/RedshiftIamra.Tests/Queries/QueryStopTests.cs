@@ -23,6 +23,18 @@ public sealed class QueryDatabaseFixture : SandboxDatabaseFixture
             MaxPoolSize = 4,
         }, NullOperationLog.Instance, CancellationToken.None);
     }
+
+    /// <summary>
+    /// A counter the test reads to learn how many rows the server produced: a PostgreSQL sequence
+    /// made through the sandbox's own administrative connection (Redshift has no sequences, so the
+    /// front refuses CREATE SEQUENCE from a client, as Redshift does).
+    /// </summary>
+    public async Task<string> CounterAsync(string prefix)
+    {
+        var sequence = Unique(prefix);
+        await Sandbox.ExecuteSqlAsync($"create sequence public.{sequence}; grant usage, select on sequence public.{sequence} to public");
+        return sequence;
+    }
 }
 
 internal static class Q
@@ -151,8 +163,7 @@ public sealed class QueryStopTests(QueryDatabaseFixture fixture, ITestOutputHelp
     public async Task Stopping_after_the_first_row_cancels_the_rest_on_the_server_and_leaves_the_session_clean(string sql, int total)
     {
         await using var connection = await fixture.ConnectAsync();
-        var sequence = SandboxDatabaseFixture.Unique("rows");
-        Q.Rows(connection, $"create temporary sequence {sequence}");
+        var sequence = await fixture.CounterAsync("rows");
         var pid = Q.BackendPid(connection);
         var clock = Stopwatch.StartNew();
         using (var query = RedshiftQuery.Start(connection, string.Format(System.Globalization.CultureInfo.InvariantCulture, sql, sequence), null, null, CancellationToken.None))
@@ -178,8 +189,7 @@ public sealed class QueryStopTests(QueryDatabaseFixture fixture, ITestOutputHelp
     public async Task A_scalar_reads_one_row_and_stops_the_rest()
     {
         await using var connection = await fixture.ConnectAsync();
-        var sequence = SandboxDatabaseFixture.Unique("scalar");
-        Q.Rows(connection, $"create temporary sequence {sequence}");
+        var sequence = await fixture.CounterAsync("scalar");
         Assert.Equal(1L, Q.Scalar(connection, $"select nextval('{sequence}'), pg_sleep(0.01) from generate_series(1, 1000)"));
         Assert.True((long)Q.Scalar(connection, $"select last_value from {sequence}")! < 1000);
     }
