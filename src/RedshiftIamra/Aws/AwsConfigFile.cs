@@ -410,11 +410,16 @@ public static class AtomicFile
 /// </summary>
 public static class FileLock
 {
-    /// <summary>Waits up to <paramref name="timeout"/> (10 s by default) for the lock of <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> (30 s by default) for the lock of <paramref name="path"/>.
+    /// A holder keeps it for one read and one atomic write, and the operating system releases the
+    /// lock of a process that died, so a long wait only ever means many writers on a busy machine
+    /// (twenty concurrent writers on two loaded cores have waited over 10 s).
+    /// </summary>
     public static IDisposable Acquire(string path, string what = "file", string errorPrefix = "IamraFile", TimeSpan? timeout = null, string? lockedErrorId = null)
     {
         var lockPath = path + ".lock";
-        var wait = timeout ?? TimeSpan.FromSeconds(10);
+        var wait = timeout ?? TimeSpan.FromSeconds(30);
         var deadline = DateTime.UtcNow + wait;
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(lockPath))!);
         while (true)
