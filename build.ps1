@@ -236,11 +236,16 @@ function Invoke-Test {
         $env:REDSHIFTIAMRA_PACKAGES = Get-NuGetPackageRoot
         $env:REDSHIFTIAMRA_SCOREBOARD = Join-Path $results 'scoreboard'
         $null = New-Item -ItemType Directory -Force $env:REDSHIFTIAMRA_SCOREBOARD
+        Remove-Item $summary -ErrorAction Ignore
         $code = Invoke-ChildPwsh @('-File', (Join-Path $root 'tests/pester/Invoke-PesterSuite.ps1'),
             '-PesterPath', $pester, '-TestPath', (Join-Path $root 'tests/pester'), '-SummaryPath', $summary,
             '-ResultPath', (Join-Path $results 'pester.xml'), '-Filter', "$PesterFilter") -AllowFailure
         if (-not (Test-Path $summary)) { throw "The Pester run (exit code $code) wrote no summary." }
         $counts = Get-Content -Raw $summary | ConvertFrom-Json
+        if ($counts.Passed -isnot [long] -and $counts.Passed -isnot [int] -or $null -eq $counts.Failed) {
+            # A summary without numbers is a broken run: count it as a failure, never as green.
+            $counts = [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 }
+        }
         if ($code -ne 0 -and $counts.Failed -eq 0) { $counts.Failed = 1 }
         $suites += [pscustomobject]@{ Suite = 'pester'; Passed = $counts.Passed; Failed = $counts.Failed; Skipped = $counts.Skipped }
     }

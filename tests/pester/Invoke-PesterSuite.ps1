@@ -22,16 +22,30 @@ $configuration.Run.Path = if ($Filter) {
 }
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
-$configuration.TestResult.Enabled = $true
-$configuration.TestResult.OutputFormat = 'JUnitXml'
-$configuration.TestResult.OutputPath = $ResultPath
+# The JUnit file is written after the counts are taken: Pester's writer throws on a control
+# character in a failure message (an ANSI colour code from a child process's error), and the
+# counts must never depend on it.
+$configuration.TestResult.Enabled = $false
 
 $result = Invoke-Pester -Configuration $configuration
+if ($null -eq $result) {
+    # Pester itself broke: that is a failed run, never an empty green one.
+    [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } | ConvertTo-Json | Set-Content -Path $SummaryPath
+    exit 1
+}
+
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
 [pscustomobject]@{
     Passed  = $result.PassedCount
     Failed  = $failed
     Skipped = $result.SkippedCount + $result.NotRunCount
 } | ConvertTo-Json | Set-Content -Path $SummaryPath
+
+try {
+    $result | Export-JUnitReport -Path $ResultPath
+}
+catch {
+    Write-Warning "The JUnit report $ResultPath could not be written ($($_.Exception.Message)); the counts above stand."
+}
 if ($failed -gt 0) { exit 1 }
 exit 0
