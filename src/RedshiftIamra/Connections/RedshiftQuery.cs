@@ -212,7 +212,17 @@ public sealed class RedshiftQuery : IDisposable
         var reader = _reader;
         var drain = Task.Run(async () =>
         {
-            await cancel.WaitAsync(CancelGrace).ConfigureAwait(false);
+            try
+            {
+                await cancel.WaitAsync(CancelGrace).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // The cancel request itself did not get through: the reader must not be drained
+                // (that would wait on the same silent network); the session is given up below.
+                return false;
+            }
+
             try
             {
                 await reader.DisposeAsync().ConfigureAwait(false);
@@ -221,8 +231,13 @@ public sealed class RedshiftQuery : IDisposable
             {
                 // The cancel we asked for.
             }
+
+            return true;
         });
-        if (!((IAsyncResult)drain).AsyncWaitHandle.WaitOne(CancelGrace))
+
+        // One bound for the whole stop, whichever of the two steps the silence is in; a cancel that
+        // timed out inside it gives the session up too (never a drain on a silent network after).
+        if (!((IAsyncResult)drain).AsyncWaitHandle.WaitOne(CancelGrace) || drain is { IsCompletedSuccessfully: true, Result: false })
         {
             Abandon(drain);
             return;
