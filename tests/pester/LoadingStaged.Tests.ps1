@@ -268,3 +268,67 @@ Describe 'Export-RedshiftQuery by UNLOAD' {
         Get-StagedKey | Should -BeNullOrEmpty
     }
 }
+
+Describe 'Staging settings with the connection: Connect-RedshiftIamra -Staging, saved configurations' {
+    BeforeAll {
+        $configFile = Join-Path $work 'config.json'
+        $savedConfig = $env:REDSHIFTIAMRA_CONFIG
+        $env:REDSHIFTIAMRA_CONFIG = $configFile
+    }
+    AfterAll {
+        if ($savedConfig) { $env:REDSHIFTIAMRA_CONFIG = $savedConfig } else { Remove-Item Env:REDSHIFTIAMRA_CONFIG -ErrorAction SilentlyContinue }
+    }
+
+    It 'a connection made with -Staging loads staged and exports by UNLOAD without staging parameters' {
+        $staged = $credential | Connect-RedshiftIamra -RootCertificatePath $root -NoDefault -Staging @{ Bucket = $sandbox.StagingBucket; Prefix = $prefix; CopyRoleArn = $sandbox.CopyRoleArn; EndpointUrl = $sandbox.S3Endpoint }
+        $staged.Staging.Bucket | Should -Be $sandbox.StagingBucket
+        $staged.Staging.Prefix | Should -Be $prefix
+        $t = New-TableName
+        Invoke-Psql "create table $t $tableSql" | Out-Null
+        $result = 1..50 | ForEach-Object { New-Row $_ } | Write-RedshiftTable -Table $t -Connection $staged -Method Staged -PassThru
+        $result.Method | Should -Be 'Staged'
+        Invoke-Psql "select count(*) from $t" | Should -Be '50'
+        $out = Join-Path $work 'auto-unload.csv'
+        $export = Export-RedshiftQuery -Connection $staged -Query "select id from $t order by id" -Path $out -PassThru
+        $export.Method | Should -Be 'Unload' -Because 'Auto exports by UNLOAD when the connection has staging settings'
+        $export.Rows | Should -Be 50
+        Get-StagedKey | Should -BeNullOrEmpty
+        Disconnect-RedshiftIamra $staged
+    }
+
+    It 'typed staging parameters override the connection''s value by value' {
+        $staged = $credential | Connect-RedshiftIamra -RootCertificatePath $root -NoDefault -Staging @{ Bucket = $sandbox.StagingBucket; Prefix = $prefix; CopyRoleArn = 'arn:aws:iam::123456789012:role/not-associated'; EndpointUrl = $sandbox.S3Endpoint }
+        $t = New-TableName
+        Invoke-Psql "create table $t $tableSql" | Out-Null
+        $err = $null
+        1..5 | ForEach-Object { New-Row $_ } | Write-RedshiftTable -Table $t -Connection $staged -Method Staged -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].Exception.Message | Should -Match 'not authorized to assume IAM Role' -Because 'the connection''s role is not associated with the cluster'
+        1..5 | ForEach-Object { New-Row $_ } | Write-RedshiftTable -Table $t -Connection $staged -Method Staged -CopyRoleArn $sandbox.CopyRoleArn
+        Invoke-Psql "select count(*) from $t" | Should -Be '5'
+        Get-StagedKey | Should -BeNullOrEmpty
+        Disconnect-RedshiftIamra $staged
+    }
+
+    It 'refuses a -Staging key it does not know and a bad bucket name' {
+        { $credential | Connect-RedshiftIamra -RootCertificatePath $root -NoDefault -Staging @{ Bucket = 'b-ok'; Role = 'x' } -ErrorAction Stop } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,*'
+        { $credential | Connect-RedshiftIamra -RootCertificatePath $root -NoDefault -Staging @{ Bucket = 'Bad_Bucket' } -ErrorAction Stop } | Should -Throw -ErrorId 'RedshiftStagingInvalid,*'
+    }
+
+    It 'Save-RedshiftIamraConfig keeps the staging settings, and Connect-RedshiftIamra -ConfigName uses them' {
+        $both = @{} + $session
+        foreach ($key in $redshift.Keys) { $both[$key] = $redshift[$key] }
+        $saved = Save-RedshiftIamraConfig -Name staged-etl -Thumbprint $sandbox.ClientCertificate.Thumbprint @both -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser stager -DbName dev `
+            -RootCertificatePath $root -Staging @{ Bucket = $sandbox.StagingBucket; Prefix = $prefix.TrimEnd('/'); CopyRoleArn = $sandbox.CopyRoleArn; EndpointUrl = $sandbox.S3Endpoint } -PassThru
+        $saved.Staging.Prefix | Should -Be $prefix -Because 'the prefix is saved as a folder'
+        (Get-Content -Raw $configFile | ConvertFrom-Json).Configs.'staged-etl'.Staging.Bucket | Should -Be $sandbox.StagingBucket
+        (Get-RedshiftIamraConfig -Name staged-etl).Staging.CopyRoleArn | Should -Be $sandbox.CopyRoleArn
+        $fromConfig = Connect-RedshiftIamra -ConfigName staged-etl -NoDefault
+        $fromConfig.Staging.Bucket | Should -Be $sandbox.StagingBucket
+        $t = New-TableName
+        Invoke-Psql "create table $t $tableSql" | Out-Null
+        (1..20 | ForEach-Object { New-Row $_ } | Write-RedshiftTable -Table $t -Connection $fromConfig -Method Staged -PassThru).Method | Should -Be 'Staged'
+        Invoke-Psql "select count(*) from $t" | Should -Be '20'
+        Get-StagedKey | Should -BeNullOrEmpty
+        Disconnect-RedshiftIamra $fromConfig
+    }
+}
