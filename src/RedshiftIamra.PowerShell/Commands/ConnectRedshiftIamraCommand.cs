@@ -61,8 +61,8 @@ public sealed class ConnectRedshiftIamraCommand : RedshiftConnectionCmdlet
             RefuseTargetWithCredential();
         }
 
+        var staging = Staging?.Validate(); // before any network call
         var credential = ParameterSetName == CredentialSet ? Credential : ObtainCredential();
-        var staging = Staging?.Validate();
         var connection = Await((log, token) => RedshiftConnection.OpenAsync(credential, options, log, token));
         if (staging is not null)
         {
