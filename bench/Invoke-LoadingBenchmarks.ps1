@@ -179,4 +179,31 @@ $self.Refresh()
 $commit = (& git -C $RepoRoot rev-parse --short HEAD 2>$null) ?? 'unknown'
 $document = [ordered]@{ date = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ'); commit = $commit; machine = "$([Environment]::ProcessorCount) cores, $([System.Runtime.InteropServices.RuntimeInformation]::OSDescription)"; command = "dotnet pwsh bench/Invoke-LoadingBenchmarks.ps1 -Rows $Rows (or build.ps1 bench)"; results = $results }
 $document | ConvertTo-Json -Depth 8 | Set-Content (Join-Path $RepoRoot 'bench/loading.json')
-Write-Host 'Wrote bench/loading.json'
+
+# The same figures as a section of BENCHMARKS.md (replaced on each run; build.ps1 bench rewrites the rest first).
+$what = @{
+    'load moduleDirect'     = 'Write-RedshiftTable -Path -Method Direct: CSV read and typed in pwsh, batched INSERTs through the front, one transaction'
+    'load moduleStaged'     = 'Write-RedshiftTable -Path -Method Staged: CSV read and typed, gzip parts to the sandbox S3, COPY ... MANIFEST by the front (the sandbox, in another process, reads S3 and feeds PostgreSQL), clean-up'
+    'load npgsqlInsertLoop' = 'hand-written C# Npgsql loop: split lines, 1,000-row parameterised INSERTs through the front, one transaction'
+    'load psqlCopy'         = 'psql \copy from: PostgreSQL''s COPY FROM STDIN straight to the sandbox''s PostgreSQL (no front, no types checked by the client)'
+    'export moduleStream'   = 'Export-RedshiftQuery -ExportMethod Stream: rows through the front into one CSV file'
+    'export moduleUnload'   = 'Export-RedshiftQuery -ExportMethod Unload: UNLOAD by the front to the sandbox S3, download, join into one CSV, clean-up'
+    'export psqlCopy'       = 'psql \copy (select ...) to: PostgreSQL''s COPY TO STDOUT straight from the sandbox''s PostgreSQL (no front)'
+}
+$lines = @(
+    '## Loading and export'
+    ''
+    "From ``$($document.command)`` ($($document.date), commit $($document.commit), $($document.machine)): $($Rows.ToString('N0')) rows x 10 columns, a $($results.dataMB) MB CSV file. Each measurement in a process of its own, timed around the work only; peak working set of that process (pwsh's own baseline included for the module)."
+    ''
+    '| work | method | what it includes | rows/s | seconds | peak working set | vs psql \copy | vs Npgsql loop |'
+    '|---|---|---|---|---|---|---|---|'
+)
+foreach ($row in $results.table) {
+    $lines += "| $($row.Work) | $($row.Method) | $($what["$($row.Work) $($row.Method)"]) | $('{0:N0}' -f $row.RowsPerSecond) | $($row.Seconds) | $($row.PeakMB) MB | $($row.VsPsql) | $($row.VsNpgsqlLoop) |"
+}
+$markdown = Join-Path $RepoRoot 'BENCHMARKS.md'
+$existing = if (Test-Path $markdown) { Get-Content -Raw $markdown } else { "# Benchmarks`n" }
+$cut = $existing.IndexOf('## Loading and export')
+if ($cut -ge 0) { $existing = $existing.Substring(0, $cut) }
+Set-Content -Path $markdown -Value ($existing.TrimEnd() + "`n`n" + ($lines -join "`n") + "`n") -NoNewline
+Write-Host 'Wrote bench/loading.json and the loading section of BENCHMARKS.md'
