@@ -322,6 +322,7 @@ Describe 'Staging settings with the connection: Connect-RedshiftIamra -Staging, 
         $saved.Staging.Prefix | Should -Be $prefix -Because 'the prefix is saved as a folder'
         (Get-Content -Raw $configFile | ConvertFrom-Json).Configs.'staged-etl'.Staging.Bucket | Should -Be $sandbox.StagingBucket
         (Get-RedshiftIamraConfig -Name staged-etl).Staging.CopyRoleArn | Should -Be $sandbox.CopyRoleArn
+        (Get-RedshiftIamraConfig -Name staged-etl | Format-List | Out-String -Width 400) | Should -Match ([regex]::Escape("Staging                  : s3://$($sandbox.StagingBucket)/$prefix, COPY role $($sandbox.CopyRoleArn)"))
         $fromConfig = Connect-RedshiftIamra -ConfigName staged-etl -NoDefault
         $fromConfig.Staging.Bucket | Should -Be $sandbox.StagingBucket
         $t = New-TableName
