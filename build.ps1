@@ -40,7 +40,11 @@ param(
     # runtime (one crossgen2 pass, about 25 s of CPU), 'All' for every runtime and platform the
     # package ships (package's default; eight passes), 'None' for IL only. Default: Host, All for package.
     [ValidateSet('None', 'Host', 'All')]
-    [string] $ReadyToRun
+    [string] $ReadyToRun,
+
+    # bench: rows for the loading and export benchmark (default 1,000,000; fewer for a quick run).
+    [ValidateRange(1000, 100000000)]
+    [int] $LoadRows = 1000000
 )
 
 $ErrorActionPreference = 'Stop'
@@ -284,7 +288,7 @@ function Invoke-Bench {
     Invoke-Build
     Invoke-Native dotnet @('build', (Join-Path $root 'bench/RedshiftIamra.Bench/RedshiftIamra.Bench.csproj'), '-c', 'Release', '--nologo', '-v', 'quiet', '-clp:ErrorsOnly') | Out-Null
     Write-Step 'Benchmarks (figures, not pass/fail)'
-    Invoke-ChildPwsh @('-File', (Join-Path $root 'bench/Invoke-Benchmarks.ps1'), '-ModulePath', (Join-Path $stage 'RedshiftIamra.psd1'), '-RepoRoot', $root) | Out-Null
+    Invoke-ChildPwsh @('-File', (Join-Path $root 'bench/Invoke-Benchmarks.ps1'), '-ModulePath', (Join-Path $stage 'RedshiftIamra.psd1'), '-RepoRoot', $root, '-LoadRows', $LoadRows) | Out-Null
 }
 
 switch ($Task) {

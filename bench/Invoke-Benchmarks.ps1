@@ -7,7 +7,9 @@ param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $RepoRoot,
     [int] $Repeats = 7,
-    [int] $StreamRows = 1000000
+    [int] $StreamRows = 1000000,
+    # Rows for the loading and export benchmark (bench/Invoke-LoadingBenchmarks.ps1).
+    [int] $LoadRows = 1000000
 )
 
 $ErrorActionPreference = 'Stop'
@@ -261,3 +263,6 @@ Write-Host "Wrote bench/results.json and BENCHMARKS.md"
 
 Say '8. Credentials for other tools: 20 back-to-back aws sts get-caller-identity per mode (bench/credentials.json)'
 & (Join-Path $PSScriptRoot 'Invoke-CredentialBenchmarks.ps1') -ModulePath $ModulePath -RepoRoot $RepoRoot
+
+Say "9. Loading and export: $($LoadRows.ToString('N0')) rows x 10 columns by the direct and staged paths, a hand-written Npgsql loop and psql \copy (bench/loading.json)"
+& (Join-Path $PSScriptRoot 'Invoke-LoadingBenchmarks.ps1') -ModulePath $ModulePath -RepoRoot $RepoRoot -Rows $LoadRows

@@ -12,12 +12,17 @@ using RedshiftIamra.Signing;
 //   RedshiftIamra.Bench front <front connection string> <direct connection string> <rows>
 //                                                   -> JSON: select-1 round trip and streaming rows/s through the
 //                                                      sandbox's Redshift front and directly against its PostgreSQL
+//   RedshiftIamra.Bench insert <connection string> <table> <csv file> <rows per statement>
+//                                                   -> JSON: what a user would write by hand: read the CSV line by
+//                                                      line, multi-row parameterised INSERTs in one transaction;
+//                                                      rows, seconds, rows/s, this process's peak working set
 var mode = args.Length > 0 ? args[0] : "signing";
 var output = mode switch
 {
     "signing" => Signing(),
     "reader" => Reader(args[1], args[2]),
     "front" => FrontVersusDirect(args[1], args[2], int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture)),
+    "insert" => InsertLoop(args[1], args[2], args[3], int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture)),
     _ => throw new ArgumentException($"unknown mode {mode}"),
 };
 Console.WriteLine(JsonSerializer.Serialize(output));
@@ -184,4 +189,74 @@ static object FrontVersusDirect(string front, string direct, int rows)
         roundTripRatio = Math.Round((double)viaFront.roundTripMicroseconds / viaDirect.roundTripMicroseconds, 3),
         streamingRatio = Math.Round((double)viaFront.rowsPerSecond / viaDirect.rowsPerSecond, 3),
     };
+}
+
+// The loop a user writes with Npgsql alone: typed parameters, many rows per INSERT, one transaction.
+// The benchmark's CSV has no quoted fields, so a split on ',' reads it; an empty field is NULL.
+static object InsertLoop(string connectionString, string table, string csvPath, int rowsPerStatement)
+{
+    var clock = Stopwatch.StartNew();
+    using var connection = new NpgsqlConnection(connectionString);
+    connection.Open();
+    using var transaction = connection.BeginTransaction();
+    using var reader = new StreamReader(csvPath);
+    var header = reader.ReadLine()!.Split(',');
+    var columns = header.Length;
+    var inv = System.Globalization.CultureInfo.InvariantCulture;
+    long rows = 0;
+    var batch = new List<string[]>(rowsPerStatement);
+    void Flush()
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        var sql = new StringBuilder($"insert into {table} ({string.Join(", ", header)}) values ");
+        using var command = new NpgsqlCommand { Connection = connection, Transaction = transaction };
+        for (var r = 0; r < batch.Count; r++)
+        {
+            sql.Append(r == 0 ? "(" : ",(");
+            for (var c = 0; c < columns; c++)
+            {
+                var field = batch[r][c];
+                object value = field.Length == 0 ? DBNull.Value : c switch
+                {
+                    0 => int.Parse(field, inv),
+                    1 => long.Parse(field, inv),
+                    2 => decimal.Parse(field, inv),
+                    3 => double.Parse(field, inv),
+                    6 => field == "t",
+                    7 => DateOnly.ParseExact(field, "yyyy-MM-dd", inv),
+                    8 => DateTime.Parse(field, inv),
+                    _ => field,
+                };
+                command.Parameters.Add(new NpgsqlParameter { Value = value });
+                sql.Append(c == 0 ? "$" : ",$").Append(command.Parameters.Count);
+            }
+
+            sql.Append(')');
+        }
+
+        command.CommandText = sql.ToString();
+        command.ExecuteNonQuery();
+        batch.Clear();
+    }
+
+    string? line;
+    while ((line = reader.ReadLine()) is not null)
+    {
+        batch.Add(line.Split(','));
+        rows++;
+        if (batch.Count == rowsPerStatement)
+        {
+            Flush();
+        }
+    }
+
+    Flush();
+    transaction.Commit();
+    var seconds = clock.Elapsed.TotalSeconds;
+    using var self = Process.GetCurrentProcess();
+    return new { rows, seconds = Math.Round(seconds, 3), rowsPerSecond = Math.Round(rows / seconds), peakWorkingSetMB = Math.Round(self.PeakWorkingSet64 / 1048576.0, 1) };
 }

@@ -145,6 +145,11 @@ foreach ($value in 'has space', 'x', ('n' * 65)) {
     Add-Case 'Save-RedshiftIamraConfig' @{ RoleSessionName = $value } 'IamraInvalidRoleSessionName'
 }
 Add-Case 'Connect-RedshiftIamra' @{ SessionDurationSeconds = 60 } 'IamraInvalidDuration' -Mention '-SessionDurationSeconds 60'
+# Staging settings (Connect-RedshiftIamra -Staging, Save-RedshiftIamraConfig -Staging) are checked before any call.
+Add-Case 'Connect-RedshiftIamra' @{ Staging = @{ Bucket = 'Bad_Bucket' } } 'RedshiftStagingInvalid' -Mention 'Bad_Bucket'
+Add-Case 'Connect-RedshiftIamra' @{ Staging = @{ Bucket = 'etl-staging'; CopyRoleArn = 'role/copy' } } 'RedshiftStagingInvalid' -Mention 'role/copy'
+Add-Case 'Save-RedshiftIamraConfig' @{ Staging = @{ Bucket = 'etl-staging'; Prefix = '/absolute/' } } 'RedshiftStagingInvalid' -Mention '/absolute/'
+Add-Case 'Save-RedshiftIamraConfig' @{ Staging = @{ Bucket = 'etl-staging'; EndpointUrl = 'ftp://s3.example.test' } } 'RedshiftStagingInvalid' -Mention 'ftp://s3.example.test'
 # A plain-string -SecretKey (as AWS Tools users splat it) binds; the bad cluster name is the error, and the key is never echoed.
 Add-Case 'Get-RedshiftDbCredential' @{ ClusterIdentifier = 'Bad_Cluster'; SecretKey = 'plain-secret-key-never-echoed' } 'RedshiftInvalidClusterIdentifier' -Mention 'Bad_Cluster'
 

@@ -17,6 +17,7 @@ The new connection becomes this PowerShell session's default connection unless -
         ConnectTimeoutSeconds = 'How long opening a connection may take, 15 seconds by default.'
         CommandTimeoutSeconds = 'The default time a statement may run on this connection; 0 (the default) waits forever.'
         NoDefault             = 'Does not make this connection the default for Invoke-RedshiftQuery.'
+        Staging               = 'Where this connection''s staged loads (Write-RedshiftTable -Method Staged) and UNLOAD exports (Export-RedshiftQuery) go: a hashtable with Bucket, Prefix, CopyRoleArn (the role COPY and UNLOAD run as, or ''default''), KmsKeyId, EndpointUrl and Region, or the Staging property of Get-RedshiftIamraStack or Get-RedshiftIamraConfig (it binds by property name). With -ConfigName the saved configuration''s otherwise. The staging parameters of Write-RedshiftTable and Export-RedshiftQuery override it value by value.'
     }
     Inputs      = @{
         'RedshiftIamra.RedshiftDbCredential' = 'The database credential to connect with.'

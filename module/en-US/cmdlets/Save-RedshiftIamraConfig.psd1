@@ -18,6 +18,7 @@ Before writing, every value is checked as Connect-RedshiftIamra would check it (
         Path                     = 'A certificate file (PEM, DER or PFX); stored as an absolute path.'
         SkipCertificateCheck     = 'Saves without looking for the certificate now.'
         PassThru                 = 'Returns the saved entry.'
+        Staging                  = 'Where staged loads and UNLOAD exports go, saved with the configuration (never a secret): a hashtable with Bucket, Prefix, CopyRoleArn, KmsKeyId, EndpointUrl and Region, as Connect-RedshiftIamra -Staging takes it. A piped stack''s Staging (its StagingBucketName, StagingPrefix, CopyRoleArn and StagingKmsKeyArn outputs) otherwise.'
     }
     Inputs      = @{
         'RedshiftIamra.RedshiftIamraStack' = 'A stack from Get-RedshiftIamraStack.'

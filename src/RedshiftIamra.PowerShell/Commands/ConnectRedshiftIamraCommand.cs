@@ -37,6 +37,22 @@ public sealed class ConnectRedshiftIamraCommand : RedshiftConnectionCmdlet
     [Parameter]
     public SwitchParameter NoDefault { get; set; }
 
+    /// <summary>
+    /// Where this connection's staged loads and UNLOAD exports go: a hashtable (Bucket, Prefix,
+    /// CopyRoleArn, KmsKeyId, EndpointUrl, Region) or a stack's or configuration's Staging. With
+    /// -ConfigName the saved configuration's otherwise. Write-RedshiftTable's and
+    /// Export-RedshiftQuery's staging parameters override it value by value.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [StagingSettingsTransformation]
+    public RedshiftIamra.Loading.RedshiftStagingSettings? Staging { get; set; }
+
+    protected override void ApplyConfig(RedshiftIamraConfig config, SavedSettings saved)
+    {
+        base.ApplyConfig(config, saved);
+        Staging = saved.Pick(nameof(Staging), Staging, config.Staging);
+    }
+
     protected override void Process()
     {
         var options = ConnectionOptions(!NoPooling.IsPresent, MaxPoolSize, ConnectTimeoutSeconds, CommandTimeoutSeconds);
@@ -45,8 +61,15 @@ public sealed class ConnectRedshiftIamraCommand : RedshiftConnectionCmdlet
             RefuseTargetWithCredential();
         }
 
+        var staging = Staging?.Validate(); // before any network call
         var credential = ParameterSetName == CredentialSet ? Credential : ObtainCredential();
         var connection = Await((log, token) => RedshiftConnection.OpenAsync(credential, options, log, token));
+        if (staging is not null)
+        {
+            connection.Staging = staging;
+            WriteVerbose($"Staged loads and UNLOAD exports on this connection go to {staging}{(staging.CopyRoleArn is null ? string.Empty : $" (COPY/UNLOAD role {staging.CopyRoleArn})")}.");
+        }
+
         ConnectionRegistry.Add(connection, makeDefault: !NoDefault.IsPresent);
         WriteVerbose($"Connected ({connection.Id}) to {connection.Host}:{connection.Port}/{connection.Database} as {connection.User}{(NoDefault.IsPresent ? string.Empty : "; it is now the default connection")}.");
         WriteObject(connection);

@@ -29,6 +29,11 @@ public sealed class SaveRedshiftIamraConfigCommand : RedshiftConnectionCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>Where staged loads and UNLOAD exports go (as Connect-RedshiftIamra -Staging); the stack's Staging otherwise.</summary>
+    [Parameter]
+    [StagingSettingsTransformation]
+    public RedshiftIamra.Loading.RedshiftStagingSettings? Staging { get; set; }
+
     protected override void Process()
     {
         RedshiftIamraConfigStore.ValidateName(Name);
@@ -120,6 +125,7 @@ public sealed class SaveRedshiftIamraConfigCommand : RedshiftConnectionCmdlet
             DurationSeconds = DurationSeconds != 0 || Typed(nameof(DurationSeconds)) ? DurationSeconds : null,
             RedshiftEndpointUrl = RedshiftEndpointUrl,
             RootCertificatePath = Resolve(RootCertificatePath),
+            Staging = (Staging ?? stack?.Staging)?.Validate(),
             StackName = stack?.StackName,
         };
         RedshiftIamraConfigStore.Validate(config);

@@ -66,6 +66,23 @@ public sealed record SandboxAuditEvent
 
     /// <summary>The injected faults that shaped this answer, comma-separated.</summary>
     public string? Fault { get; init; }
+
+    /// <summary>S3: the bucket a request named (CloudTrail data events: <c>requestParameters.bucketName</c>).</summary>
+    public string? BucketName { get; init; }
+
+    /// <summary>S3: the object key a request named (CloudTrail data events: <c>requestParameters.key</c>).</summary>
+    public string? Key { get; init; }
+
+    /// <summary>
+    /// S3 PutObject / CreateMultipartUpload: the <c>x-amz-server-side-encryption</c> header as the
+    /// client sent it (null when it sent none; S3 then applies the bucket default, SSE-S3). CloudTrail
+    /// records the requested header under <c>requestParameters</c> ("Logging data events", CloudTrail
+    /// User Guide; "Logging Amazon S3 API calls using AWS CloudTrail", S3 User Guide).
+    /// </summary>
+    public string? ServerSideEncryption { get; init; }
+
+    /// <summary>S3: the <c>x-amz-server-side-encryption-aws-kms-key-id</c> header as sent.</summary>
+    public string? KmsKeyId { get; init; }
 }
 
 /// <summary>
@@ -173,6 +190,10 @@ public sealed class SandboxAuditLog : IDisposable
             Optional("clusterIdentifier", e.ClusterIdentifier);
             Optional("workgroupName", e.WorkgroupName);
             Optional("fault", e.Fault);
+            Optional("bucketName", e.BucketName);
+            Optional("key", e.Key);
+            Optional("serverSideEncryption", e.ServerSideEncryption);
+            Optional("kmsKeyId", e.KmsKeyId);
             writer.WriteEndObject();
 
             void Optional(string name, string? value)

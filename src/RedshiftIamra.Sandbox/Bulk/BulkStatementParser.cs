@@ -132,7 +132,11 @@ internal static class BulkStatementParser
 
     public static CopyStatement ParseCopy(string sql)
     {
-        var tokens = Tokenize(sql);
+        // Redshift's lexer reads '\\' in a string constant as one backslash and '\'' as a quote, in
+        // COPY's options as in UNLOAD's query (the UNLOAD page's examples escape quotes as \'): so
+        // NULL AS '\\N' is the two characters \N, the COPY default null string ("NULL AS", COPY
+        // data conversion parameters). Other escapes ('\t', '\0') stay as written for COPY to read.
+        var tokens = Tokenize(sql, backslashEscapes: true);
         var i = 1;
         var table = QualifiedName(tokens, ref i);
         List<string>? columns = null;

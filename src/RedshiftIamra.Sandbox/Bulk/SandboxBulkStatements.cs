@@ -139,6 +139,13 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         var problems = new List<LoadErrorRow>();
         long loaded = 0;
         var failed = false;
+
+        // Where each line sent to PostgreSQL came from (file index, line in the file), so a value
+        // PostgreSQL refuses (its CONTEXT names the line of the COPY stream) is recorded against
+        // the file, line, column and value it came from, as Redshift records a load error.
+        var sentFile = new List<int>();
+        var sentLine = new List<long>();
+        var fileIndex = -1;
         var columnList = string.Join(", ", columns.Select(c => BulkStatementParser.QuoteIdentifier(c.Name)));
         var copySql = $"COPY {copy.Table} ({columnList}) FROM STDIN";
         try
@@ -148,6 +155,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
                 await using var writer = new StreamWriter(stream, new UTF8Encoding(false), 64 * 1024, leaveOpen: true);
                 foreach (var file in files)
                 {
+                    fileIndex++;
                     await using var raw = _store.OpenRead(file);
                     await using var body = copy.Options.Gzip ? new GZipStream(raw, CompressionMode.Decompress) : raw;
                     using var text = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, 64 * 1024);
@@ -214,6 +222,8 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
                         }
 
                         WriteCopyLine(writer, values!);
+                        sentFile.Add(fileIndex);
+                        sentLine.Add(record.LineNumber);
                         loaded++;
                     }
                 }
@@ -221,10 +231,11 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
                 await writer.FlushAsync(token).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (!failed && e is not RedshiftSqlException && e is not OperationCanceledException && IsBackendRefusal(e))
+        catch (Exception e) when (!failed && e is not OperationCanceledException && IsBackendRefusal(e))
         {
-            // PostgreSQL refused a value the checks let through: a load error all the same.
-            problems.Add(new LoadErrorRow(files.Count > 0 ? $"s3://{files[0].Bucket}/{files[0].Key}" : copy.Source, 0, new LoadProblem(1200, Cut(e.Message, 100)), string.Empty));
+            // PostgreSQL refused a value the checks let through (a type they do not model): a load
+            // error all the same, at the line, column and value PostgreSQL's CONTEXT names.
+            problems.Add(BackendProblem(e, files, columns, sentFile, sentLine, copy.Source));
             failed = true;
         }
         catch (Exception) when (failed)
@@ -252,7 +263,39 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         return new StatementOutcome("COPY " + loaded.ToString(CultureInfo.InvariantCulture), notices);
     }
 
-    private static bool IsBackendRefusal(Exception e) => e.GetType().Name is "PostgresException" || e.InnerException?.GetType().Name is "PostgresException";
+    /// <summary>
+    /// A refusal of the data by PostgreSQL: Npgsql's PostgresException (a plain backend connection), or
+    /// the front's backend error of SQLSTATE class 22 (data exception) or 23 (integrity constraint).
+    /// </summary>
+    private static bool IsBackendRefusal(Exception e) =>
+        e.GetType().Name is "PostgresException" || e.InnerException?.GetType().Name is "PostgresException"
+        || (e is RedshiftSqlException { SqlState: var state } && (state.StartsWith("22", StringComparison.Ordinal) || state.StartsWith("23", StringComparison.Ordinal)));
+
+    /// <summary>The load error for a value PostgreSQL refused: PostgreSQL's CONTEXT (<c>COPY t, line N, column c: "value"</c>) mapped back to the source file and line.</summary>
+    private static LoadErrorRow BackendProblem(Exception e, IReadOnlyList<S3ObjectInfo> files, IReadOnlyList<TargetColumn> columns, List<int> sentFile, List<long> sentLine, string source)
+    {
+        var refusal = e.GetType().Name is "PostgresException" ? e : e.InnerException?.GetType().Name is "PostgresException" ? e.InnerException! : e;
+        var where = refusal.GetType().GetProperty("Where")?.GetValue(refusal) as string;
+        var reason = refusal.GetType().GetProperty("MessageText")?.GetValue(refusal) as string ?? refusal.Message;
+        var match = where is null ? null : System.Text.RegularExpressions.Regex.Match(where, "line (\\d+)(?:, column ([^:]+): \"(.*)\")?", System.Text.RegularExpressions.RegexOptions.Singleline);
+        var fileName = files.Count > 0 ? $"s3://{files[0].Bucket}/{files[0].Key}" : source;
+        long line = 0;
+        TargetColumn? column = null;
+        string? value = null;
+        if (match is { Success: true } && int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var sent) && sent >= 1 && sent <= sentLine.Count)
+        {
+            var file = files[sentFile[sent - 1]];
+            fileName = $"s3://{file.Bucket}/{file.Key}";
+            line = sentLine[sent - 1];
+            if (match.Groups[2].Success)
+            {
+                column = columns.FirstOrDefault(c => c.Name == match.Groups[2].Value);
+                value = match.Groups[3].Value;
+            }
+        }
+
+        return new LoadErrorRow(fileName, line, new LoadProblem(1200, Cut(reason, 100), column, value), string.Empty);
+    }
 
     private sealed class LoadFailedException : Exception
     {

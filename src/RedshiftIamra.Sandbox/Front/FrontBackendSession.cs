@@ -252,7 +252,10 @@ internal sealed class FrontBackendSession : IBackendSession
     private static RedshiftSqlException ToException(byte[] body)
     {
         var fields = PgFields.Parse(body);
-        return new RedshiftSqlException(fields.GetValueOrDefault('C') ?? "XX000", fields.GetValueOrDefault('M') ?? "The backend failed.", fields.GetValueOrDefault('D'), fields.GetValueOrDefault('H'));
+        return new RedshiftSqlException(fields.GetValueOrDefault('C') ?? "XX000", fields.GetValueOrDefault('M') ?? "The backend failed.", fields.GetValueOrDefault('D'), fields.GetValueOrDefault('H'))
+        {
+            Where = fields.GetValueOrDefault('W'),
+        };
     }
 
     private static long RowCount(string? tag)

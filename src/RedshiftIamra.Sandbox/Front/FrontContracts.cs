@@ -64,4 +64,7 @@ public sealed class RedshiftSqlException : Exception
     public string? Detail { get; }
 
     public string? Hint { get; }
+
+    /// <summary>The backend's context field (<c>W</c>), e.g. PostgreSQL's <c>COPY t, line 12, column c: "value"</c>.</summary>
+    public string? Where { get; init; }
 }

@@ -134,6 +134,10 @@ internal sealed class S3Service : ISandboxHttpHandler
             AccessKeyId = audit.AccessKeyId,
             RoleArn = audit.RoleArn,
             RoleSessionName = audit.RoleSessionName,
+            BucketName = bucket,
+            Key = key,
+            ServerSideEncryption = operation is "PutObject" or "CreateMultipartUpload" ? request.GetHeader("x-amz-server-side-encryption") : null,
+            KmsKeyId = operation is "PutObject" or "CreateMultipartUpload" ? request.GetHeader("x-amz-server-side-encryption-aws-kms-key-id") : null,
         });
         response.Headers.Add(new("x-amz-request-id", request.RequestId));
         return response;

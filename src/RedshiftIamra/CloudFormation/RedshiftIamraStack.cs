@@ -50,6 +50,13 @@ public sealed class RedshiftIamraStack
 
     public string? ClientCertificateArn { get; init; }
 
+    /// <summary>
+    /// The staging settings from the optional outputs <c>StagingBucketName</c>, <c>StagingPrefix</c>,
+    /// <c>CopyRoleArn</c> and <c>StagingKmsKeyArn</c>; null when the stack has no staging bucket.
+    /// Binds by name into Connect-RedshiftIamra -Staging and Save-RedshiftIamraConfig -Staging.
+    /// </summary>
+    public Loading.RedshiftStagingSettings? Staging { get; init; }
+
     /// <summary>When the stack was created, in local time.</summary>
     public DateTime? CreationTime { get; init; }
 

@@ -22,6 +22,26 @@ public static class RedshiftIamraStackOutputs
     public const string ClientCertificateArn = "ClientCertificateArn";
 }
 
+/// <summary>
+/// Optional outputs for staged loads and UNLOAD exports, read when a stack has them (a stack that
+/// adds a staging bucket and a COPY role to deploy/redshift-iamra.yaml, or one of the user's own);
+/// the shipped template does not create them yet.
+/// </summary>
+public static class RedshiftIamraStagingOutputs
+{
+    /// <summary>The staging bucket for Write-RedshiftTable -Method Staged and UNLOAD exports.</summary>
+    public const string StagingBucket = "StagingBucketName";
+
+    /// <summary>The key prefix staged objects go under (redshift-iamra/ otherwise).</summary>
+    public const string StagingPrefix = "StagingPrefix";
+
+    /// <summary>The IAM role the cluster or workgroup assumes for COPY and UNLOAD.</summary>
+    public const string CopyRoleArn = "CopyRoleArn";
+
+    /// <summary>A KMS key for SSE-KMS on staged objects (SSE-S3 otherwise).</summary>
+    public const string StagingKmsKeyArn = "StagingKmsKeyArn";
+}
+
 /// <summary>Whether a stack in a given status can be used.</summary>
 public enum StackReadiness
 {
@@ -119,6 +139,27 @@ public static class RedshiftIamraStackReader
                 $"The stack '{stack.StackName}' output '{RedshiftIamraStackOutputs.ClusterPort}' is '{portText}', not a port (1-65535).", stack.StackName);
         }
 
+        Loading.RedshiftStagingSettings? staging = null;
+        if (Optional(RedshiftIamraStagingOutputs.StagingBucket) is { } bucket)
+        {
+            var candidate = new Loading.RedshiftStagingSettings
+            {
+                Bucket = bucket,
+                Prefix = Optional(RedshiftIamraStagingOutputs.StagingPrefix) ?? Loading.RedshiftStagingSettings.DefaultPrefix,
+                CopyRoleArn = Optional(RedshiftIamraStagingOutputs.CopyRoleArn),
+                KmsKeyId = Optional(RedshiftIamraStagingOutputs.StagingKmsKeyArn),
+            };
+            try
+            {
+                staging = candidate.Validate();
+            }
+            catch (IamraException e)
+            {
+                throw new IamraException(OutputInvalid, IamraErrorCategory.InvalidData,
+                    $"The stack '{stack.StackName}' staging outputs ({RedshiftIamraStagingOutputs.StagingBucket}, {RedshiftIamraStagingOutputs.StagingPrefix}, {RedshiftIamraStagingOutputs.CopyRoleArn}, {RedshiftIamraStagingOutputs.StagingKmsKeyArn}) are not valid: {e.Message}", stack.StackName, e);
+            }
+        }
+
         return new RedshiftIamraStack
         {
             StackName = stack.StackName,
@@ -137,6 +178,7 @@ public static class RedshiftIamraStackReader
             DbUser = dbUser,
             CertificateAuthorityArn = Optional(RedshiftIamraStackOutputs.CertificateAuthorityArn),
             ClientCertificateArn = Optional(RedshiftIamraStackOutputs.ClientCertificateArn),
+            Staging = staging,
             CreationTime = stack.CreationTime?.LocalDateTime,
             LastUpdatedTime = stack.LastUpdatedTime?.LocalDateTime,
             Outputs = outputs,

@@ -102,6 +102,11 @@ public sealed class RedshiftIamraConfig
 
     public string? RootCertificatePath { get; init; }
 
+    // ---- staging (Write-RedshiftTable -Method Staged, Export-RedshiftQuery by UNLOAD) -----------
+
+    /// <summary>The S3 bucket and prefix, COPY/UNLOAD role, KMS key and S3 endpoint the connection's staged loads and exports use.</summary>
+    public Loading.RedshiftStagingSettings? Staging { get; init; }
+
     // ---- where it came from -------------------------------------------------------------------
 
     /// <summary>The stack the values were read from (Get-RedshiftIamraStack), if any.</summary>

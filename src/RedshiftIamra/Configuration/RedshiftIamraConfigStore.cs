@@ -212,6 +212,8 @@ public static class RedshiftIamraConfigStore
             throw new IamraException(Incomplete, IamraErrorCategory.InvalidArgument, $"-Port {port} is not a port (1-65535).", port);
         }
 
+        config.Staging?.Validate();
+
         // The same rules Connect-RedshiftIamra applies: a cluster needs a user or the IAM identity, a host name must be understood.
         RedshiftTargets.Resolve(new RedshiftTargetInput
         {
@@ -433,6 +435,7 @@ public static class RedshiftIamraConfigStore
         RedshiftEndpointUrl = c.RedshiftEndpointUrl,
         CustomDomainName = c.CustomDomainName,
         RootCertificatePath = c.RootCertificatePath,
+        Staging = c.Staging,
         StackName = c.StackName,
         SavedAt = savedAt,
         ConfigPath = path,
@@ -492,9 +495,37 @@ public static class RedshiftIamraConfigStore
         S(nameof(c.RedshiftEndpointUrl), c.RedshiftEndpointUrl);
         S(nameof(c.CustomDomainName), c.CustomDomainName);
         S(nameof(c.RootCertificatePath), c.RootCertificatePath);
+        if (c.Staging is { } staging)
+        {
+            var st = new JsonObject { [nameof(staging.Bucket)] = staging.Bucket, [nameof(staging.Prefix)] = staging.Prefix };
+            foreach (var (key, value) in new[] { (nameof(staging.CopyRoleArn), staging.CopyRoleArn), (nameof(staging.KmsKeyId), staging.KmsKeyId), (nameof(staging.EndpointUrl), staging.EndpointUrl), (nameof(staging.Region), staging.Region) })
+            {
+                if (value is not null)
+                {
+                    st[key] = value;
+                }
+            }
+
+            o[nameof(c.Staging)] = st;
+        }
+
         S(nameof(c.StackName), c.StackName);
         if (c.SavedAt is { } saved) o[nameof(c.SavedAt)] = saved.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         return o;
+    }
+
+    private static Loading.RedshiftStagingSettings StagingFromJson(JsonObject st)
+    {
+        string? S(string key) => st[key]?.GetValue<string>();
+        return new Loading.RedshiftStagingSettings
+        {
+            Bucket = S(nameof(Loading.RedshiftStagingSettings.Bucket)) ?? throw new FormatException("Staging has no Bucket"),
+            Prefix = S(nameof(Loading.RedshiftStagingSettings.Prefix)) ?? Loading.RedshiftStagingSettings.DefaultPrefix,
+            CopyRoleArn = S(nameof(Loading.RedshiftStagingSettings.CopyRoleArn)),
+            KmsKeyId = S(nameof(Loading.RedshiftStagingSettings.KmsKeyId)),
+            EndpointUrl = S(nameof(Loading.RedshiftStagingSettings.EndpointUrl)),
+            Region = S(nameof(Loading.RedshiftStagingSettings.Region)),
+        };
     }
 
     internal static RedshiftIamraConfig FromJson(string name, JsonNode? node, string path)
@@ -549,6 +580,7 @@ public static class RedshiftIamraConfigStore
                 RedshiftEndpointUrl = S(nameof(RedshiftIamraConfig.RedshiftEndpointUrl)),
                 CustomDomainName = S(nameof(RedshiftIamraConfig.CustomDomainName)),
                 RootCertificatePath = S(nameof(RedshiftIamraConfig.RootCertificatePath)),
+                Staging = o[nameof(RedshiftIamraConfig.Staging)] is JsonObject st ? StagingFromJson(st) : null,
                 StackName = S(nameof(RedshiftIamraConfig.StackName)),
                 SavedAt = saved is null ? null : DateTimeOffset.Parse(saved, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal),
                 ConfigPath = path,

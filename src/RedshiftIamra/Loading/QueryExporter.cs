@@ -363,6 +363,13 @@ public sealed class QueryExporter
         return sql.ToString();
     }
 
+    /// <summary>The row count of UNLOAD's INFO message, or null when the message is not that one.</summary>
+    internal static long? UnloadCount(string? message)
+    {
+        var match = message is null ? null : System.Text.RegularExpressions.Regex.Match(message, @"^UNLOAD completed, (\d+) record\(s\) unloaded successfully");
+        return match is { Success: true } && long.TryParse(match.Groups[1].Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
+    }
+
     private RedshiftExportResult Unload(Action<LoadProgress>? progress)
     {
         var staging = _options.Staging ?? throw new IamraException(LoadErrors.StagingNotConfigured, IamraErrorCategory.InvalidArgument,
@@ -387,7 +394,28 @@ public sealed class QueryExporter
             using (_cancellation.Register(() => Cancel(command)))
             {
                 _log.Verbose($"Unloading to {stager.Url(stager.RunPrefix)}.");
-                rows = command.ExecuteNonQuery();
+
+                // The command tag is a bare "UNLOAD"; the count comes in the INFO Redshift sends
+                // ("UNLOAD completed, N record(s) unloaded successfully.").
+                long unloaded = -1;
+                void OnNotice(object? sender, NpgsqlNoticeEventArgs e)
+                {
+                    if (UnloadCount(e.Notice.MessageText) is { } n)
+                    {
+                        unloaded = n;
+                    }
+                }
+
+                connection.Notice += OnNotice;
+                try
+                {
+                    var affected = command.ExecuteNonQuery();
+                    rows = unloaded >= 0 ? unloaded : affected;
+                }
+                finally
+                {
+                    connection.Notice -= OnNotice;
+                }
             }
 
             var parts = Sync(stager.ListAsync(stager.RunPrefix, _cancellation)).Where(p => !p.Key.EndsWith("manifest", StringComparison.Ordinal)).OrderBy(p => p.Key, StringComparer.Ordinal).ToList();

@@ -507,7 +507,14 @@ public sealed class TableWriter : IAsyncDisposable, IDisposable
         }
         catch (PostgresException e) when (!_cancellation.IsCancellationRequested)
         {
-            _transaction!.Rollback();
+            // Redshift fails a load with SQLSTATE XX000, which Npgsql treats as a critical failure:
+            // it breaks the connection, and the server rolls the transaction back as the session ends.
+            // Roll back only a connection that is still open; the load errors are read on another.
+            if (_connection!.State == System.Data.ConnectionState.Open)
+            {
+                _transaction!.Rollback();
+            }
+
             throw ExplainCopy(e);
         }
     }
@@ -547,6 +554,18 @@ public sealed class TableWriter : IAsyncDisposable, IDisposable
     /// <summary>The first load error of this run, from stl_load_errors (provisioned) or sys_load_error_detail (serverless).</summary>
     private string? LoadErrorDetail()
     {
+        if (_connection!.State == System.Data.ConnectionState.Open)
+        {
+            return LoadErrorDetail(_connection);
+        }
+
+        // The system tables are the cluster's, not the session's: another connection sees them.
+        using var other = _open();
+        return LoadErrorDetail(other);
+    }
+
+    private string? LoadErrorDetail(NpgsqlConnection connection)
+    {
         var like = _stager!.Url(_stager.RunPrefix) + "%";
         foreach (var (table, file, line, column, value, reason, order) in new[]
         {
@@ -556,7 +575,7 @@ public sealed class TableWriter : IAsyncDisposable, IDisposable
         {
             try
             {
-                using var command = new NpgsqlCommand($"select * from {table} where trim({file}) like $1 order by {order} desc limit 1", _connection);
+                using var command = new NpgsqlCommand($"select * from {table} where trim({file}) like $1 order by {order} desc limit 1", connection);
                 command.Parameters.Add(new NpgsqlParameter { Value = like, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Varchar });
                 using var reader = command.ExecuteReader();
                 if (!reader.Read())

@@ -39,6 +39,31 @@ public sealed class RedshiftIamraStackReaderTests
     }
 
     [Fact]
+    public async Task Staging_outputs_give_the_stacks_staging_settings_and_a_stack_without_them_has_none()
+    {
+        Assert.Null((await ReadAsync(StackXml.DescribeStacks())).Staging);
+
+        var outputs = new Dictionary<string, string>(StackXml.TemplateOutputs)
+        {
+            [RedshiftIamraStagingOutputs.StagingBucket] = "etl-staging-123456789012",
+            [RedshiftIamraStagingOutputs.StagingPrefix] = "loads",
+            [RedshiftIamraStagingOutputs.CopyRoleArn] = "arn:aws:iam::123456789012:role/redshift-copy",
+            [RedshiftIamraStagingOutputs.StagingKmsKeyArn] = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        };
+        var staging = (await ReadAsync(StackXml.DescribeStacks(outputs: outputs))).Staging;
+        Assert.NotNull(staging);
+        Assert.Equal("etl-staging-123456789012", staging.Bucket);
+        Assert.Equal("loads/", staging.Prefix);
+        Assert.Equal("arn:aws:iam::123456789012:role/redshift-copy", staging.CopyRoleArn);
+        Assert.Equal(outputs[RedshiftIamraStagingOutputs.StagingKmsKeyArn], staging.KmsKeyId);
+
+        outputs[RedshiftIamraStagingOutputs.CopyRoleArn] = "not-a-role";
+        var e = await Assert.ThrowsAsync<IamraException>(() => ReadAsync(StackXml.DescribeStacks(outputs: outputs)));
+        Assert.Equal(RedshiftIamraStackReader.OutputInvalid, e.ErrorId);
+        Assert.Contains("'not-a-role'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_output_of_the_template_is_known_to_the_reader()
     {
         // The template's Outputs section, read from the file, must be the set the reader and the tests know.

@@ -80,6 +80,15 @@ public sealed class RedshiftIamraConfigStoreTests : IDisposable
         RedshiftEndpointUrl = "https://redshift.eu-west-1.amazonaws.com/",
         CustomDomainName = "redshift.example.com",
         RootCertificatePath = Path.Combine(Path.GetTempPath(), "roots.pem"),
+        Staging = new RedshiftIamra.Loading.RedshiftStagingSettings
+        {
+            Bucket = "etl-staging",
+            Prefix = "etl/loads/",
+            CopyRoleArn = "arn:aws:iam::123456789012:role/redshift-copy",
+            KmsKeyId = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+            EndpointUrl = "https://bucket.vpce-0abc.s3.eu-west-1.vpce.amazonaws.com/",
+            Region = "eu-west-1",
+        },
         StackName = "redshift-test",
     };
 
@@ -125,8 +134,9 @@ public sealed class RedshiftIamraConfigStoreTests : IDisposable
         Assert.Equal(
             ["Subject", "Issuer", "SerialNumber", "Latest", "StoreLocation", "StoreName", "ChainPath", "TrustAnchorArn", "ProfileArn", "RoleArn", "SessionDurationSeconds",
              "RolesAnywhereEndpointUrl", "RoleSessionName", "CaBundlePath", "Region", "ClusterIdentifier", "Hostname", "Port", "DbName", "DbUser", "AutoCreate", "DbGroup", "DurationSeconds",
-             "RedshiftEndpointUrl", "CustomDomainName", "RootCertificatePath", "StackName", "SavedAt"],
+             "RedshiftEndpointUrl", "CustomDomainName", "RootCertificatePath", "Staging", "StackName", "SavedAt"],
             entry.Select(p => p.Key));
+        Assert.Equal(["Bucket", "Prefix", "CopyRoleArn", "KmsKeyId", "EndpointUrl", "Region"], ((JsonObject)entry["Staging"]!).Select(p => p.Key));
         Assert.Equal("2026-11-26T08:00:00Z", entry["SavedAt"]!.GetValue<string>());
     }
 
@@ -455,5 +465,19 @@ public sealed class RedshiftIamraConfigStoreTests : IDisposable
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    [Fact]
+    public void Staging_settings_are_checked_before_saving()
+    {
+        var bad = Minimal("bad-staging");
+        var refused = Assert.Throws<IamraException>(() => RedshiftIamraConfigStore.Validate(new RedshiftIamraConfig
+        {
+            Name = bad.Name, Thumbprint = bad.Thumbprint, TrustAnchorArn = bad.TrustAnchorArn, ProfileArn = bad.ProfileArn, RoleArn = bad.RoleArn,
+            ClusterIdentifier = bad.ClusterIdentifier, DbUser = bad.DbUser,
+            Staging = new RedshiftIamra.Loading.RedshiftStagingSettings { Bucket = "Not_A_Bucket", CopyRoleArn = "default" },
+        }));
+        Assert.Equal(RedshiftIamra.Loading.LoadErrors.StagingInvalid, refused.ErrorId);
+        Assert.Contains("'Not_A_Bucket'", refused.Message, StringComparison.Ordinal);
     }
 }

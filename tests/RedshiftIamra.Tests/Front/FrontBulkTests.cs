@@ -80,4 +80,56 @@ public sealed class FrontBulkTests(SandboxFrontFixture fixture) : IClassFixture<
         using var text = new StreamReader(read);
         Assert.Equal("1,Ann\n2,\"Smith, J\"\n", await text.ReadToEndAsync());
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AValuePostgresRefusesFailsTheCopyInsideTheClientsTransactionLeavesTheTableUnchangedAndIsRecordedAtItsLineColumnAndValue(bool statementFirst)
+    {
+        var cli = await CliAsync();
+        var bucket = fixture.Sandbox.StagingBucket;
+        var bad = Path.Combine(_directory, "tz.csv");
+        await File.WriteAllTextAsync(bad, "1,10:00+01\n2,11:00+01\n3,half past ten\n4,12:00+01\n");
+        var prefix = $"front/tz-{statementFirst}/";
+        await cli.OkAsync("s3", "cp", bad, $"s3://{bucket}/{prefix}tz.csv");
+
+        var credential = await fixture.NewUserCredentialAsync("bulktz" + (statementFirst ? "1" : "0"));
+        await using var connection = fixture.Connection(credential);
+        await connection.OpenAsync();
+        var table = "front_tz_" + (statementFirst ? "1" : "0");
+        await new NpgsqlCommand($"create table {table} (id int, at timetz); insert into {table} values (0, '09:00+00')", connection).ExecuteNonQueryAsync();
+
+        // Npgsql sends BEGIN with the transaction's first statement: here the COPY itself, or a DELETE before it.
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            if (statementFirst)
+            {
+                await new NpgsqlCommand($"delete from {table}", connection, transaction).ExecuteNonQueryAsync();
+            }
+
+            var e = await Assert.ThrowsAsync<PostgresException>(async () =>
+            {
+                await using var failing = new NpgsqlCommand($"COPY {table} FROM 's3://{bucket}/{prefix}' IAM_ROLE default CSV", connection, transaction);
+                await failing.ExecuteNonQueryAsync();
+            });
+            Assert.Equal($"Load into table '{table}' failed.  Check 'stl_load_errors' system table for details.", e.MessageText);
+            Assert.Equal("XX000", e.SqlState);
+
+            // Npgsql counts XX000 as a critical failure and breaks the connection (so the module's
+            // loader reads the load errors on another one); the server ends the transaction with it.
+            Assert.Equal(System.Data.ConnectionState.Broken, connection.FullState);
+        }
+
+        await using var check = fixture.Connection(credential);
+        await check.OpenAsync();
+        await using (var count = new NpgsqlCommand($"select count(*) from {table}", check))
+        {
+            Assert.Equal(1L, await count.ExecuteScalarAsync());
+        }
+
+        await using (var errors = new NpgsqlCommand($"select trim(filename) || '|' || line_number || '|' || trim(colname) || '|' || trim(raw_field_value) from stl_load_errors where tbl = '{table}'::regclass::oid::int", check))
+        {
+            Assert.Equal($"s3://{bucket}/{prefix}tz.csv|3|at|half past ten", await errors.ExecuteScalarAsync());
+        }
+    }
 }

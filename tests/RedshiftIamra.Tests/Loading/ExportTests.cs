@@ -141,6 +141,15 @@ public sealed class ExportTests : IClassFixture<LoadingFixture>, IDisposable
             QueryExporter.UnloadSql("select 1", "s3://b/x_", "default", ExportFormat.Parquet, header: true, gzip: false, null, "eu-west-1"));
     }
 
+    [Theory]
+    [InlineData("UNLOAD completed, 20000 record(s) unloaded successfully.", 20000L)]
+    [InlineData("UNLOAD completed, 0 record(s) unloaded successfully.", 0L)]
+    [InlineData("Load into table 't' completed, 3 record(s) loaded successfully.", null)]
+    [InlineData("UNLOAD completed, many record(s) unloaded successfully.", null)]
+    [InlineData(null, null)]
+    public void The_unloaded_row_count_comes_from_UNLOADs_INFO_message(string? message, long? expected) =>
+        Assert.Equal(expected, QueryExporter.UnloadCount(message));
+
     private QueryExporter Exporter(string query, string path, bool gzip = false, bool force = false, ExportFormat format = ExportFormat.Csv, ExportMethod method = ExportMethod.Auto) =>
         QueryExporter.Create(_db.Open, new QueryExportOptions { Query = query, Path = path, Gzip = gzip, Force = force, Format = format, Method = method }, null, "us-east-1", NullOperationLog.Instance, CancellationToken.None);
 

@@ -90,6 +90,26 @@ public sealed class SandboxAuditLogTests
         Assert.Equal("""{"eventTime":"2026-11-26T20:00:00.123Z","eventSource":"rolesanywhere.amazonaws.com","eventName":"CreateSession","requestId":"r-1","outcome":"AccessDeniedException","httpStatus":403,"callNumber":0,"errorMessage":"quote \u0022 and newline \n"}""", json);
     }
 
+    [Fact]
+    public void ToJson_writes_an_S3_events_bucket_key_and_requested_encryption()
+    {
+        var json = SandboxAuditLog.ToJson(new SandboxAuditEvent
+        {
+            EventTime = new DateTimeOffset(2026, 12, 5, 16, 0, 0, TimeSpan.Zero),
+            EventSource = "s3.amazonaws.com",
+            EventName = "PutObject",
+            RequestId = "r-2",
+            Outcome = "Success",
+            HttpStatus = 200,
+            BucketName = "staging",
+            Key = "etl/run/part_0000.csv.gz",
+            ServerSideEncryption = "aws:kms",
+            KmsKeyId = "arn:aws:kms:us-east-1:123456789012:key/k",
+        });
+
+        Assert.EndsWith(""","bucketName":"staging","key":"etl/run/part_0000.csv.gz","serverSideEncryption":"aws:kms","kmsKeyId":"arn:aws:kms:us-east-1:123456789012:key/k"}""", json, StringComparison.Ordinal);
+    }
+
     /// <summary>Keeps the engine's debug text, which shows the Authorization header (signature included).</summary>
     private sealed class CapturingLog : IOperationLog
     {
