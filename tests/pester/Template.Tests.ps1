@@ -22,6 +22,8 @@ BeforeDiscovery {
     $dbNameArn = $arn + ':dbname:${RedshiftClusterIdentifier}/${RedshiftDatabaseName}'
     $clusterArn = $arn + ':cluster:${RedshiftClusterIdentifier}'
     $workgroupArn = '!GetAtt Workgroup.Workgroup.WorkgroupArn'
+    $stagedObjects = '${StagingBucket.Arn}/${StagingPrefix}*'
+    $stagingBucket = '!GetAtt StagingBucket.Arn'
 
     $contract = @{
         Parameters  = @(
@@ -43,6 +45,7 @@ BeforeDiscovery {
             @{ Name = 'ServerlessNamespace'; Default = 'my-serverless-namespace' }
             @{ Name = 'ServerlessWorkgroup'; Default = 'my-serverless-workgroup' }
             @{ Name = 'DbUser'; Default = 'analytics_user' }
+            @{ Name = 'StagingPrefix'; Default = 'redshift-iamra/' }
         )
         # Output names are bound by name by the module's stack reader: keep them.
         Outputs     = @(
@@ -59,6 +62,9 @@ BeforeDiscovery {
             @{ Name = 'ServerlessWorkgroupName'; Value = '!Ref Workgroup' }
             @{ Name = 'RedshiftDatabaseName'; Value = '!Ref RedshiftDatabaseName' }
             @{ Name = 'DbUser'; Value = '!Ref DbUser' }
+            @{ Name = 'StagingBucketName'; Value = '!Ref StagingBucket' }
+            @{ Name = 'StagingPrefix'; Value = '!Ref StagingPrefix' }
+            @{ Name = 'CopyRoleArn'; Value = '!GetAtt CopyRole.Arn' }
         )
         # The role's whole grant: action -> exactly these resources.
         # GetClusterCredentialsWithIAM: the IAM Service Authorization Reference
@@ -71,12 +77,24 @@ BeforeDiscovery {
             @{ Action = 'redshift:DescribeClusters'; Resources = @($clusterArn); Kind = 'the cluster' }
             @{ Action = 'redshift-serverless:GetCredentials'; Resources = @($workgroupArn); Kind = 'the workgroup' }
             @{ Action = 'redshift-serverless:GetWorkgroup'; Resources = @($workgroupArn); Kind = 'the workgroup' }
+            @{ Action = 's3:PutObject'; Resources = @($stagedObjects); Kind = 'the objects under the staging prefix' }
+            @{ Action = 's3:GetObject'; Resources = @($stagedObjects); Kind = 'the objects under the staging prefix' }
+            @{ Action = 's3:DeleteObject'; Resources = @($stagedObjects); Kind = 'the objects under the staging prefix' }
+            @{ Action = 's3:ListBucket'; Resources = @($stagingBucket); Kind = 'the staging bucket (listing under the prefix)' }
+        )
+        # The COPY role's whole grant (Redshift reads and writes the staged objects for COPY and UNLOAD).
+        CopyPermissions = @(
+            @{ Action = 's3:GetObject'; Resources = @($stagedObjects); Kind = 'the objects under the staging prefix' }
+            @{ Action = 's3:PutObject'; Resources = @($stagedObjects); Kind = 'the objects under the staging prefix' }
+            @{ Action = 's3:ListBucket'; Resources = @($stagingBucket); Kind = 'the staging bucket' }
+            @{ Action = 's3:GetBucketLocation'; Resources = @($stagingBucket); Kind = 'the staging bucket' }
         )
         Endpoints   = @(
             @{ Service = 'rolesanywhere' }
             @{ Service = 'sts' }
             @{ Service = 'redshift' }
             @{ Service = 'redshift-serverless' }
+            @{ Service = 's3' }
         )
     }
 
@@ -133,6 +151,27 @@ BeforeDiscovery {
         @{ Name = 'private DNS turned off on the STS endpoint'
             Mutate = { param($t) $t['Resources']['StsEndpoint']['Properties']['PrivateDnsEnabled'] = $false }
             Check = { param($t) Get-InterfaceEndpointViolation $t 'sts' } }
+        @{ Name = "the staged objects widened to the whole bucket ('`${StagingBucket.Arn}/*')"
+            Mutate = { param($t) (Get-PolicyStatementOf $t 4)['Resource'] = @{ 'Fn::Sub' = '${StagingBucket.Arn}/*' } }
+            Check = { param($t) Get-PermissionShapeViolation $t | Select-Rule Resource } }
+        @{ Name = 'the prefix condition taken off s3:ListBucket'
+            Mutate = { param($t) (Get-PolicyStatementOf $t 5).Remove('Condition') }
+            Check = { param($t) Get-ListPrefixViolation $t 'RedshiftAccessRole' } }
+        @{ Name = 'the TLS-only bucket policy removed'
+            Mutate = { param($t) $t['Resources'].Remove('StagingBucketPolicy') }
+            Check = { param($t) Get-StagingBucketViolation $t | Select-Rule TlsOnly } }
+        @{ Name = 'public policies allowed on the staging bucket'
+            Mutate = { param($t) $t['Resources']['StagingBucket']['Properties']['PublicAccessBlockConfiguration']['BlockPublicPolicy'] = $false }
+            Check = { param($t) Get-StagingBucketViolation $t | Select-Rule PublicAccess } }
+        @{ Name = 'the expiry of staged objects removed'
+            Mutate = { param($t) $t['Resources']['StagingBucket']['Properties'].Remove('LifecycleConfiguration') }
+            Check = { param($t) Get-StagingBucketViolation $t | Select-Rule Lifecycle } }
+        @{ Name = 'the COPY role trusted by EC2 too'
+            Mutate = { param($t) $t['Resources']['CopyRole']['Properties']['AssumeRolePolicyDocument']['Statement'][0]['Principal']['Service'] += 'ec2.amazonaws.com' }
+            Check = { param($t) Get-CopyRoleViolation $t | Select-Rule Trust } }
+        @{ Name = "the COPY role granted s3:DeleteObject"
+            Mutate = { param($t) $t['Resources']['CopyRole']['Properties']['Policies'][0]['PolicyDocument']['Statement'][0]['Action'] += 's3:DeleteObject' }
+            Check = { param($t) Get-GrantedActionViolation $t $Contract.CopyPermissions.Action 'CopyRole' } }
         @{ Name = "a DbUser parameter that accepts '*'"
             Mutate = { param($t) $t['Parameters']['DbUser']['AllowedPattern'] = '^.+$' }
             Check = { param($t) Get-PolicyParameterViolation $t } }
@@ -315,12 +354,39 @@ Describe 'deploy/redshift-iamra.yaml' -ForEach @{ Contract = $contract } {
             Get-PermissionShapeViolation (Use-Template) | Select-Rule Resource | Should -BeNullOrEmpty
         }
 
-        It 'grants exactly the five actions the module calls' {
+        It 'grants exactly the actions the module calls' {
             Get-GrantedActionViolation (Use-Template) $Contract.Permissions.Action | Should -BeNullOrEmpty
         }
 
         It 'grants <Action> only on <Kind>' -ForEach $Contract.Permissions {
             Get-ActionResourceViolation (Use-Template) $Action $Resources | Should -BeNullOrEmpty
+        }
+    }
+
+    Context 'staging for loads and exports (least privilege)' {
+        It 'lets the access role list the staging bucket only under the staging prefix' {
+            Get-ListPrefixViolation (Use-Template) 'RedshiftAccessRole' | Should -BeNullOrEmpty
+        }
+
+        It 'keeps the staging bucket encrypted, private, TLS-only and its objects for a day' {
+            Get-StagingBucketViolation (Use-Template) | Should -BeNullOrEmpty
+        }
+
+        It 'trusts only Redshift of this account with the COPY role, attached to the cluster and the namespace' {
+            Get-CopyRoleViolation (Use-Template) | Should -BeNullOrEmpty
+        }
+
+        It 'keeps the COPY role to the same shape rules (inline, no wildcard but the staged objects)' {
+            Get-PermissionShapeViolation (Use-Template) 'CopyRole' | Should -BeNullOrEmpty
+            Get-ListPrefixViolation (Use-Template) 'CopyRole' | Should -BeNullOrEmpty
+        }
+
+        It 'grants the COPY role exactly what COPY and UNLOAD need' {
+            Get-GrantedActionViolation (Use-Template) $Contract.CopyPermissions.Action 'CopyRole' | Should -BeNullOrEmpty
+        }
+
+        It 'grants the COPY role <Action> only on <Kind>' -ForEach $Contract.CopyPermissions {
+            Get-ActionResourceViolation (Use-Template) $Action $Resources 'CopyRole' | Should -BeNullOrEmpty
         }
     }
 

@@ -445,6 +445,65 @@ function Get-RolePolicyStatement($Template, [string] $RoleName = 'RedshiftAccess
     }
 }
 
+# The staged objects: every object under the staging prefix of the staging bucket.
+$StagedObjectsResource = '${StagingBucket.Arn}/${StagingPrefix}*'
+
+# s3:ListBucket only with a condition that keeps the listing under the staging prefix.
+function Get-ListPrefixViolation($Template, [string] $RoleName) {
+    foreach ($s in Get-RolePolicyStatement $Template $RoleName) {
+        if ((Get-Prop $s 'Effect') -cne 'Allow') { continue }
+        if (@(Get-List (Get-Prop $s 'Action')) -notcontains 's3:ListBucket') { continue }
+        $prefix = ConvertTo-CfnText (Get-Prop (Get-Prop (Get-Prop $s 'Condition') 'StringLike') 's3:prefix')
+        if ($prefix -cne '${StagingPrefix}*') { "[ListPrefix] $RoleName may list the staging bucket without the condition s3:prefix = '`${StagingPrefix}*' (has '$prefix')" }
+    }
+}
+
+# The staging bucket: encrypted, public access blocked, objects expire after a day, TLS only.
+function Get-StagingBucketViolation($Template) {
+    $bucket = @(Get-CfnResource $Template 'AWS::S3::Bucket')
+    if ($bucket.Count -ne 1) { return "[Bucket] expected one S3 bucket, found $($bucket.Count)" }
+    $p = $bucket[0].Properties
+    $sse = @(Get-List (Get-Prop (Get-Prop $p 'BucketEncryption') 'ServerSideEncryptionConfiguration'))
+    $algorithm = Get-Prop (Get-Prop $sse[0] 'ServerSideEncryptionByDefault') 'SSEAlgorithm'
+    if ($algorithm -notin 'AES256', 'aws:kms') { "[Encryption] the staging bucket has no default encryption" }
+    $block = Get-Prop $p 'PublicAccessBlockConfiguration'
+    foreach ($k in 'BlockPublicAcls', 'BlockPublicPolicy', 'IgnorePublicAcls', 'RestrictPublicBuckets') {
+        if (-not (Test-IsTrue (Get-Prop $block $k))) { "[PublicAccess] the staging bucket's $k is not true" }
+    }
+    $expiring = @(Get-List (Get-Prop (Get-Prop $p 'LifecycleConfiguration') 'Rules') | Where-Object {
+            (Get-Prop $_ 'Status') -ceq 'Enabled' -and [int](Get-Prop $_ 'ExpirationInDays') -eq 1 -and
+            ((ConvertTo-CfnText (Get-Prop $_ 'Prefix')) -ceq '!Ref StagingPrefix')
+        })
+    if ($expiring.Count -eq 0) { "[Lifecycle] no enabled rule expires the staged objects (prefix StagingPrefix) after one day" }
+    $policies = @(Get-CfnResource $Template 'AWS::S3::BucketPolicy' | Where-Object { (Get-CfnTargetName (Get-Prop $_.Properties 'Bucket')) -ceq $bucket[0].Name })
+    $tlsOnly = @($policies | ForEach-Object { Get-List (Get-Prop (Get-Prop $_.Properties 'PolicyDocument') 'Statement') } | Where-Object {
+            (Get-Prop $_ 'Effect') -ceq 'Deny' -and (Get-Prop $_ 'Principal') -ceq '*' -and
+            (Get-Prop (Get-Prop (Get-Prop $_ 'Condition') 'Bool') 'aws:SecureTransport') -eq $false -and
+            @(Get-List (Get-Prop $_ 'Resource')).Count -eq 2
+        })
+    if ($tlsOnly.Count -eq 0) { "[TlsOnly] no bucket policy denies requests without TLS (aws:SecureTransport false) on the bucket and its objects" }
+}
+
+# The COPY role: trusted by Redshift (provisioned and Serverless) of this account only, and
+# attached to the cluster and the namespace.
+function Get-CopyRoleViolation($Template) {
+    $role = Get-RoleResource $Template 'CopyRole'
+    if ($null -eq $role) { return '[Trust] role CopyRole is missing' }
+    $statements = @(Get-List (Get-Prop (Get-Prop $role['Properties'] 'AssumeRolePolicyDocument') 'Statement'))
+    foreach ($s in $statements) {
+        $services = @(Get-List (Get-Prop (Get-Prop $s 'Principal') 'Service'))
+        foreach ($service in $services) {
+            if ($service -cnotin 'redshift.amazonaws.com', 'redshift-serverless.amazonaws.com') { "[Trust] CopyRole trusts $service" }
+        }
+        if (@(Get-List (Get-Prop $s 'Action')) -join ',' -cne 'sts:AssumeRole') { "[Trust] CopyRole's trust allows $(@(Get-List (Get-Prop $s 'Action')) -join ', ')" }
+        if ((ConvertTo-CfnText (Get-Prop (Get-Prop (Get-Prop $s 'Condition') 'StringEquals') 'aws:SourceAccount')) -cne '!Ref AWS::AccountId') { "[Trust] CopyRole's trust has no aws:SourceAccount condition" }
+    }
+    foreach ($holder in @(@{ Name = 'RedshiftCluster' }, @{ Name = 'Namespace' })) {
+        $roles = @(Get-List (Get-Prop (Get-Prop (Get-Prop (Get-Prop $Template 'Resources') $holder.Name) 'Properties') 'IamRoles') | ForEach-Object { ConvertTo-CfnText $_ })
+        if ($roles -cnotcontains '!GetAtt CopyRole.Arn') { "[Attached] $($holder.Name) does not have CopyRole in IamRoles" }
+    }
+}
+
 # Shape rules for the permissions: the role's grants live only in its inline
 # policy; no NotAction/NotResource; no wildcard in any Action; no Resource that
 # is '*', ends in '*' or holds a wildcard at all.
@@ -475,6 +534,9 @@ function Get-PermissionShapeViolation($Template, [string] $RoleName = 'RedshiftA
         if ($resources.Count -eq 0) { "[Resource] statement '$sid' has no Resource" }
         foreach ($r in $resources) {
             $text = ConvertTo-CfnText $r
+            # The one wildcard allowed: the staged objects under the staging prefix (their names
+            # are made per load), written exactly so.
+            if ($text -ceq $StagedObjectsResource) { continue }
             if ($text -ceq '*') { "[Resource] statement '$sid' has Resource '*'" }
             elseif ($text.EndsWith('*')) { "[Resource] statement '$sid' has a Resource ending in '*': $text" }
             elseif (($r | ConvertTo-Json -Depth 50 -Compress) -match '[*?]') { "[Resource] statement '$sid' has a wildcard in Resource $text" }

@@ -23,9 +23,9 @@ public static class RedshiftIamraStackOutputs
 }
 
 /// <summary>
-/// Optional outputs for staged loads and UNLOAD exports, read when a stack has them (a stack that
-/// adds a staging bucket and a COPY role to deploy/redshift-iamra.yaml, or one of the user's own);
-/// the shipped template does not create them yet.
+/// Outputs for staged loads and UNLOAD exports, read when a stack has them: deploy/redshift-iamra.yaml
+/// has the bucket, the prefix and the COPY role (its bucket encrypts with SSE-S3, so no KMS key); a
+/// stack of the user's own may have any of them, or none.
 /// </summary>
 public static class RedshiftIamraStagingOutputs
 {

@@ -41,7 +41,16 @@ public sealed class RedshiftIamraStackReaderTests
     [Fact]
     public async Task Staging_outputs_give_the_stacks_staging_settings_and_a_stack_without_them_has_none()
     {
-        Assert.Null((await ReadAsync(StackXml.DescribeStacks())).Staging);
+        Assert.Null((await ReadAsync(StackXml.DescribeStacks(outputs: StackXml.OutputsWithout(
+            RedshiftIamraStagingOutputs.StagingBucket, RedshiftIamraStagingOutputs.StagingPrefix, RedshiftIamraStagingOutputs.CopyRoleArn)))).Staging);
+
+        // A stack of deploy/redshift-iamra.yaml: its bucket, prefix and COPY role, SSE-S3 (no KMS key).
+        var shipped = (await ReadAsync(StackXml.DescribeStacks())).Staging;
+        Assert.NotNull(shipped);
+        Assert.Equal(StackXml.TemplateOutputs[RedshiftIamraStagingOutputs.StagingBucket], shipped.Bucket);
+        Assert.Equal("redshift-iamra/", shipped.Prefix);
+        Assert.Equal(StackXml.TemplateOutputs[RedshiftIamraStagingOutputs.CopyRoleArn], shipped.CopyRoleArn);
+        Assert.Null(shipped.KmsKeyId);
 
         var outputs = new Dictionary<string, string>(StackXml.TemplateOutputs)
         {
@@ -77,7 +86,10 @@ public sealed class RedshiftIamraStackReaderTests
             .OrderBy(k => k, StringComparer.Ordinal)
             .ToList();
         Assert.Equal(StackXml.TemplateOutputs.Keys.OrderBy(k => k, StringComparer.Ordinal), keys);
-        var constants = typeof(RedshiftIamraStackOutputs).GetFields().Select(f => (string)f.GetValue(null)!).OrderBy(k => k, StringComparer.Ordinal);
+        // The staging outputs are read too; the shipped template has all of them but the KMS key (SSE-S3 there).
+        var constants = typeof(RedshiftIamraStackOutputs).GetFields()
+            .Concat(typeof(RedshiftIamraStagingOutputs).GetFields().Where(f => f.Name != nameof(RedshiftIamraStagingOutputs.StagingKmsKeyArn)))
+            .Select(f => (string)f.GetValue(null)!).OrderBy(k => k, StringComparer.Ordinal);
         Assert.Equal(keys, constants);
     }
 
@@ -149,7 +161,7 @@ public sealed class RedshiftIamraStackReaderTests
         Assert.Equal(RedshiftIamraStackReader.OutputMissing, e.ErrorId);
         Assert.Equal(IamraErrorCategory.InvalidData, e.Category);
         Assert.Contains($"has no output '{key}'", e.Message, StringComparison.Ordinal);
-        Assert.Contains("Its outputs: CertificateAuthorityArn, ClientCertificateArn, DbUser,", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Its outputs: CertificateAuthorityArn, ClientCertificateArn, CopyRoleArn, DbUser,", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

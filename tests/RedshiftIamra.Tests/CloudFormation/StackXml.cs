@@ -27,6 +27,9 @@ internal static class StackXml
         ["ServerlessWorkgroupName"] = "my-serverless-workgroup",
         ["RedshiftDatabaseName"] = "dev",
         ["DbUser"] = "analytics_user",
+        ["StagingBucketName"] = "redshift-test-stagingbucket-1a2b3c4d5e6f",
+        ["StagingPrefix"] = "redshift-iamra/",
+        ["CopyRoleArn"] = "arn:aws:iam::111122223333:role/redshift-test-CopyRole-6F5E4D3C2B1A",
     };
 
     /// <summary>
@@ -34,7 +37,7 @@ internal static class StackXml
     /// credential helper walkthrough): endpoints, no identifiers, no region, no database names.
     /// </summary>
     public static IReadOnlyDictionary<string, string> SampleTemplateOutputs { get; } = OutputsWithout(
-        "Region", "RedshiftClusterIdentifier", "ServerlessWorkgroupName", "RedshiftDatabaseName", "DbUser");
+        "Region", "RedshiftClusterIdentifier", "ServerlessWorkgroupName", "RedshiftDatabaseName", "DbUser", "StagingBucketName", "StagingPrefix", "CopyRoleArn");
 
     public static Dictionary<string, string> OutputsWithout(params string[] keys)
     {
