@@ -333,3 +333,63 @@ Describe 'Staging settings with the connection: Connect-RedshiftIamra -Staging, 
         Disconnect-RedshiftIamra $fromConfig
     }
 }
+
+Describe 'Write-RedshiftTable -Method Staged in a long job' {
+    It 'finishes a staged load whose transaction outlives its 20-second database credential' {
+        $short = Start-RedshiftIamraSandbox -Database -DbCredentialDurationSeconds 20
+        try {
+            $short.AddDatabaseUser('etl_user')
+            $short.ExecuteSql('grant create on schema public to "IAM:etl_user"')
+            $p = $short.CertificateParameters
+            $sp = $short.SessionParameters
+            $rp = $short.RedshiftParameters
+            $shortConn = Get-IamraSession @p @sp | Get-RedshiftDbCredential @rp -ClusterIdentifier $short.ClusterIdentifier -DbUser etl_user |
+                Connect-RedshiftIamra -RootCertificatePath $short.TlsCaBundlePath -NoDefault
+            $shortPrefix = 'long/' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '/'
+            $shortStaging = @{ StagingBucket = $short.StagingBucket; StagingPrefix = $shortPrefix; CopyRoleArn = $short.CopyRoleArn; S3EndpointUrl = $short.S3Endpoint }
+            $t = New-TableName
+            Invoke-RedshiftQuery -Connection $shortConn "create table $t $tableSql"
+            $expiresAt = $shortConn.CredentialExpiration
+            # The rows arrive over about 25 s, as from a slow source: the password the load logged in
+            # with expires while its transaction is open and before its COPY runs.
+            $result = 1..2500 | ForEach-Object { if ($_ % 100 -eq 0) { Start-Sleep -Milliseconds 1000 }; New-Row $_ } |
+                Write-RedshiftTable -Connection $shortConn -Table $t -Method Staged @shortStaging -PassThru
+            (Get-Date) | Should -BeGreaterThan $expiresAt -Because 'the load ran past the credential''s expiry'
+            $result.Rows | Should -Be 2500
+            $check = Invoke-RedshiftQuery -Connection $shortConn "select count(*) as n, sum(id) as s from $t"
+            $check.n | Should -Be 2500
+            $check.s | Should -Be 3126250
+            @($short.S3.List($short.StagingBucket, $shortPrefix)).Count | Should -Be 0 -Because 'the staged parts and manifest are deleted after the COPY'
+            Write-Host "      load ran $([int]((Get-Date) - $expiresAt).TotalSeconds) s past the password's expiry; $($short.CountCalls('GetClusterCredentials')) GetClusterCredentials calls"
+            Disconnect-RedshiftIamra $shortConn
+        } finally {
+            Stop-RedshiftIamraSandbox $short
+        }
+    }
+
+    It 'Stop() (Ctrl+C) in the middle of a staged -Truncate load leaves the old rows and nothing staged' {
+        $t = New-TableName
+        Invoke-Psql "create table $t $tableSql; insert into $t (id, name) values (1, 'kept'), (2, 'kept')" | Out-Null
+        $before = $sandbox.GetAuditEvents().Count
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({
+                param($c, $module, $table, $st)
+                Import-Module $module
+                1..5000000 | ForEach-Object { [pscustomobject]@{ id = $_; name = "row $_"; amount = $_; at = [datetime] '2026-03-01'; ok = $true; note = 'n' } } |
+                    Write-RedshiftTable -Connection $c -Table $table -Method Staged -Truncate @st
+            }).AddArgument($conn).AddArgument($ModulePath).AddArgument($t).AddArgument($staging)
+        $handle = $ps.BeginInvoke()
+        # Wait until the load has probed the bucket (it has started staging), then press Ctrl+C.
+        $deadline = (Get-Date).AddSeconds(60)
+        while (-not (Get-StagedPut $before) -and (Get-Date) -lt $deadline -and -not $handle.IsCompleted) { Start-Sleep -Milliseconds 200 }
+        Get-StagedPut $before | Should -Not -BeNullOrEmpty -Because 'the load had started staging when it was stopped'
+        Start-Sleep -Seconds 2
+        $handle.IsCompleted | Should -BeFalse -Because 'five million rows are still flowing'
+        $stop = $ps.BeginStop($null, $null)
+        $stop.AsyncWaitHandle.WaitOne(60000) | Should -BeTrue -Because 'Stop() returns once the load has rolled back and cleaned up'
+        $ps.EndStop($stop)
+        $ps.Dispose()
+        Invoke-Psql "select count(*), min(name) from $t" | Should -Be '2|kept'
+        Get-StagedKey | Should -BeNullOrEmpty -Because 'a stopped load deletes what it staged'
+    }
+}
