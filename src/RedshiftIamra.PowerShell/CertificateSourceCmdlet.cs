@@ -105,9 +105,9 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
         {
             var path = RedshiftIamraConfigStore.DefaultPath();
             var config = RedshiftIamraConfigStore.Get(path, ConfigName);
-            var overridden = new List<string>();
-            ApplyConfig(config, new SavedSettings(_given, overridden));
-            WriteVerbose($"Using the saved configuration '{config.Name}' from {path}: {config.Target}; certificate {config.Certificate}{(overridden.Count == 0 ? string.Empty : $"; overridden: {string.Join(", ", overridden)}")}.");
+            var precedence = new SettingPrecedence(_given);
+            ApplyConfig(config, precedence);
+            WriteVerbose($"Using the saved configuration '{config.Name}' from {path}: {config.Target}; certificate {config.Certificate}{(precedence.Overridden.Count == 0 ? string.Empty : $"; overridden: {string.Join(", ", precedence.Overridden)}")}.");
         }
     }
 
@@ -115,90 +115,42 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
     protected bool Given(string parameter) => _given.Contains(parameter) || MyInvocation.BoundParameters.ContainsKey(parameter);
 
     /// <summary>
-    /// Fills every parameter of this group the user did not give from the saved configuration;
-    /// each derived group adds its own. The certificate source is one thing: the saved one is used as a whole.
+    /// Fills every parameter of this group the user did not give from the saved configuration
+    /// (the rule is the engine's <see cref="SettingPrecedence"/>, one stage at a time); each
+    /// derived group adds its own stage. The certificate source is one thing: the saved one is used as a whole.
     /// </summary>
-    protected virtual void ApplyConfig(RedshiftIamraConfig config, SavedSettings saved)
+    protected virtual void ApplyConfig(RedshiftIamraConfig config, SettingPrecedence precedence)
     {
-        if (config.Pkcs11Uri is not null || config.TokenLabel is not null)
+        var source = new CertificateSourceSettings
         {
-            _configCertificateSet = config.Pkcs11Uri is not null ? Pkcs11UriSet : Pkcs11Set;
-            Pkcs11Uri = config.Pkcs11Uri!;
-            TokenLabel = config.TokenLabel!;
-            KeyLabel = config.KeyLabel;
-            KeyId = config.KeyId;
-            Pkcs11Library = saved.Pick(nameof(Pkcs11Library), Pkcs11Library, config.Pkcs11Library);
-            if (config.CertificatePath is not null && !saved.Typed(nameof(Path)))
-            {
-                Path = config.CertificatePath;
-                _given.Add(nameof(Path));
-            }
-        }
-        else if (config.CertificatePath is not null)
+            Latest = Latest.IsPresent,
+            CertificatePath = Given(nameof(Path)) ? Path : null,
+            ChainPath = ChainPath,
+            Pkcs11Library = Pkcs11Library,
+        }.WithConfig(config, precedence);
+        _configCertificateSet = source.Kind switch
         {
-            _configCertificateSet = PathSet;
-            Path = config.CertificatePath;
-            PrivateKeyPath = config.PrivateKeyPath;
-        }
-        else
-        {
-            _configCertificateSet = config.Thumbprint is not null ? ThumbprintSet : StoreSet;
-            Thumbprint = config.Thumbprint!;
-            Subject = config.Subject;
-            Issuer = config.Issuer;
-            SerialNumber = config.SerialNumber;
-            StoreLocation = config.StoreLocation is null ? StoreLocation.CurrentUser : Enum.Parse<StoreLocation>(config.StoreLocation, ignoreCase: true);
-            StoreName = config.StoreName ?? "My";
-            Latest = saved.PickSwitch(nameof(Latest), Latest, config.Latest);
-        }
-
-        ChainPath = saved.Pick(nameof(ChainPath), ChainPath, config.ChainPath);
-    }
-
-    /// <summary>
-    /// The precedence rule between what the user gave and a saved configuration, for one
-    /// command: a parameter given wins; otherwise the saved value (when there is one) fills it
-    /// and counts as given. Overridden saved values are listed for -Verbose.
-    /// </summary>
-    protected sealed class SavedSettings
-    {
-        private readonly HashSet<string> _given;
-
-        internal SavedSettings(HashSet<string> given, List<string> overridden)
-        {
-            _given = given;
-            Overridden = overridden;
-        }
-
-        public List<string> Overridden { get; }
-
-        public bool Typed(string parameter) => _given.Contains(parameter);
-
-        public bool UseSaved(string parameter, bool hasSaved)
-        {
-            if (_given.Contains(parameter))
-            {
-                if (hasSaved)
-                {
-                    Overridden.Add("-" + parameter);
-                }
-
-                return false;
-            }
-
-            if (hasSaved)
-            {
-                _given.Add(parameter);
-            }
-
-            return hasSaved;
-        }
-
-        public T? Pick<T>(string parameter, T? current, T? saved) where T : class => UseSaved(parameter, saved is not null) ? saved : current;
-
-        public int PickNumber(string parameter, int current, int? saved) => UseSaved(parameter, saved is not null) ? saved!.Value : current;
-
-        public SwitchParameter PickSwitch(string parameter, SwitchParameter current, bool saved) => UseSaved(parameter, saved) ? new SwitchParameter(true) : current;
+            CertificateSourceKind.Pkcs11Uri => Pkcs11UriSet,
+            CertificateSourceKind.Pkcs11 => Pkcs11Set,
+            CertificateSourceKind.Path => PathSet,
+            CertificateSourceKind.Thumbprint => ThumbprintSet,
+            _ => StoreSet,
+        };
+        Thumbprint = source.Thumbprint!;
+        Subject = source.Subject;
+        Issuer = source.Issuer;
+        SerialNumber = source.SerialNumber;
+        StoreLocation = source.StoreLocation is null ? StoreLocation.CurrentUser : Enum.Parse<StoreLocation>(source.StoreLocation, ignoreCase: true);
+        StoreName = source.StoreName ?? "My";
+        Latest = source.Latest;
+        Path = source.CertificatePath!;
+        PrivateKeyPath = source.PrivateKeyPath;
+        Pkcs11Uri = source.Pkcs11Uri!;
+        TokenLabel = source.TokenLabel!;
+        KeyLabel = source.KeyLabel;
+        KeyId = source.KeyId;
+        Pkcs11Library = source.Pkcs11Library;
+        ChainPath = source.ChainPath;
     }
 
     /// <summary>An RFC 7512 URI naming the token and key: <c>pkcs11:token=..;object=..;id=%01?pin-source=file:..</c>.</summary>

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using RedshiftIamra.Configuration;
 using RedshiftIamra.PowerShell.Commands;
 
 namespace RedshiftIamra.PowerShell;
@@ -22,10 +23,10 @@ public abstract class RedshiftConnectionCmdlet : RedshiftTargetCmdlet
     [Parameter]
     public SwitchParameter AllowUnverifiedTls { get; set; }
 
-    protected override void ApplyConfig(RedshiftIamraConfig config, SavedSettings saved)
+    protected override void ApplyConfig(RedshiftIamraConfig config, SettingPrecedence precedence)
     {
-        base.ApplyConfig(config, saved);
-        RootCertificatePath = saved.Pick(nameof(RootCertificatePath), RootCertificatePath, config.RootCertificatePath);
+        base.ApplyConfig(config, precedence);
+        RootCertificatePath = new RedshiftConnectionSettings { RootCertificatePath = RootCertificatePath }.WithConfig(config, precedence).RootCertificatePath;
     }
 
     /// <summary>The connection options the TLS parameters describe; a TLS mode weaker than VerifyFull only with -AllowUnverifiedTls.</summary>

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using RedshiftIamra.Aws;
+using RedshiftIamra.Configuration;
 using RedshiftIamra.Sessions;
 
 namespace RedshiftIamra.PowerShell;
@@ -65,34 +66,36 @@ public abstract class RedshiftTargetCmdlet : AwsServiceCmdlet
         nameof(DbName), nameof(AutoCreate), nameof(DbGroup), nameof(DurationSeconds), nameof(CustomDomainName), nameof(RedshiftEndpointUrl),
     };
 
-    protected override void ApplyConfig(RedshiftIamraConfig config, SavedSettings saved)
+    protected override void ApplyConfig(RedshiftIamraConfig config, SettingPrecedence precedence)
     {
-        base.ApplyConfig(config, saved);
-        DbName = saved.Pick(nameof(DbName), DbName, config.DbName);
-        AutoCreate = saved.PickSwitch(nameof(AutoCreate), AutoCreate, config.AutoCreate);
-        DbGroup = saved.Pick(nameof(DbGroup), DbGroup, config.DbGroup.Count > 0 ? config.DbGroup.ToArray() : null);
-        DurationSeconds = saved.PickNumber(nameof(DurationSeconds), DurationSeconds, config.DurationSeconds);
-        RedshiftEndpointUrl = saved.Pick(nameof(RedshiftEndpointUrl), RedshiftEndpointUrl, config.RedshiftEndpointUrl);
-
-        // The target is one thing: naming a cluster, a workgroup or a host replaces the saved target as a whole.
-        var targetGiven = new[] { nameof(ClusterIdentifier), nameof(WorkgroupName), nameof(Hostname) }.Where(saved.Typed).ToList();
-        if (targetGiven.Count == 0)
+        base.ApplyConfig(config, precedence);
+        var target = new RedshiftTargetSettings
         {
-            ClusterIdentifier = config.ClusterIdentifier;
-            WorkgroupName = config.WorkgroupName;
-            Hostname = config.Hostname;
-            Port = saved.PickNumber(nameof(Port), Port, config.Port);
-            DbUser = saved.Pick(nameof(DbUser), DbUser, config.DbUser);
-            UseIamIdentity = saved.PickSwitch(nameof(UseIamIdentity), UseIamIdentity, config.UseIamIdentity);
-        }
-        else
-        {
-            saved.Overridden.Add("the target (" + string.Join(", ", targetGiven.Select(t => "-" + t)) + ")");
-            if (!UseIamIdentity.IsPresent)
-            {
-                DbUser = saved.Pick(nameof(DbUser), DbUser, config.DbUser);
-            }
-        }
+            ClusterIdentifier = ClusterIdentifier,
+            WorkgroupName = WorkgroupName,
+            Hostname = Hostname,
+            Port = Port,
+            DbUser = DbUser,
+            UseIamIdentity = UseIamIdentity.IsPresent,
+            DbName = DbName,
+            AutoCreate = AutoCreate.IsPresent,
+            DbGroup = DbGroup,
+            DurationSeconds = DurationSeconds,
+            CustomDomainName = CustomDomainName,
+            RedshiftEndpointUrl = RedshiftEndpointUrl,
+        }.WithConfig(config, precedence);
+        ClusterIdentifier = target.ClusterIdentifier;
+        WorkgroupName = target.WorkgroupName;
+        Hostname = target.Hostname;
+        Port = target.Port;
+        DbUser = target.DbUser;
+        UseIamIdentity = target.UseIamIdentity;
+        DbName = target.DbName;
+        AutoCreate = target.AutoCreate;
+        DbGroup = target.DbGroup?.ToArray();
+        DurationSeconds = target.DurationSeconds;
+        CustomDomainName = target.CustomDomainName;
+        RedshiftEndpointUrl = target.RedshiftEndpointUrl;
     }
 
     /// <summary>The database credential source for the target the bound parameters name, with the given AWS credentials.</summary>

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using RedshiftIamra.Aws;
 using RedshiftIamra.Certificates;
+using RedshiftIamra.Configuration;
 using RedshiftIamra.Sessions;
 
 namespace RedshiftIamra.PowerShell;
@@ -120,15 +121,27 @@ public abstract class RolesAnywhereCmdlet : CertificateSourceCmdlet
         }
     }
 
-    protected override void ApplyConfig(RedshiftIamraConfig config, SavedSettings saved)
+    protected override void ApplyConfig(RedshiftIamraConfig config, SettingPrecedence precedence)
     {
-        base.ApplyConfig(config, saved);
-        TrustAnchorArn = saved.Pick(nameof(TrustAnchorArn), TrustAnchorArn, config.TrustAnchorArn);
-        ProfileArn = saved.Pick(nameof(ProfileArn), ProfileArn, config.ProfileArn);
-        RoleArn = saved.Pick(nameof(RoleArn), RoleArn, config.RoleArn);
-        SessionDurationSeconds = saved.PickNumber(nameof(SessionDurationSeconds), SessionDurationSeconds, config.SessionDurationSeconds);
-        RolesAnywhereEndpointUrl = saved.Pick(nameof(RolesAnywhereEndpointUrl), RolesAnywhereEndpointUrl, config.RolesAnywhereEndpointUrl);
-        CaBundlePath = saved.Pick(nameof(CaBundlePath), CaBundlePath, config.CaBundlePath);
-        Region = saved.Pick(nameof(Region), Region, config.Region);
+        base.ApplyConfig(config, precedence);
+        var session = new RolesAnywhereSettings
+        {
+            TrustAnchorArn = TrustAnchorArn,
+            ProfileArn = ProfileArn,
+            RoleArn = RoleArn,
+            SessionDurationSeconds = SessionDurationSeconds,
+            RoleSessionName = RoleSessionName,
+            RolesAnywhereEndpointUrl = RolesAnywhereEndpointUrl,
+            CaBundlePath = CaBundlePath,
+            Region = Region,
+        }.WithConfig(config, precedence);
+        TrustAnchorArn = session.TrustAnchorArn;
+        ProfileArn = session.ProfileArn;
+        RoleArn = session.RoleArn;
+        SessionDurationSeconds = session.SessionDurationSeconds;
+        RoleSessionName = session.RoleSessionName;
+        RolesAnywhereEndpointUrl = session.RolesAnywhereEndpointUrl;
+        CaBundlePath = session.CaBundlePath;
+        Region = session.Region;
     }
 }

@@ -16,7 +16,9 @@ Import-Module $PesterPath -MinimumVersion 5.5 -Force
 
 $configuration = New-PesterConfiguration
 $configuration.Run.Path = if ($Filter) {
-    @(Get-ChildItem $TestPath -Filter '*.Tests.ps1' | Where-Object Name -Like "*$Filter*" | ForEach-Object FullName)
+    # One name or several, comma-separated: the files whose names contain any of them.
+    $names = @($Filter -split ',' | ForEach-Object Trim | Where-Object { $_ })
+    @(Get-ChildItem $TestPath -Filter '*.Tests.ps1' | Where-Object { $file = $_.Name; $names | Where-Object { $file -like "*$_*" } } | ForEach-Object FullName)
 } else {
     $TestPath
 }

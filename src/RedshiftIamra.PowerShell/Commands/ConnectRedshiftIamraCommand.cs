@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using RedshiftIamra.Configuration;
 using RedshiftIamra.PowerShell;
 
 namespace RedshiftIamra.PowerShell.Commands;
@@ -47,10 +48,10 @@ public sealed class ConnectRedshiftIamraCommand : RedshiftConnectionCmdlet
     [StagingSettingsTransformation]
     public RedshiftIamra.Loading.RedshiftStagingSettings? Staging { get; set; }
 
-    protected override void ApplyConfig(RedshiftIamraConfig config, SavedSettings saved)
+    protected override void ApplyConfig(RedshiftIamraConfig config, SettingPrecedence precedence)
     {
-        base.ApplyConfig(config, saved);
-        Staging = saved.Pick(nameof(Staging), Staging, config.Staging);
+        base.ApplyConfig(config, precedence);
+        Staging = new RedshiftConnectionSettings { Staging = Staging }.WithStagingFromConfig(config, precedence).Staging;
     }
 
     protected override void Process()

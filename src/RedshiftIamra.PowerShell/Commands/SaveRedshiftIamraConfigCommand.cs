@@ -39,52 +39,24 @@ public sealed class SaveRedshiftIamraConfigCommand : RedshiftConnectionCmdlet
         RedshiftIamraConfigStore.ValidateName(Name);
         RefuseUnsavable();
         var stack = InputObject;
-        var cluster = ClusterIdentifier ?? stack?.ClusterIdentifier;
-        var workgroup = WorkgroupName ?? stack?.WorkgroupName;
-        var hostname = Hostname ?? stack?.Hostname;
-        int? port = Port != 0 || Typed(nameof(Port)) ? Port : stack is { Port: > 0 } ? stack.Port : null;
-        var dbUser = DbUser ?? stack?.DbUser;
-
-        // A stack names a cluster and a workgroup; a saved configuration connects to one of them.
-        if (cluster is not null && workgroup is not null)
+        var typed = new HashSet<string>(CommandLineParameters, StringComparer.OrdinalIgnoreCase);
+        var target = new RedshiftTargetSettings
         {
-            if (Typed(nameof(WorkgroupName)) && !Typed(nameof(ClusterIdentifier)))
-            {
-                WriteVerbose($"Saving the workgroup {workgroup}; the cluster {cluster} from the pipeline is left out.");
-                cluster = null;
-                if (!Typed(nameof(Hostname)))
-                {
-                    hostname = stack?.ServerlessWorkgroupEndpoint;
-                }
-
-                if (!Typed(nameof(Port)))
-                {
-                    port = null;
-                }
-
-                if (!Typed(nameof(DbUser)))
-                {
-                    dbUser = null;
-                }
-            }
-            else if (!Typed(nameof(WorkgroupName)))
-            {
-                WriteVerbose($"Saving the cluster {cluster}; the workgroup {workgroup} from the pipeline is left out (give -WorkgroupName to save the workgroup instead).");
-                workgroup = null;
-            }
+            ClusterIdentifier = ClusterIdentifier,
+            WorkgroupName = WorkgroupName,
+            Hostname = Hostname,
+            Port = Port,
+            DbUser = DbUser,
+            UseIamIdentity = UseIamIdentity.IsPresent,
+            DbName = DbName,
+        }.WithStack(stack, typed, out var note);
+        if (note is not null)
+        {
+            WriteVerbose(note);
         }
 
-        // The stack's host name and port are its cluster's: they do not go with another cluster typed here.
-        if (Typed(nameof(ClusterIdentifier)) && stack?.ClusterIdentifier is { } stackCluster && stackCluster != cluster)
-        {
-            hostname = Typed(nameof(Hostname)) ? hostname : null;
-            port = Typed(nameof(Port)) ? port : null;
-        }
-
-        if (UseIamIdentity.IsPresent && !Typed(nameof(DbUser)))
-        {
-            dbUser = null;
-        }
+        var session = new RolesAnywhereSettings { TrustAnchorArn = TrustAnchorArn, ProfileArn = ProfileArn, RoleArn = RoleArn, Region = Region }.WithStack(stack);
+        var staging = new RedshiftConnectionSettings { Staging = Staging }.WithStack(stack).Staging;
 
         var config = new RedshiftIamraConfig
         {
@@ -106,26 +78,26 @@ public sealed class SaveRedshiftIamraConfigCommand : RedshiftConnectionCmdlet
             Pkcs11Library = Resolve(Pkcs11Library),
             RoleSessionName = RoleSessionName,
             CustomDomainName = CustomDomainName,
-            TrustAnchorArn = TrustAnchorArn ?? stack?.TrustAnchorArn,
-            ProfileArn = ProfileArn ?? stack?.ProfileArn,
-            RoleArn = RoleArn ?? stack?.RoleArn,
+            TrustAnchorArn = session.TrustAnchorArn,
+            ProfileArn = session.ProfileArn,
+            RoleArn = session.RoleArn,
             SessionDurationSeconds = Typed(nameof(SessionDurationSeconds)) ? SessionDurationSeconds : null,
             RolesAnywhereEndpointUrl = RolesAnywhereEndpointUrl,
             CaBundlePath = Resolve(CaBundlePath),
-            Region = Region ?? stack?.Region,
-            ClusterIdentifier = cluster,
-            WorkgroupName = workgroup,
-            Hostname = hostname,
-            Port = port,
-            DbName = DbName ?? stack?.DbName,
-            DbUser = dbUser,
+            Region = session.Region,
+            ClusterIdentifier = target.ClusterIdentifier,
+            WorkgroupName = target.WorkgroupName,
+            Hostname = target.Hostname,
+            Port = target.Port != 0 || Typed(nameof(Port)) ? target.Port : null,
+            DbName = target.DbName,
+            DbUser = target.DbUser,
             UseIamIdentity = UseIamIdentity.IsPresent,
             AutoCreate = AutoCreate.IsPresent,
             DbGroup = DbGroup ?? Array.Empty<string>(),
             DurationSeconds = DurationSeconds != 0 || Typed(nameof(DurationSeconds)) ? DurationSeconds : null,
             RedshiftEndpointUrl = RedshiftEndpointUrl,
             RootCertificatePath = Resolve(RootCertificatePath),
-            Staging = (Staging ?? stack?.Staging)?.Validate(),
+            Staging = staging?.Validate(),
             StackName = stack?.StackName,
         };
         RedshiftIamraConfigStore.Validate(config);
