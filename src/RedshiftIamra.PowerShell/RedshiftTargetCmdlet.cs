@@ -69,21 +69,28 @@ public abstract class RedshiftTargetCmdlet : AwsServiceCmdlet
     protected override void ApplyConfig(RedshiftIamraConfig config, SettingPrecedence precedence)
     {
         base.ApplyConfig(config, precedence);
-        var target = new RedshiftTargetSettings
-        {
-            ClusterIdentifier = ClusterIdentifier,
-            WorkgroupName = WorkgroupName,
-            Hostname = Hostname,
-            Port = Port,
-            DbUser = DbUser,
-            UseIamIdentity = UseIamIdentity.IsPresent,
-            DbName = DbName,
-            AutoCreate = AutoCreate.IsPresent,
-            DbGroup = DbGroup,
-            DurationSeconds = DurationSeconds,
-            CustomDomainName = CustomDomainName,
-            RedshiftEndpointUrl = RedshiftEndpointUrl,
-        }.WithConfig(config, precedence);
+        ApplyTarget(TargetSettings().WithConfig(config, precedence));
+    }
+
+    /// <summary>The group's parameters as the engine's target stage.</summary>
+    protected RedshiftTargetSettings TargetSettings() => new()
+    {
+        ClusterIdentifier = ClusterIdentifier,
+        WorkgroupName = WorkgroupName,
+        Hostname = Hostname,
+        Port = Port,
+        DbUser = DbUser,
+        UseIamIdentity = UseIamIdentity.IsPresent,
+        DbName = DbName,
+        AutoCreate = AutoCreate.IsPresent,
+        DbGroup = DbGroup,
+        DurationSeconds = DurationSeconds,
+        CustomDomainName = CustomDomainName,
+        RedshiftEndpointUrl = RedshiftEndpointUrl,
+    };
+
+    private void ApplyTarget(RedshiftTargetSettings target)
+    {
         ClusterIdentifier = target.ClusterIdentifier;
         WorkgroupName = target.WorkgroupName;
         Hostname = target.Hostname;

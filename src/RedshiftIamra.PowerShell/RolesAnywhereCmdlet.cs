@@ -124,17 +124,7 @@ public abstract class RolesAnywhereCmdlet : CertificateSourceCmdlet
     protected override void ApplyConfig(RedshiftIamraConfig config, SettingPrecedence precedence)
     {
         base.ApplyConfig(config, precedence);
-        var session = new RolesAnywhereSettings
-        {
-            TrustAnchorArn = TrustAnchorArn,
-            ProfileArn = ProfileArn,
-            RoleArn = RoleArn,
-            SessionDurationSeconds = SessionDurationSeconds,
-            RoleSessionName = RoleSessionName,
-            RolesAnywhereEndpointUrl = RolesAnywhereEndpointUrl,
-            CaBundlePath = CaBundlePath,
-            Region = Region,
-        }.WithConfig(config, precedence);
+        var session = SessionSettings().WithConfig(config, precedence);
         TrustAnchorArn = session.TrustAnchorArn;
         ProfileArn = session.ProfileArn;
         RoleArn = session.RoleArn;
@@ -144,4 +134,17 @@ public abstract class RolesAnywhereCmdlet : CertificateSourceCmdlet
         CaBundlePath = session.CaBundlePath;
         Region = session.Region;
     }
+
+    /// <summary>The group's parameters as the engine's Roles Anywhere stage.</summary>
+    protected RolesAnywhereSettings SessionSettings() => new()
+    {
+        TrustAnchorArn = TrustAnchorArn,
+        ProfileArn = ProfileArn,
+        RoleArn = RoleArn,
+        SessionDurationSeconds = SessionDurationSeconds,
+        RoleSessionName = RoleSessionName,
+        RolesAnywhereEndpointUrl = RolesAnywhereEndpointUrl,
+        CaBundlePath = CaBundlePath,
+        Region = Region,
+    };
 }

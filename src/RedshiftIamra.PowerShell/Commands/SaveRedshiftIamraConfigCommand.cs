@@ -40,22 +40,13 @@ public sealed class SaveRedshiftIamraConfigCommand : RedshiftConnectionCmdlet
         RefuseUnsavable();
         var stack = InputObject;
         var typed = new HashSet<string>(CommandLineParameters, StringComparer.OrdinalIgnoreCase);
-        var target = new RedshiftTargetSettings
-        {
-            ClusterIdentifier = ClusterIdentifier,
-            WorkgroupName = WorkgroupName,
-            Hostname = Hostname,
-            Port = Port,
-            DbUser = DbUser,
-            UseIamIdentity = UseIamIdentity.IsPresent,
-            DbName = DbName,
-        }.WithStack(stack, typed, out var note);
+        var target = TargetSettings().WithStack(stack, typed, out var note);
         if (note is not null)
         {
             WriteVerbose(note);
         }
 
-        var session = new RolesAnywhereSettings { TrustAnchorArn = TrustAnchorArn, ProfileArn = ProfileArn, RoleArn = RoleArn, Region = Region }.WithStack(stack);
+        var session = SessionSettings().WithStack(stack);
         var staging = new RedshiftConnectionSettings { Staging = Staging }.WithStack(stack).Staging;
 
         var config = new RedshiftIamraConfig
