@@ -285,7 +285,7 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
             return false;
         }
 
-        if (IsNonInteractiveCommandLine(Environment.GetCommandLineArgs()))
+        if (PowerShellCommandLine.IsNonInteractive(Environment.GetCommandLineArgs()))
         {
             return false;
         }
@@ -294,34 +294,6 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
         // service, CI) has nobody to type it.
         return !(Host.Name == "ConsoleHost" && Console.IsInputRedirected);
     }
-
-    /// <summary>True when the PowerShell command line has <c>-NonInteractive</c> (or an abbreviation such as <c>-noni</c>) before the script or command.</summary>
-    internal static bool IsNonInteractiveCommandLine(IEnumerable<string> arguments)
-    {
-        foreach (var argument in arguments.Skip(1))
-        {
-            if (argument.Length < 2 || argument[0] is not ('-' or '/'))
-            {
-                continue;
-            }
-
-            var name = argument.TrimStart('-', '/');
-            if (name.Length >= 4 && "noninteractive".StartsWith(name, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-
-            // What follows -File or -Command belongs to the script, not to pwsh.
-            if (name.Equals("f", StringComparison.OrdinalIgnoreCase) || name.Equals("c", StringComparison.OrdinalIgnoreCase)
-                || (name.Length >= 2 && ("file".StartsWith(name, StringComparison.OrdinalIgnoreCase) || "command".StartsWith(name, StringComparison.OrdinalIgnoreCase))))
-            {
-                return false;
-            }
-        }
-
-        return false;
-    }
-
 }
 
 /// <summary>Completes the standard certificate store names.</summary>

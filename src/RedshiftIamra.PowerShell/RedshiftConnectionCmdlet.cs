@@ -26,7 +26,7 @@ public abstract class RedshiftConnectionCmdlet : RedshiftTargetCmdlet
     protected override void ApplyConfig(RedshiftIamraConfig config, SettingPrecedence precedence)
     {
         base.ApplyConfig(config, precedence);
-        RootCertificatePath = new RedshiftConnectionSettings { RootCertificatePath = RootCertificatePath }.WithConfig(config, precedence).RootCertificatePath;
+        RootCertificatePath = new RedshiftConnectSettings { RootCertificatePath = RootCertificatePath }.WithConfig(config, precedence).RootCertificatePath;
     }
 
     /// <summary>The connection options the TLS parameters describe; a TLS mode weaker than VerifyFull only with -AllowUnverifiedTls.</summary>

@@ -51,7 +51,7 @@ public sealed class ConnectRedshiftIamraCommand : RedshiftConnectionCmdlet
     protected override void ApplyConfig(RedshiftIamraConfig config, SettingPrecedence precedence)
     {
         base.ApplyConfig(config, precedence);
-        Staging = new RedshiftConnectionSettings { Staging = Staging }.WithStagingFromConfig(config, precedence).Staging;
+        Staging = new RedshiftConnectSettings { Staging = Staging }.WithStagingFromConfig(config, precedence).Staging;
     }
 
     protected override void Process()

@@ -133,7 +133,7 @@ public sealed class ExportRedshiftQueryCommand : RedshiftStagingCmdlet
     }
 
     /// <summary>No progress records in a session started with -NonInteractive beyond what the host shows.</summary>
-    private static bool ShowProgress { get; } = !CertificateSourceCmdlet.IsNonInteractiveCommandLine(Environment.GetCommandLineArgs());
+    private static bool ShowProgress { get; } = !PowerShellCommandLine.IsNonInteractive(Environment.GetCommandLineArgs());
 
     private void Drain(QueueLog log)
     {

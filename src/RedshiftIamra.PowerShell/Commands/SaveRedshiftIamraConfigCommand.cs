@@ -47,7 +47,7 @@ public sealed class SaveRedshiftIamraConfigCommand : RedshiftConnectionCmdlet
         }
 
         var session = SessionSettings().WithStack(stack);
-        var staging = new RedshiftConnectionSettings { Staging = Staging }.WithStack(stack).Staging;
+        var staging = new RedshiftConnectSettings { Staging = Staging }.WithStack(stack).Staging;
 
         var config = new RedshiftIamraConfig
         {

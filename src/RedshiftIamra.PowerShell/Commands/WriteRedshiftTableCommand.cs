@@ -325,7 +325,7 @@ public sealed class WriteRedshiftTableCommand : RedshiftStagingCmdlet, IDisposab
     }
 
     /// <summary>No progress records in a session started with -NonInteractive (a job, a service) beyond what the host shows.</summary>
-    private static bool ShowProgress { get; } = !CertificateSourceCmdlet.IsNonInteractiveCommandLine(Environment.GetCommandLineArgs());
+    private static bool ShowProgress { get; } = !PowerShellCommandLine.IsNonInteractive(Environment.GetCommandLineArgs());
 
     private void Drain()
     {

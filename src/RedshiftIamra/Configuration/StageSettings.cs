@@ -289,14 +289,14 @@ public sealed record RedshiftTargetSettings
 }
 
 /// <summary>The connection stage: the roots the server's certificate must chain to, and where staged loads go.</summary>
-public sealed record RedshiftConnectionSettings
+public sealed record RedshiftConnectSettings
 {
     public string? RootCertificatePath { get; init; }
 
     public RedshiftStagingSettings? Staging { get; init; }
 
     /// <summary>The TLS roots from the saved configuration when the user gave none.</summary>
-    public RedshiftConnectionSettings WithConfig(RedshiftIamraConfig config, SettingPrecedence precedence)
+    public RedshiftConnectSettings WithConfig(RedshiftIamraConfig config, SettingPrecedence precedence)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(precedence);
@@ -304,7 +304,7 @@ public sealed record RedshiftConnectionSettings
     }
 
     /// <summary>The staging settings from the saved configuration when the user gave none (for the commands that take -Staging).</summary>
-    public RedshiftConnectionSettings WithStagingFromConfig(RedshiftIamraConfig config, SettingPrecedence precedence)
+    public RedshiftConnectSettings WithStagingFromConfig(RedshiftIamraConfig config, SettingPrecedence precedence)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(precedence);
@@ -312,5 +312,5 @@ public sealed record RedshiftConnectionSettings
     }
 
     /// <summary>For saving: the stack's staging settings where the user gave none.</summary>
-    public RedshiftConnectionSettings WithStack(RedshiftIamraStack? stack) => this with { Staging = Staging ?? stack?.Staging };
+    public RedshiftConnectSettings WithStack(RedshiftIamraStack? stack) => this with { Staging = Staging ?? stack?.Staging };
 }

@@ -70,7 +70,7 @@ public sealed class StageSettingsTests
     [Theory]
     [InlineData(typeof(RolesAnywhereSettings))]
     [InlineData(typeof(RedshiftTargetSettings))]
-    [InlineData(typeof(RedshiftConnectionSettings))]
+    [InlineData(typeof(RedshiftConnectSettings))]
     public void Every_saved_setting_of_a_stage_reaches_it_when_nothing_was_given(Type stage)
     {
         var config = Everything();
@@ -78,7 +78,7 @@ public sealed class StageSettingsTests
         {
             nameof(RolesAnywhereSettings) => (object)new RolesAnywhereSettings().WithConfig(config, Given()),
             nameof(RedshiftTargetSettings) => new RedshiftTargetSettings().WithConfig(config, Given()),
-            _ => new RedshiftConnectionSettings().WithConfig(config, Given()).WithStagingFromConfig(config, Given()),
+            _ => new RedshiftConnectSettings().WithConfig(config, Given()).WithStagingFromConfig(config, Given()),
         };
 
         var checkedNames = new List<string>();
@@ -110,7 +110,7 @@ public sealed class StageSettingsTests
     [Fact]
     public void Every_saved_setting_belongs_to_a_stage()
     {
-        var stages = new[] { typeof(CertificateSourceSettings), typeof(RolesAnywhereSettings), typeof(RedshiftTargetSettings), typeof(RedshiftConnectionSettings) };
+        var stages = new[] { typeof(CertificateSourceSettings), typeof(RolesAnywhereSettings), typeof(RedshiftTargetSettings), typeof(RedshiftConnectSettings) };
         var covered = stages.SelectMany(s => s.GetProperties()).Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         var notSettings = new[] { nameof(RedshiftIamraConfig.Name), nameof(RedshiftIamraConfig.StackName), nameof(RedshiftIamraConfig.SavedAt), nameof(RedshiftIamraConfig.ConfigPath), nameof(RedshiftIamraConfig.Certificate), nameof(RedshiftIamraConfig.Target) };
         var missing = typeof(RedshiftIamraConfig).GetProperties().Select(p => p.Name).Where(n => !notSettings.Contains(n) && !covered.Contains(n)).ToList();
@@ -211,8 +211,8 @@ public sealed class StageSettingsTests
         Assert.Equal("arn:aws:iam::111122223333:role/typed", session.RoleArn);
         Assert.Equal(Stack().ProfileArn, session.ProfileArn);
         Assert.Equal("eu-west-1", session.Region);
-        Assert.Equal("stack-bucket", new RedshiftConnectionSettings().WithStack(Stack()).Staging!.Bucket);
-        Assert.Equal("typed-bucket", new RedshiftConnectionSettings { Staging = new RedshiftStagingSettings { Bucket = "typed-bucket" } }.WithStack(Stack()).Staging!.Bucket);
+        Assert.Equal("stack-bucket", new RedshiftConnectSettings().WithStack(Stack()).Staging!.Bucket);
+        Assert.Equal("typed-bucket", new RedshiftConnectSettings { Staging = new RedshiftStagingSettings { Bucket = "typed-bucket" } }.WithStack(Stack()).Staging!.Bucket);
     }
 
     [Fact]
