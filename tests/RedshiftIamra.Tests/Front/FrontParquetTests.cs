@@ -229,6 +229,64 @@ public sealed class FrontParquetTests(SandboxFrontFixture fixture) : IClassFixtu
         Assert.Equal([$"s3://{bucket}/pq/bad/strings.parquet|15007|id", $"s3://{bucket}/pq/bad/strings.parquet|15007|"], rows);
     }
 
+    [Fact]
+    public async Task AnOutOfRangeValueOrANullForNotNullFailsTheLoadAndATooLongStringIsSpectrums15001EachWithALoadErrorRow()
+    {
+        var cli = await CliAsync();
+        var bucket = fixture.Sandbox.StagingBucket;
+        var path = Path.Combine(_directory, "values.parquet");
+        var number = new DataField<long?>("n");
+        var text = new DataField<string>("t");
+        await using (var file = File.Create(path))
+        await using (var writer = await ParquetWriter.CreateAsync(new ParquetSchema(number, text), file))
+        {
+            using var group = writer.CreateRowGroup();
+            await group.WriteAsync<long>(number, new long?[] { 1, 5_000_000_000, 3 }.AsMemory());
+            await group.WriteAsync(text, new[] { "a", "b", "longer than five" });
+        }
+
+        await cli.OkAsync("s3", "cp", path, $"s3://{bucket}/pq/values/values.parquet");
+        var credential = await fixture.NewUserCredentialAsync("pqval");
+        await using (var setup = fixture.Connection(credential))
+        {
+            await setup.OpenAsync();
+            await new NpgsqlCommand("create table pq_overflow (n integer, t varchar(100)); create table pq_long (n bigint, t varchar(5))", setup).ExecuteNonQueryAsync();
+        }
+
+        async Task<PostgresException> FailAsync(string table)
+        {
+            await using var plain = fixture.Connection(credential);
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(plain.ConnectionString) { IncludeErrorDetail = true, Password = credential.Password }.ConnectionString);
+            await connection.OpenAsync();
+            return await Assert.ThrowsAsync<PostgresException>(async () =>
+            {
+                await using var copy = new NpgsqlCommand($"COPY {table} FROM 's3://{bucket}/pq/values/' IAM_ROLE default FORMAT AS PARQUET", connection);
+                await copy.ExecuteNonQueryAsync();
+            });
+        }
+
+        var overflow = await FailAsync("pq_overflow");
+        Assert.Equal(("XX000", "Load into table 'pq_overflow' failed.  Check 'stl_load_errors' system table for details."), (overflow.SqlState, overflow.MessageText));
+        var tooLong = await FailAsync("pq_long");
+        Assert.Equal("Spectrum Scan Error", tooLong.MessageText);
+        Assert.Contains("code:      15001", tooLong.Detail, StringComparison.Ordinal);
+        Assert.Contains("The length of the data column t is longer than the length defined in the table. Table: 5, Data: 16", tooLong.Detail, StringComparison.Ordinal);
+
+        await using var check = fixture.Connection(credential);
+        await check.OpenAsync();
+        Assert.Equal(0, await ScalarAsync(check, "select count(*) from pq_overflow") + await ScalarAsync(check, "select count(*) from pq_long"));
+        await using var errors = new NpgsqlCommand(
+            "select line_number || '|' || err_code || '|' || trim(colname) || '|' || trim(raw_field_value) from stl_load_errors where tbl in ('pq_overflow'::regclass::oid::int, 'pq_long'::regclass::oid::int) order by starttime", check);
+        await using var reader = await errors.ExecuteReaderAsync();
+        var rows = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(reader.GetString(0));
+        }
+
+        Assert.Equal(["2|1204|n|5000000000", "3|15001|t|longer than five"], rows);
+    }
+
     [Theory]
     [InlineData("COPY pq_refused FROM 's3://{0}/pq/refused/' IAM_ROLE default FORMAT AS PARQUET DELIMITER ','", "DELIMITER argument is not supported for PARQUET based COPY")]
     [InlineData("COPY pq_refused FROM 's3://{0}/pq/refused/' IAM_ROLE default FORMAT AS PARQUET IGNOREHEADER 1", "IGNOREHEADER argument is not supported for PARQUET based COPY")]
