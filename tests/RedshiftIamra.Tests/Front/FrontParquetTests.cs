@@ -126,6 +126,41 @@ public sealed class FrontParquetTests(SandboxFrontFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task MaxFileSizeStartsANewParquetPartAndCopyOfTheManifestLoadsEveryRow()
+    {
+        var cli = await CliAsync();
+        var bucket = fixture.Sandbox.StagingBucket;
+        var credential = await fixture.NewUserCredentialAsync("pqbig");
+        await using var connection = fixture.Connection(credential);
+        await connection.OpenAsync();
+        await new NpgsqlCommand(
+            "create table pq_big (id integer, hex varchar(100)); create table pq_big_back (id integer, hex varchar(100)); " +
+            "insert into pq_big select g, md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text) from generate_series(1, 300000) g", connection).ExecuteNonQueryAsync();
+        await using (var unload = new NpgsqlCommand($"UNLOAD ('select id, hex from pq_big') TO 's3://{bucket}/pq/big/b_' IAM_ROLE default FORMAT AS PARQUET MAXFILESIZE 5 MB MANIFEST VERBOSE", connection))
+        {
+            await unload.ExecuteNonQueryAsync();
+        }
+
+        var listing = await cli.OkAsync("s3", "ls", $"s3://{bucket}/pq/big/");
+        Assert.Contains("b_0000_part_00.parquet", listing, StringComparison.Ordinal);
+        Assert.Contains("b_0000_part_01.parquet", listing, StringComparison.Ordinal);
+        var manifestPath = Path.Combine(_directory, "manifest.json");
+        await cli.OkAsync("s3", "cp", $"s3://{bucket}/pq/big/b_manifest", manifestPath);
+        using (var manifest = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(manifestPath)))
+        {
+            Assert.True(manifest.RootElement.GetProperty("entries").GetArrayLength() >= 2);
+            Assert.Equal(300000, manifest.RootElement.GetProperty("meta").GetProperty("record_count").GetInt64());
+        }
+
+        await using (var copy = new NpgsqlCommand($"COPY pq_big_back FROM 's3://{bucket}/pq/big/b_manifest' IAM_ROLE default FORMAT AS PARQUET MANIFEST", connection))
+        {
+            Assert.Equal(300000, await copy.ExecuteNonQueryAsync());
+        }
+
+        Assert.Equal(0, await ScalarAsync(connection, "select count(*) from (select * from pq_big except select * from pq_big_back) d"));
+    }
+
+    [Fact]
     public async Task CopyLoadsAFileWrittenByParquetNetsColumnWriterByPosition()
     {
         var cli = await CliAsync();
