@@ -19,14 +19,22 @@
     The check line counts rows, non-NULL notes and the sum of ids per table: the module reads an empty
     CSV field of a VARCHAR column as an empty string (as Redshift's COPY does without EMPTYASNULL), while
     psql's CSV (and the hand-written loop) take it as NULL, so their note counts differ by the NULL rows.
+    Then COPY from the sandbox's S3 through the Redshift front (psql sends the statement; the sandbox
+    reads the object, checks each field and feeds PostgreSQL's COPY FROM STDIN): the same CSV file,
+    gzip, against psql \copy ... from program 'gzip -dc' of that file straight to PostgreSQL (the
+    physical limit here: PostgreSQL's own COPY of the same bytes, decompression included); and the
+    rows UNLOADed as Parquet and loaded back by COPY ... FORMAT AS PARQUET.
     Writes bench/loading.json. Figures, never pass/fail.
 
     Run alone: dotnet pwsh bench/Invoke-LoadingBenchmarks.ps1 -ModulePath out/RedshiftIamra/<version>/RedshiftIamra.psd1 -RepoRoot . -Rows 200000
+    Only the front's COPY/UNLOAD section (keeps the other figures in loading.json and BENCHMARKS.md): add -Section FrontCopy
 #>
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $RepoRoot,
-    [ValidateRange(1000, 100000000)] [int] $Rows = 1000000
+    [ValidateRange(1000, 100000000)] [int] $Rows = 1000000,
+    # All: every section; FrontCopy: only COPY/UNLOAD through the front (the other figures stay as recorded).
+    [ValidateSet('All', 'FrontCopy')] [string] $Section = 'All'
 )
 
 $ErrorActionPreference = 'Stop'
@@ -130,6 +138,7 @@ $self.Refresh()
         $Result
     }
 
+    if ($Section -eq 'All') {
     Say '1. Load'
     New-BenchTable 'bench_direct_path'
     $load = [ordered]@{}
@@ -171,14 +180,108 @@ $self.Refresh()
     )
     $table | Format-Table -AutoSize | Out-String | Write-Host
     $results.table = $table
+    }
+
+    Say '3. COPY from the sandbox S3 through the front (psql sends the statement; gzip CSV and Parquet)'
+    $front = [ordered]@{}
+    # Other work on the machine moves every figure here; the 1-minute load average at the start is recorded with them.
+    $front.loadAverage = if (Test-Path /proc/loadavg) { [double]((Get-Content /proc/loadavg) -split ' ')[0] } else { $null }
+    $gz = Join-Path $work 'data.csv.gz'
+    $source = [IO.File]::OpenRead($csv)
+    $target = [IO.File]::Create($gz)
+    $zip = [IO.Compression.GZipStream]::new($target, [IO.Compression.CompressionLevel]::Fastest)
+    try { $source.CopyTo($zip) } finally { $zip.Dispose(); $target.Dispose(); $source.Dispose() }
+    $upload = [IO.File]::OpenRead($gz)
+    try { $null = $sandbox.S3.PutAsync($sandbox.StagingBucket, 'bench-front/csv/data.csv.gz', $upload, [DateTimeOffset]::UtcNow, $null, [Threading.CancellationToken]::None).GetAwaiter().GetResult() } finally { $upload.Dispose() }
+    $frontUser = 'IAM:bench_loader'
+    $frontSession = $sandbox.SessionParameters
+    $frontRedshift = $sandbox.RedshiftParameters
+    $frontCredential = Get-IamraCertificate -Thumbprint $certificate | Get-IamraSession @frontSession |
+        Get-RedshiftDbCredential @frontRedshift -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser bench_loader -DbName dev
+    $frontPassword = ConvertFrom-SecureString $frontCredential.DbPassword -AsPlainText
+    $frontConnection = "host=127.0.0.1 port=$($sandbox.PostgresPort) dbname=dev user=$frontUser sslmode=verify-full sslrootcert=$root"
+    function Invoke-FrontPsql([string] $Command) {
+        $env:PGPASSWORD = $frontPassword
+        try {
+            $memoryFile = Join-Path $work 'psql-front-time.txt'
+            $clock = [System.Diagnostics.Stopwatch]::StartNew()
+            $output = if (Test-Path /usr/bin/time) { & /usr/bin/time -f '%M' -o $memoryFile psql $frontConnection -X -v ON_ERROR_STOP=1 -q -c $Command 2>&1 } else { & psql $frontConnection -X -v ON_ERROR_STOP=1 -q -c $Command 2>&1 }
+            $seconds = $clock.Elapsed.TotalSeconds
+            if ($LASTEXITCODE -ne 0) { throw "psql through the front failed: $Command $output" }
+            [pscustomobject]@{ seconds = [math]::Round($seconds, 3); peakWorkingSetMB = $null }
+        } finally { Remove-Item Env:PGPASSWORD -ErrorAction SilentlyContinue }
+    }
+    New-BenchTable 'bench_front_csv'
+    $front.copyCsvGzip = Show 'COPY ... CSV GZIP from S3 through the front' (Invoke-FrontPsql "copy public.bench_front_csv from 's3://$($sandbox.StagingBucket)/bench-front/csv/' iam_role default csv gzip ignoreheader 1") $Rows
+    New-BenchTable 'bench_front_reference'
+    $front.psqlCopyGzip = Show 'psql \copy from program gzip -dc (no front)' (Invoke-DirectPsql "\copy public.bench_front_reference from program 'gzip -dc $gz' with (format csv, header)" -Measure) $Rows
+    $front.unloadParquet = Show 'UNLOAD ... FORMAT AS PARQUET through the front' (Invoke-FrontPsql "unload ('select * from public.bench_front_csv') to 's3://$($sandbox.StagingBucket)/bench-front/parquet/part_' iam_role default format as parquet allowoverwrite") $Rows
+    New-BenchTable 'bench_front_parquet'
+    $front.copyParquet = Show 'COPY ... FORMAT AS PARQUET through the front' (Invoke-FrontPsql "copy public.bench_front_parquet from 's3://$($sandbox.StagingBucket)/bench-front/parquet/' iam_role default format as parquet") $Rows
+    $front.check = foreach ($t in 'bench_front_csv', 'bench_front_reference', 'bench_front_parquet') {
+        $env:PGPASSWORD = $directPassword
+        "$t=" + (& psql $directConnection -X -A -t -c "select count(*) || '/' || count(note) || '/' || sum(id) from public.$t")
+    }
+    Remove-Item Env:PGPASSWORD
+    Write-Host "   check (rows/non-null notes/sum of ids): $($front.check -join '  ')"
+    $front.gzipMB = [math]::Round((Get-Item $gz).Length / 1MB, 1)
+    $frontTable = @(
+        foreach ($k in 'copyCsvGzip', 'psqlCopyGzip', 'unloadParquet', 'copyParquet') { [pscustomobject]@{ Work = 'front'; Method = $k; RowsPerSecond = $front[$k].rowsPerSecond; Seconds = $front[$k].seconds; VsPsql = Ratio $front[$k].rowsPerSecond $front.psqlCopyGzip.rowsPerSecond } }
+    )
+    $frontTable | Format-Table -AutoSize | Out-String | Write-Host
+    $front.table = $frontTable
+    $results.frontCopy = $front
 } finally {
     Stop-RedshiftIamraSandbox
     Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
 }
 
 $commit = (& git -C $RepoRoot rev-parse --short HEAD 2>$null) ?? 'unknown'
-$document = [ordered]@{ date = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ'); commit = $commit; machine = "$([Environment]::ProcessorCount) cores, $([System.Runtime.InteropServices.RuntimeInformation]::OSDescription)"; command = "dotnet pwsh bench/Invoke-LoadingBenchmarks.ps1 -Rows $Rows (or build.ps1 bench)"; results = $results }
-$document | ConvertTo-Json -Depth 8 | Set-Content (Join-Path $RepoRoot 'bench/loading.json')
+$machine = "$([Environment]::ProcessorCount) cores, $([System.Runtime.InteropServices.RuntimeInformation]::OSDescription)"
+$date = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')
+$jsonPath = Join-Path $RepoRoot 'bench/loading.json'
+$frontCommand = "dotnet pwsh bench/Invoke-LoadingBenchmarks.ps1 -Rows $Rows$(if ($Section -ne 'All') { " -Section $Section" } else { ' (or build.ps1 bench)' })"
+$results.frontCopy.rows = $Rows
+$results.frontCopy.date = $date
+$results.frontCopy.commit = $commit
+$results.frontCopy.command = $frontCommand
+$frontLines = @(
+    '## COPY and UNLOAD through the front'
+    ''
+    "From ``$frontCommand`` ($date, commit $commit, $machine): $($Rows.ToString('N0')) rows x 10 columns, the loading benchmark's CSV file gzip-compressed ($($results.frontCopy.gzipMB) MB). 1-minute load average $($results.frontCopy.loadAverage) at the start (the ratios hold better than the rates when the machine is shared). psql sends each statement; the time is psql's wall clock (the work is in the sandbox's process and PostgreSQL). Ratio = rows/s of this / rows/s of psql \copy of the same gzip file."
+    ''
+    '| method | what it includes | rows/s | seconds | vs psql \copy |'
+    '|---|---|---|---|---|'
+)
+$frontWhat = @{
+    copyCsvGzip   = 'COPY ... CSV GZIP IGNOREHEADER 1 from the sandbox S3 through the front: the sandbox reads the object from disk, gunzips, splits and checks every field as Redshift does, and feeds PostgreSQL''s COPY FROM STDIN inside the client''s transaction'
+    psqlCopyGzip  = 'psql \copy from program ''gzip -dc'' of the same file straight to the sandbox''s PostgreSQL (no front, no S3, no field checks): the physical limit here'
+    unloadParquet = 'UNLOAD ... FORMAT AS PARQUET through the front: the query''s rows as text from PostgreSQL, typed into Parquet columns (Snappy), one file into the sandbox S3'
+    copyParquet   = 'COPY ... FORMAT AS PARQUET from those files through the front: Parquet columns read, checked and fed to COPY FROM STDIN'
+}
+foreach ($row in $results.frontCopy.table) {
+    $frontLines += "| $($row.Method) | $($frontWhat[$row.Method]) | $('{0:N0}' -f $row.RowsPerSecond) | $($row.Seconds) | $($row.VsPsql) |"
+}
+
+if ($Section -eq 'FrontCopy') {
+    # Only this section: the other recorded figures stay as they are.
+    $document = Get-Content -Raw $jsonPath | ConvertFrom-Json -AsHashtable
+    $document.results.frontCopy = $results.frontCopy
+    $document | ConvertTo-Json -Depth 8 | Set-Content $jsonPath
+    $markdown = Join-Path $RepoRoot 'BENCHMARKS.md'
+    $existing = Get-Content -Raw $markdown
+    $start = $existing.IndexOf('## COPY and UNLOAD through the front')
+    if ($start -ge 0) {
+        $next = $existing.IndexOf("`n## ", $start + 3)
+        $existing = $existing.Substring(0, $start).TrimEnd() + $(if ($next -ge 0) { "`n`n" + $existing.Substring($next + 1) } else { '' })
+    }
+    Set-Content -Path $markdown -Value ($existing.TrimEnd() + "`n`n" + ($frontLines -join "`n") + "`n") -NoNewline
+    Write-Host 'Wrote the frontCopy figures of bench/loading.json and the front COPY/UNLOAD section of BENCHMARKS.md'
+    return
+}
+
+$document = [ordered]@{ date = $date; commit = $commit; machine = $machine; command = "dotnet pwsh bench/Invoke-LoadingBenchmarks.ps1 -Rows $Rows (or build.ps1 bench)"; results = $results }
+$document | ConvertTo-Json -Depth 8 | Set-Content $jsonPath
 
 # The same figures as a section of BENCHMARKS.md (replaced on each run; build.ps1 bench rewrites the rest first).
 $what = @{
@@ -205,5 +308,5 @@ $markdown = Join-Path $RepoRoot 'BENCHMARKS.md'
 $existing = if (Test-Path $markdown) { Get-Content -Raw $markdown } else { "# Benchmarks`n" }
 $cut = $existing.IndexOf('## Loading and export')
 if ($cut -ge 0) { $existing = $existing.Substring(0, $cut) }
-Set-Content -Path $markdown -Value ($existing.TrimEnd() + "`n`n" + ($lines -join "`n") + "`n") -NoNewline
-Write-Host 'Wrote bench/loading.json and the loading section of BENCHMARKS.md'
+Set-Content -Path $markdown -Value ($existing.TrimEnd() + "`n`n" + ($lines -join "`n") + "`n`n" + ($frontLines -join "`n") + "`n") -NoNewline
+Write-Host 'Wrote bench/loading.json and the loading sections of BENCHMARKS.md'

@@ -250,6 +250,43 @@ Describe 'Export-RedshiftQuery by UNLOAD' {
         }
     }
 
+    It 'writes Parquet files with -FileFormat Parquet (Redshift''s part names), which COPY ... FORMAT AS PARQUET loads back as the rows psql reads' {
+        $dir = Join-Path $work 'parquet'
+        $result = Export-RedshiftQuery -Query $query -Path $dir -FileFormat Parquet -ExportMethod Unload @staging -PassThru
+        $result.Method | Should -Be 'Unload'
+        $result.Rows | Should -Be 20000
+        $files = @(Get-ChildItem $dir -File | Sort-Object Name)
+        $files.Count | Should -BeGreaterOrEqual 1
+        $files.Count | Should -Be $result.Files.Count
+        foreach ($file in $files) {
+            $file.Name | Should -Match '0000_part_\d\d\.parquet$'
+            $bytes = [IO.File]::ReadAllBytes($file.FullName)
+            [Text.Encoding]::ASCII.GetString($bytes, 0, 4) | Should -Be 'PAR1'
+            [Text.Encoding]::ASCII.GetString($bytes, $bytes.Length - 4, 4) | Should -Be 'PAR1'
+        }
+        Get-StagedKey | Should -BeNullOrEmpty
+
+        # The local files back to S3 with the AWS CLI, and loaded with COPY ... FORMAT AS PARQUET.
+        $back = New-TableName
+        $backPrefix = 'pester-parquet/' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '/'
+        $saved = @{}
+        foreach ($name in $awsEnvironment.Keys) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); Set-EnvironmentValue $name $awsEnvironment[$name] }
+        try {
+            foreach ($file in $files) {
+                $output = & aws s3 cp $file.FullName "s3://$($sandbox.StagingBucket)/$backPrefix$($file.Name)" --endpoint-url $sandbox.S3Endpoint 2>&1
+                if ($LASTEXITCODE -ne 0) { throw "aws s3 cp failed: $output" }
+            }
+        } finally {
+            foreach ($name in $saved.Keys) { Set-EnvironmentValue $name $saved[$name] }
+        }
+        Invoke-Psql "create table $back (id int, name varchar(40), amount numeric(12,3), at timestamp, ok boolean, note varchar(40))" | Out-Null
+        Invoke-Psql "copy $back from 's3://$($sandbox.StagingBucket)/$backPrefix' iam_role default format as parquet" | Out-Null
+        $copied = Join-Path $work 'parquet-back.csv'
+        & psql -X -v ON_ERROR_STOP=1 --csv -c "select id, name, amount, at, ok, note from $back order by id" -o $copied
+        if ($LASTEXITCODE -ne 0) { throw 'psql --csv failed' }
+        [IO.File]::ReadAllText($copied) | Should -BeExactly $expected
+    }
+
     It 'streams through the connection without staging settings (the fallback) and with -ExportMethod Stream' {
         $out = Join-Path $work 'stream.csv'
         $result = Export-RedshiftQuery -Query $query -Path $out -PassThru

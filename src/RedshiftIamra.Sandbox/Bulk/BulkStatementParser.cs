@@ -102,6 +102,9 @@ internal sealed class BulkOptions
     public string? Extension { get; set; }
 
     public bool AddQuotes { get; set; }
+
+    /// <summary>Every option keyword as written (upper case), so a format can refuse the ones it does not take.</summary>
+    public HashSet<string> Given { get; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>
@@ -208,6 +211,7 @@ internal static class BulkStatementParser
                 throw Syntax(token);
             }
 
+            options.Given.Add(token.Text.ToUpperInvariant());
             switch (token.Text.ToUpperInvariant())
             {
                 case "WITH":

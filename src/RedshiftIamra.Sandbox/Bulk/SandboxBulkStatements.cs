@@ -118,6 +118,11 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
     private async Task<StatementOutcome> CopyAsync(CopyStatement copy, IBackendSession backend, FrontSessionInfo session, CancellationToken cancellationToken)
     {
         var startTime = _settings.Clock.GetUtcNow().UtcDateTime;
+        if (copy.Options.Format == BulkFormat.Parquet)
+        {
+            ParquetBulk.RefuseOptions(copy.Options, unload: false);
+        }
+
         var role = AssumeRole(copy.Options, session);
         var (table, tableId, allColumns) = await DescribeTableAsync(copy.Table, backend, cancellationToken).ConfigureAwait(false);
         var columns = allColumns;
@@ -127,15 +132,15 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
                 ?? throw new RedshiftSqlException("42703", $"column \"{n}\" of relation \"{table}\" does not exist")).ToList();
         }
 
-        if (copy.Options.Format == BulkFormat.Parquet)
-        {
-            throw new RedshiftSqlException("0A000", "COPY from PARQUET is not supported by the sandbox yet: load CSV or JSON 'auto'.");
-        }
-
         var files = ResolveFiles(copy, role);
 
         // Who and where, asked before the load: a failed COPY aborts the transaction the backend session runs in.
         var context = await ContextAsync(backend, session, tableId, startTime, cancellationToken).ConfigureAwait(false);
+        if (copy.Options.Format == BulkFormat.Parquet)
+        {
+            return await CopyParquetAsync(copy, files, table, columns, context, backend, cancellationToken).ConfigureAwait(false);
+        }
+
         var problems = new List<LoadErrorRow>();
         long loaded = 0;
         var failed = false;
@@ -261,6 +266,147 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
 
         // "COPY n", as PostgreSQL tags it: what Npgsql's RecordsAffected and psycopg's rowcount read.
         return new StatementOutcome("COPY " + loaded.ToString(CultureInfo.InvariantCulture), notices);
+    }
+
+    /// <summary>
+    /// COPY ... FORMAT AS PARQUET: the files' columns load by position into the target columns (their
+    /// count must match, their types must be compatible, else Spectrum's scan error 15007 before any row
+    /// is sent); any bad value fails the COPY (MAXERROR is not taken for columnar formats).
+    /// </summary>
+    private async Task<StatementOutcome> CopyParquetAsync(CopyStatement copy, List<S3ObjectInfo> files, string table, List<TargetColumn> columns, LoadErrorContext context, IBackendSession backend, CancellationToken cancellationToken)
+    {
+        var shortName = ShortName(table);
+        foreach (var file in files)
+        {
+            await using var raw = _store.OpenRead(file);
+            DataFieldList fields;
+            try
+            {
+                await using var reader = await Parquet.ParquetReader.CreateAsync(raw, cancellationToken: cancellationToken).ConfigureAwait(false);
+                fields = new DataFieldList(reader.Schema.GetDataFields());
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or Parquet.ParquetException or NotSupportedException)
+            {
+                throw await SpectrumErrorAsync(15001, $"File '{HttpsUrl(file)}' is not a valid Parquet file: {e.Message}", context, file, null, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (fields.Items.Length != columns.Count)
+            {
+                throw await SpectrumErrorAsync(15007, $"Unmatched number of columns between table and file. Table columns: {columns.Count}, Data columns: {fields.Items.Length}, File name: {HttpsUrl(file)}", context, file, null, cancellationToken).ConfigureAwait(false);
+            }
+
+            for (var c = 0; c < columns.Count; c++)
+            {
+                if (!ParquetBulk.Compatible(fields.Items[c], columns[c]))
+                {
+                    throw await SpectrumErrorAsync(15007,
+                        $"File '{HttpsUrl(file)}' has an incompatible Parquet schema for column 's3://{file.Bucket}/{file.Key}.{columns[c].Name}'. Column type: {columns[c].FormattedType.ToUpperInvariant()}, Parquet schema:\n{ParquetBulk.Describe(fields.Items[c])}",
+                        context, file, columns[c], cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        var problems = new List<LoadErrorRow>();
+        RedshiftSqlException? scanError = null;
+        long loaded = 0;
+        var failed = false;
+        var columnList = string.Join(", ", columns.Select(c => BulkStatementParser.QuoteIdentifier(c.Name)));
+        try
+        {
+            await backend.CopyInAsync($"COPY {copy.Table} ({columnList}) FROM STDIN", async (stream, token) =>
+            {
+                await using var writer = new StreamWriter(stream, new UTF8Encoding(false), 64 * 1024, leaveOpen: true);
+                var values = new string?[columns.Count];
+                foreach (var file in files)
+                {
+                    await using var raw = _store.OpenRead(file);
+                    await using var reader = await Parquet.ParquetReader.CreateAsync(raw, cancellationToken: token).ConfigureAwait(false);
+                    var fields = reader.Schema.GetDataFields();
+                    long row = 0;
+                    for (var g = 0; g < reader.RowGroupCount; g++)
+                    {
+                        using var group = reader.OpenRowGroupReader(g);
+                        var data = new string?[columns.Count][];
+                        for (var c = 0; c < columns.Count; c++)
+                        {
+                            data[c] = await ParquetBulk.ReadAsTextAsync(group, fields[c], token).ConfigureAwait(false);
+                        }
+
+                        for (var r = 0; r < group.RowCount; r++)
+                        {
+                            row++;
+                            LoadProblem? problem = null;
+                            for (var c = 0; c < columns.Count && problem is null; c++)
+                            {
+                                var text = data[c][r];
+                                if (text is not null && columns[c].CharacterLength is { } length && Encoding.UTF8.GetByteCount(text) is var bytes && bytes > length)
+                                {
+                                    scanError = await SpectrumErrorAsync(15001,
+                                        $"The length of the data column {columns[c].Name} is longer than the length defined in the table. Table: {length}, Data: {bytes}, File name: {HttpsUrl(file)}",
+                                        context, file, columns[c], token, row, text).ConfigureAwait(false);
+                                    throw scanError;
+                                }
+
+                                values[c] = RedshiftFieldChecker.Convert(text, quoted: true, columns[c], copy.Options, out problem);
+                            }
+
+                            if (problem is not null)
+                            {
+                                problems.Add(new LoadErrorRow($"s3://{file.Bucket}/{file.Key}", row, problem, string.Join('|', Enumerable.Range(0, columns.Count).Select(c => data[c][r] ?? string.Empty))));
+                                failed = true;
+                                throw new LoadFailedException();
+                            }
+
+                            WriteCopyLine(writer, values);
+                            loaded++;
+                        }
+                    }
+                }
+
+                await writer.FlushAsync(token).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (failed || scanError is not null)
+        {
+        }
+        catch (Exception e) when (e is not OperationCanceledException && IsBackendRefusal(e))
+        {
+            problems.Add(BackendProblem(e, files, columns, [], [], copy.Source));
+            failed = true;
+        }
+
+        if (scanError is not null)
+        {
+            throw scanError;
+        }
+
+        if (problems.Count > 0)
+        {
+            await _errors.WriteAsync(context, problems, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (failed)
+        {
+            throw new RedshiftSqlException("XX000", $"Load into table '{shortName}' failed.  Check 'stl_load_errors' system table for details.");
+        }
+
+        return new StatementOutcome("COPY " + loaded.ToString(CultureInfo.InvariantCulture), [$"Load into table '{shortName}' completed, {loaded} record(s) loaded successfully."]);
+    }
+
+    private sealed record DataFieldList(Parquet.Schema.DataField[] Items);
+
+    private string HttpsUrl(S3ObjectInfo file) => $"https://s3.{_settings.Region}.amazonaws.com/{file.Bucket}/{file.Key}";
+
+    /// <summary>
+    /// Redshift Spectrum's scan error, as COPY from Parquet reports it (XX000 "Spectrum Scan Error", the
+    /// code and context in DETAIL), recorded in the load error tables too.
+    /// </summary>
+    private async Task<RedshiftSqlException> SpectrumErrorAsync(int code, string message, LoadErrorContext context, S3ObjectInfo file, TargetColumn? column, CancellationToken cancellationToken, long row = 0, string? value = null)
+    {
+        await _errors.WriteAsync(context, [new LoadErrorRow($"s3://{file.Bucket}/{file.Key}", row, new LoadProblem(code, Cut(message, 100), column, value), string.Empty)], cancellationToken).ConfigureAwait(false);
+        return new RedshiftSqlException("XX000", "Spectrum Scan Error",
+            "\n  -----------------------------------------------\n" +
+            $"  error:    Spectrum Scan Error\n  code:      {code}\n  context:   {message}\n  query:     0\n  location:  dory_util.cpp:1450\n  process:   worker_thread [pid=0]\n  -----------------------------------------------\n");
     }
 
     /// <summary>
@@ -455,10 +601,15 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
     private async Task<StatementOutcome> UnloadAsync(UnloadStatement unload, IBackendSession backend, FrontSessionInfo session, CancellationToken cancellationToken)
     {
         var options = unload.Options;
-        var role = AssumeRole(options, session);
-        if (options.Format == BulkFormat.Parquet || options.Format == BulkFormat.Json)
+        if (options.Format == BulkFormat.Parquet)
         {
-            throw new RedshiftSqlException("0A000", $"UNLOAD to {options.Format.ToString().ToUpperInvariant()} is not supported by the sandbox yet: unload CSV or text.");
+            ParquetBulk.RefuseOptions(options, unload: true);
+        }
+
+        var role = AssumeRole(options, session);
+        if (options.Format == BulkFormat.Json)
+        {
+            throw new RedshiftSqlException("0A000", $"UNLOAD to {options.Format.ToString().ToUpperInvariant()} is not supported by the sandbox yet: unload CSV, text or PARQUET.");
         }
 
         if (System.Text.RegularExpressions.Regex.IsMatch(unload.Query, @"\blimit\s+\d+\s*;?\s*$", System.Text.RegularExpressions.RegexOptions.IgnoreCase))
@@ -468,7 +619,8 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
 
         var (bucketName, prefix) = SplitS3Url(unload.Target);
         var bucket = Bucket(bucketName, role);
-        var suffix = (options.Extension is { } extension ? "." + extension : string.Empty) + (options.Gzip ? ".gz" : string.Empty);
+        var suffix = options.Format == BulkFormat.Parquet ? "." + (options.Extension ?? "parquet")
+            : (options.Extension is { } extension ? "." + extension : string.Empty) + (options.Gzip ? ".gz" : string.Empty);
         var firstName = prefix + (options.Parallel ? "0000_part_00" : "000") + suffix;
         var manifestName = prefix + "manifest";
         if (options.CleanPath)
@@ -489,6 +641,11 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         var written = new List<(string Key, long Bytes, long Rows)>();
         long rows = 0;
         IReadOnlyList<BackendColumn> columns = [];
+        if (options.Format == BulkFormat.Parquet)
+        {
+            (columns, rows) = await UnloadParquetAsync(unload.Query, bucket.Name, n => prefix + (options.Parallel ? $"0000_part_{n:00}" : $"{n:000}") + suffix, maxBytes, temporary, written, backend, cancellationToken).ConfigureAwait(false);
+            goto Manifest;
+        }
         FileStream? file = null;
         Stream? output = null;
         StreamWriter? writer = null;
@@ -592,6 +749,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
             }
         }
 
+    Manifest:
         if (options.Manifest)
         {
             var sizes = written.Select(w => _store.Head(bucket.Name, w.Key)!.Size).ToList();
@@ -621,6 +779,94 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         }
 
         return new StatementOutcome("UNLOAD", [$"UNLOAD completed, {rows} record(s) unloaded successfully."]);
+    }
+
+    /// <summary>
+    /// UNLOAD ... FORMAT AS PARQUET: the query's columns (asked first, with no rows) become the files'
+    /// schema; rows go into row groups; a file that reaches MAXFILESIZE is closed and the next begins.
+    /// </summary>
+    private async Task<(IReadOnlyList<BackendColumn> Columns, long Rows)> UnloadParquetAsync(string query, string bucket, Func<int, string> nameOf, long maxBytes, string temporary,
+        List<(string Key, long Bytes, long Rows)> written, IBackendSession backend, CancellationToken cancellationToken)
+    {
+        var columns = await backend.QueryAsync($"select * from ({query.TrimEnd().TrimEnd(';')}) as unload_columns limit 0", _ => ValueTask.CompletedTask, cancellationToken).ConfigureAwait(false);
+        long rows = 0, fileRows = 0;
+        FileStream? file = null;
+        ParquetUnloadWriter? writer = null;
+
+        async Task CloseAsync()
+        {
+            await writer!.DisposeAsync().ConfigureAwait(false);
+            await file!.DisposeAsync().ConfigureAwait(false);
+            writer = null;
+            file = null;
+            var key = nameOf(written.Count);
+            await using (var read = new FileStream(temporary, FileMode.Open, FileAccess.Read))
+            {
+                var info = await _store.PutAsync(bucket, key, read, _settings.Clock.GetUtcNow(), cancellationToken: cancellationToken).ConfigureAwait(false);
+                written.Add((key, info.Size, fileRows));
+            }
+
+            File.Delete(temporary);
+            fileRows = 0;
+        }
+
+        async Task OpenAsync()
+        {
+            file = new FileStream(temporary, FileMode.Create, FileAccess.ReadWrite);
+            writer = await ParquetUnloadWriter.CreateAsync(columns, file, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await backend.QueryAsync(query, async row =>
+            {
+                if (writer is null)
+                {
+                    await OpenAsync().ConfigureAwait(false);
+                }
+
+                writer!.Add(row);
+                rows++;
+                fileRows++;
+                if (writer.Pending >= ParquetUnloadWriter.RowGroupRows)
+                {
+                    await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                    if (file!.Length >= maxBytes)
+                    {
+                        await CloseAsync().ConfigureAwait(false);
+                    }
+                }
+            }, cancellationToken).ConfigureAwait(false);
+            if (writer is null && written.Count == 0)
+            {
+                // No rows: Redshift still writes one file (the schema, no row groups).
+                await OpenAsync().ConfigureAwait(false);
+            }
+
+            if (writer is not null)
+            {
+                await CloseAsync().ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (writer is not null)
+            {
+                await writer.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (file is not null)
+            {
+                await file.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (File.Exists(temporary))
+            {
+                File.Delete(temporary);
+            }
+        }
+
+        return (columns, rows);
     }
 
     private async Task PrependAsync(string bucket, string key, string header, bool gzip, CancellationToken cancellationToken)

@@ -203,9 +203,9 @@ internal sealed class FrontBackendSession : IBackendSession
                         description.Int16();
                         var oid = (uint)description.Int32();
                         description.Int16();
-                        description.Int32();
+                        var modifier = description.Int32();
                         description.Int16();
-                        columns.Add(new BackendColumn(name, oid));
+                        columns.Add(new BackendColumn(name, oid, modifier));
                     }
 
                     break;

@@ -23,8 +23,8 @@ public interface IBackendSession
     Task<long> CopyInAsync(string copyFromStdinSql, Func<Stream, CancellationToken, Task> writeData, CancellationToken cancellationToken);
 }
 
-/// <summary>A result column as the backend describes it.</summary>
-public sealed record BackendColumn(string Name, uint TypeOid);
+/// <summary>A result column as the backend describes it (<paramref name="TypeModifier"/>: PostgreSQL's atttypmod, -1 when none).</summary>
+public sealed record BackendColumn(string Name, uint TypeOid, int TypeModifier = -1);
 
 /// <summary>What the front knows of the client session a statement came from.</summary>
 public sealed record FrontSessionInfo(string UserName, string DatabaseName, bool InTransaction);

@@ -14,7 +14,9 @@ public sealed class NpgsqlBackendSession(NpgsqlConnection connection) : IBackend
     {
         await using var command = new NpgsqlCommand(sql, connection) { AllResultTypesAreUnknown = true };
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var columns = Enumerable.Range(0, reader.FieldCount).Select(i => new BackendColumn(reader.GetName(i), reader.GetDataTypeOID(i))).ToList();
+        var schema = await reader.GetColumnSchemaAsync(cancellationToken);
+        var columns = Enumerable.Range(0, reader.FieldCount).Select(i => new BackendColumn(reader.GetName(i), reader.GetDataTypeOID(i),
+            schema[i].NumericPrecision is { } precision && reader.GetDataTypeOID(i) == 1700 ? (precision << 16 | (schema[i].NumericScale ?? 0)) + 4 : -1)).ToList();
         var values = new string?[reader.FieldCount];
         while (await reader.ReadAsync(cancellationToken))
         {
