@@ -53,7 +53,7 @@ public abstract class AwsServiceCmdlet : RolesAnywhereCmdlet
     {
         if (Session is not null && (base.UsesCertificate && (ParameterSetName is CertificateSet or ConfigSet || CertificateSourceParameters.Any(CommandLineParameters.Contains))))
         {
-            throw new IamraException("IamraConflictingCredentials", IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Aws.ConflictingCredentials, IamraErrorCategory.InvalidArgument,
                 "Give one AWS credential source: a session (-Session or the pipeline), or a certificate source to sign a new one, not both.", "-Session");
         }
 
@@ -70,7 +70,7 @@ public abstract class AwsServiceCmdlet : RolesAnywhereCmdlet
         if (AccessKey is not null || SecretKey is not null) given.Add("-AccessKey/-SecretKey");
         if (given.Count > 1)
         {
-            throw new IamraException("IamraConflictingCredentials", IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Aws.ConflictingCredentials, IamraErrorCategory.InvalidArgument,
                 $"Give one AWS credential source, not {string.Join(" and ", given)}.", string.Join(",", given));
         }
 

@@ -161,7 +161,7 @@ public abstract class IamraCmdlet : PSCmdlet
         }
         catch (Exception e) when (e is not (OutOfMemoryException or StackOverflowException))
         {
-            var record = new ErrorRecord(e, "IamraUnexpectedError", ErrorCategory.NotSpecified, null)
+            var record = new ErrorRecord(e, ErrorIds.Module.UnexpectedError, ErrorCategory.NotSpecified, null)
             {
                 ErrorDetails = new ErrorDetails($"{MyInvocation.MyCommand.Name} failed unexpectedly: {e.GetType().Name}: {e.Message}")
                 {

@@ -35,7 +35,7 @@ public abstract class RedshiftConnectionCmdlet : RedshiftTargetCmdlet
         var tlsMode = Enum.Parse<RedshiftTlsMode>(TlsMode, ignoreCase: true);
         if (tlsMode != RedshiftTlsMode.VerifyFull && !AllowUnverifiedTls.IsPresent)
         {
-            throw new IamraException("RedshiftWeakTlsRefused", IamraErrorCategory.SecurityError,
+            throw new IamraException(ErrorIds.Connection.WeakTlsRefused, IamraErrorCategory.SecurityError,
                 $"-TlsMode {TlsMode} does not fully verify the server (name and root); add -AllowUnverifiedTls if you really mean it. Prefer -RootCertificatePath with the right root.", TlsMode);
         }
 
@@ -61,7 +61,7 @@ public abstract class RedshiftConnectionCmdlet : RedshiftTargetCmdlet
         var typed = TargetParameters.Where(CommandLineParameters.Contains).ToList();
         if (typed.Count > 0)
         {
-            throw new IamraException("RedshiftTargetWithCredential", IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Redshift.TargetWithCredential, IamraErrorCategory.InvalidArgument,
                 $"{string.Join(", ", typed.Select(t => "-" + t))} cannot be given with -Credential: the database credential already names where to connect. Leave them out, or give a certificate or AWS credential source instead of -Credential.", string.Join(",", typed));
         }
     }

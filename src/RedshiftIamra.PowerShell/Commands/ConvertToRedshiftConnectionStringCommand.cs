@@ -46,7 +46,7 @@ public sealed class ConvertToRedshiftConnectionStringCommand : IamraCmdlet
         var root = RootCertificatePath is null ? DefaultRootCertificatePath() : SessionState.Path.GetUnresolvedProviderPathFromPSPath(RootCertificatePath);
         if (!File.Exists(root))
         {
-            throw new IamraException("RedshiftRootCertificateNotFound", IamraErrorCategory.ObjectNotFound,
+            throw new IamraException(ErrorIds.Connection.RootCertificateNotFound, IamraErrorCategory.ObjectNotFound,
                 $"The root certificate file '{root}' does not exist. Give -RootCertificatePath a PEM file of trusted roots.", root);
         }
 

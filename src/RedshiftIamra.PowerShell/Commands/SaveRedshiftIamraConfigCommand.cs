@@ -146,7 +146,7 @@ public sealed class SaveRedshiftIamraConfigCommand : RedshiftConnectionCmdlet
 
         if (refused is not null)
         {
-            throw new IamraException("RedshiftIamraConfigCannotSave", IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Config.CannotSave, IamraErrorCategory.InvalidArgument,
                 $"The configuration '{Name}' cannot be saved with {refused}.", Name);
         }
     }

@@ -32,13 +32,13 @@ public sealed class SetIamraAwsProfileCommand : RolesAnywhereCmdlet
     {
         if (Password is not null)
         {
-            throw new IamraException("IamraProfileCannotHoldPassword", IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.AwsProfile.CannotHoldPassword, IamraErrorCategory.InvalidArgument,
                 "A credential_process profile cannot hold a password: it would be written to the config file in clear. Import the certificate into the certificate store (then use -Thumbprint), or keep its key in a file readable only by the job's account.", ProfileName);
         }
 
         if (UsesPkcs11 && (Pin is not null || (ParameterSetName == Pkcs11UriSet && Pkcs11.Pkcs11Uri.Parse(Pkcs11Uri).PinValue is not null)))
         {
-            throw new IamraException("IamraProfileCannotHoldPassword", IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.AwsProfile.CannotHoldPassword, IamraErrorCategory.InvalidArgument,
                 "A credential_process profile cannot hold a token PIN: it would be written to the config file in clear. Put the PIN in a file readable only by the job's account and name it in the URI with pin-source=file:/path/to/pin (no pin-value, no -Pin).", ProfileName);
         }
 
@@ -47,7 +47,7 @@ public sealed class SetIamraAwsProfileCommand : RolesAnywhereCmdlet
         // and the ARNs, duration and endpoint are valid.
         if (ParameterSetName is CertificateSet or ConfigSet)
         {
-            throw new IamraException("IamraProfileNeedsCertificateSource", IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.AwsProfile.NeedsCertificateSource, IamraErrorCategory.InvalidArgument,
                 "A credential_process profile finds the certificate itself on every run: give -Thumbprint, a -Subject/-Issuer/-SerialNumber selector, -Path, or a PKCS#11 key (-Pkcs11Uri, -TokenLabel), not a piped certificate or -ConfigName.", ProfileName);
         }
 

@@ -200,7 +200,7 @@ internal static class BulkStatementParser
             {
                 if (i < tokens.Count)
                 {
-                    throw new RedshiftSqlException("0A000", "cannot insert multiple commands into a prepared statement");
+                    throw new RedshiftSqlException(SqlStates.FeatureNotSupported, "cannot insert multiple commands into a prepared statement");
                 }
 
                 break;
@@ -236,7 +236,7 @@ internal static class BulkStatementParser
                     const string prefix = "aws_iam_role=";
                     if (!credentials.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
                     {
-                        throw new RedshiftSqlException("XX000", "The sandbox takes CREDENTIALS 'aws_iam_role=<arn>' only (access keys in SQL are not supported here).");
+                        throw new RedshiftSqlException(SqlStates.InternalError, "The sandbox takes CREDENTIALS 'aws_iam_role=<arn>' only (access keys in SQL are not supported here).");
                     }
 
                     options.IamRole = credentials[prefix.Length..];
@@ -352,7 +352,7 @@ internal static class BulkStatementParser
                     options.MaxFileSizeBytes = size * multiplier;
                     if (options.MaxFileSizeBytes < 5L * 1024 * 1024 || options.MaxFileSizeBytes > 6200L * 1024 * 1024)
                     {
-                        throw new RedshiftSqlException("XX000", "MAXFILESIZE must be between 5 MB and 6.2 GB");
+                        throw new RedshiftSqlException(SqlStates.InternalError, "MAXFILESIZE must be between 5 MB and 6.2 GB");
                     }
 
                     break;
@@ -376,7 +376,7 @@ internal static class BulkStatementParser
 
         if (!options.HasAuthorization)
         {
-            throw new RedshiftSqlException("XX000", unload
+            throw new RedshiftSqlException(SqlStates.InternalError, unload
                 ? "UNLOAD needs authorization: IAM_ROLE 'arn:aws:iam::<account>:role/<name>' or IAM_ROLE default."
                 : "COPY from S3 needs authorization: IAM_ROLE 'arn:aws:iam::<account>:role/<name>' or IAM_ROLE default.");
         }
@@ -403,7 +403,7 @@ internal static class BulkStatementParser
     };
 
     private static char SingleCharacter(string value, string option) =>
-        value.Length == 1 ? value[0] : value == "\\t" ? '\t' : throw new RedshiftSqlException("42601", $"{option} must be a single character");
+        value.Length == 1 ? value[0] : value == "\\t" ? '\t' : throw new RedshiftSqlException(SqlStates.SyntaxError, $"{option} must be a single character");
 
     private static void SkipAs(List<BulkToken> tokens, ref int i)
     {
@@ -465,10 +465,10 @@ internal static class BulkStatementParser
     private static BulkToken? Peek(List<BulkToken> tokens, int i) => i < tokens.Count ? tokens[i] : null;
 
     private static BulkToken Next(List<BulkToken> tokens, ref int i) =>
-        i < tokens.Count ? tokens[i++] : throw new RedshiftSqlException("42601", "syntax error at end of input");
+        i < tokens.Count ? tokens[i++] : throw new RedshiftSqlException(SqlStates.SyntaxError, "syntax error at end of input");
 
     private static RedshiftSqlException Syntax(BulkToken token) =>
-        new("42601", $"syntax error at or near \"{token.Text}\"");
+        new(SqlStates.SyntaxError, $"syntax error at or near \"{token.Text}\"");
 
     private static List<BulkToken>? TryTokenize(string sql)
     {
@@ -513,7 +513,7 @@ internal static class BulkStatementParser
                 {
                     if (i >= sql.Length)
                     {
-                        throw new RedshiftSqlException("42601", "unterminated quoted string at or near \"'\"");
+                        throw new RedshiftSqlException(SqlStates.SyntaxError, "unterminated quoted string at or near \"'\"");
                     }
 
                     if (sql[i] == '\'' && i + 1 < sql.Length && sql[i + 1] == '\'')
@@ -547,7 +547,7 @@ internal static class BulkStatementParser
                 {
                     if (i >= sql.Length)
                     {
-                        throw new RedshiftSqlException("42601", "unterminated quoted identifier at or near \"\"\"");
+                        throw new RedshiftSqlException(SqlStates.SyntaxError, "unterminated quoted identifier at or near \"\"\"");
                     }
 
                     if (sql[i] == '"' && i + 1 < sql.Length && sql[i + 1] == '"')

@@ -29,7 +29,7 @@ internal static class ParquetBulk
             var refused = s_unloadRefused.FirstOrDefault(options.Given.Contains);
             if (refused is not null)
             {
-                throw new RedshiftSqlException("0A000", $"{(refused == "NULL" ? "NULL AS" : refused)} argument is not supported for PARQUET based UNLOAD");
+                throw new RedshiftSqlException(SqlStates.FeatureNotSupported, $"{(refused == "NULL" ? "NULL AS" : refused)} argument is not supported for PARQUET based UNLOAD");
             }
 
             return;
@@ -38,7 +38,7 @@ internal static class ParquetBulk
         var bad = options.Given.FirstOrDefault(o => !s_copyOptions.Contains(o));
         if (bad is not null)
         {
-            throw new RedshiftSqlException("0A000", $"{(bad == "NULL" ? "NULL AS" : bad)} argument is not supported for PARQUET based COPY");
+            throw new RedshiftSqlException(SqlStates.FeatureNotSupported, $"{(bad == "NULL" ? "NULL AS" : bad)} argument is not supported for PARQUET based COPY");
         }
     }
 

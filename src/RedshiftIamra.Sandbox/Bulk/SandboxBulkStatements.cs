@@ -72,13 +72,13 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
     private string AssumeRole(BulkOptions options, FrontSessionInfo session)
     {
         var role = options.IamRole ?? _roles.DefaultRoleArn
-            ?? throw new RedshiftSqlException("XX000", "The default IAM role is not set for this cluster; name the role: IAM_ROLE 'arn:aws:iam::<account>:role/<name>'.");
+            ?? throw new RedshiftSqlException(SqlStates.InternalError, "The default IAM role is not set for this cluster; name the role: IAM_ROLE 'arn:aws:iam::<account>:role/<name>'.");
         if (!_roles.Contains(role))
         {
             // Seen from Redshift: "User arn:aws:redshift:<region>:<account>:dbuser:<cluster>/<user> is not authorized to assume IAM Role <arn>" (code 8001).
             var user = $"arn:aws:redshift:{_settings.Region}:{_settings.AccountId}:dbuser:{_settings.ClusterIdentifier}/{session.UserName}";
             var message = $"User {user} is not authorized to assume IAM Role {role}";
-            throw new RedshiftSqlException("XX000", message,
+            throw new RedshiftSqlException(SqlStates.InternalError, message,
                 "\n  -----------------------------------------------\n" +
                 $"  error:    {message}\n  code:      8001\n  context:   IAM Role={role}\n  query:     0\n  location:  xen_aws_credentials_mgr.cpp:402\n  process:   padbmaster [pid=0]\n  -----------------------------------------------\n");
         }
@@ -99,13 +99,13 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
 
     /// <summary>An S3 failure as Redshift reports it: <c>S3ServiceException:&lt;message&gt;,Status 404,Error NoSuchBucket,Rid ...</c>.</summary>
     private static RedshiftSqlException S3Error(int status, string code, string message) =>
-        new("XX000", $"S3ServiceException:{message},Status {status},Error {code},Rid {Guid.NewGuid().ToString("N")[..16].ToUpperInvariant()}");
+        new(SqlStates.InternalError, $"S3ServiceException:{message},Status {status},Error {code},Rid {Guid.NewGuid().ToString("N")[..16].ToUpperInvariant()}");
 
     private static (string Bucket, string Key) SplitS3Url(string url)
     {
         if (!url.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
         {
-            throw new RedshiftSqlException("XX000", $"Invalid S3 URL '{url}': expected s3://bucket/prefix.");
+            throw new RedshiftSqlException(SqlStates.InternalError, $"Invalid S3 URL '{url}': expected s3://bucket/prefix.");
         }
 
         var rest = url[5..];
@@ -129,7 +129,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         if (copy.Columns is { } names)
         {
             columns = names.Select(n => allColumns.FirstOrDefault(c => c.Name == n)
-                ?? throw new RedshiftSqlException("42703", $"column \"{n}\" of relation \"{table}\" does not exist")).ToList();
+                ?? throw new RedshiftSqlException(SqlStates.UndefinedColumn, $"column \"{n}\" of relation \"{table}\" does not exist")).ToList();
         }
 
         var files = ResolveFiles(copy, role);
@@ -170,7 +170,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
                     {
                         if (copy.Options.JsonPaths is not { } paths || !paths.StartsWith("auto", StringComparison.OrdinalIgnoreCase))
                         {
-                            throw new RedshiftSqlException("0A000", "The sandbox loads JSON with 'auto' or 'auto ignorecase' only (no JSONPaths file).");
+                            throw new RedshiftSqlException(SqlStates.FeatureNotSupported, "The sandbox loads JSON with 'auto' or 'auto ignorecase' only (no JSONPaths file).");
                         }
 
                         var json = new JsonRecordReader(text, columns, paths.Equals("auto ignorecase", StringComparison.OrdinalIgnoreCase));
@@ -255,7 +255,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         var shortName = ShortName(table);
         if (failed)
         {
-            throw new RedshiftSqlException("XX000", $"Load into table '{shortName}' failed.  Check 'stl_load_errors' system table for details.");
+            throw new RedshiftSqlException(SqlStates.InternalError, $"Load into table '{shortName}' failed.  Check 'stl_load_errors' system table for details.");
         }
 
         var notices = new List<string> { $"Load into table '{shortName}' completed, {loaded} record(s) loaded successfully." };
@@ -387,7 +387,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
 
         if (failed)
         {
-            throw new RedshiftSqlException("XX000", $"Load into table '{shortName}' failed.  Check 'stl_load_errors' system table for details.");
+            throw new RedshiftSqlException(SqlStates.InternalError, $"Load into table '{shortName}' failed.  Check 'stl_load_errors' system table for details.");
         }
 
         return new StatementOutcome("COPY " + loaded.ToString(CultureInfo.InvariantCulture), [$"Load into table '{shortName}' completed, {loaded} record(s) loaded successfully."]);
@@ -404,7 +404,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
     private async Task<RedshiftSqlException> SpectrumErrorAsync(int code, string message, LoadErrorContext context, S3ObjectInfo file, TargetColumn? column, CancellationToken cancellationToken, long row = 0, string? value = null)
     {
         await _errors.WriteAsync(context, [new LoadErrorRow($"s3://{file.Bucket}/{file.Key}", row, new LoadProblem(code, Cut(message, 100), column, value), string.Empty)], cancellationToken).ConfigureAwait(false);
-        return new RedshiftSqlException("XX000", "Spectrum Scan Error",
+        return new RedshiftSqlException(SqlStates.InternalError, "Spectrum Scan Error",
             "\n  -----------------------------------------------\n" +
             $"  error:    Spectrum Scan Error\n  code:      {code}\n  context:   {message}\n  query:     0\n  location:  dory_util.cpp:1450\n  process:   worker_thread [pid=0]\n  -----------------------------------------------\n");
     }
@@ -415,7 +415,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
     /// </summary>
     private static bool IsBackendRefusal(Exception e) =>
         e.GetType().Name is "PostgresException" || e.InnerException?.GetType().Name is "PostgresException"
-        || (e is RedshiftSqlException { SqlState: var state } && (state.StartsWith("22", StringComparison.Ordinal) || state.StartsWith("23", StringComparison.Ordinal)));
+        || (e is RedshiftSqlException { SqlState: var state } && (state.StartsWith(SqlStates.ClassDataException, StringComparison.Ordinal) || state.StartsWith(SqlStates.ClassIntegrityConstraintViolation, StringComparison.Ordinal)));
 
     /// <summary>The load error for a value PostgreSQL refused: PostgreSQL's CONTEXT (<c>COPY t, line N, column c: "value"</c>) mapped back to the source file and line.</summary>
     private static LoadErrorRow BackendProblem(Exception e, IReadOnlyList<S3ObjectInfo> files, IReadOnlyList<TargetColumn> columns, List<int> sentFile, List<long> sentLine, string source)
@@ -498,7 +498,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         if (!copy.Options.Manifest)
         {
             var files = _store.List(bucket.Name, key).Where(o => !o.Key.EndsWith('/')).ToList();
-            return files.Count == 0 ? throw new RedshiftSqlException("XX000", $"The specified S3 prefix '{key}' does not exist") : files;
+            return files.Count == 0 ? throw new RedshiftSqlException(SqlStates.InternalError, $"The specified S3 prefix '{key}' does not exist") : files;
         }
 
         var manifest = _store.Head(bucket.Name, key) ?? throw S3Error(404, "NoSuchKey", "The specified key does not exist.");
@@ -510,14 +510,14 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         }
         catch (JsonException)
         {
-            throw new RedshiftSqlException("XX000", "Manifest file is not in correct json format");
+            throw new RedshiftSqlException(SqlStates.InternalError, "Manifest file is not in correct json format");
         }
 
         using (document)
         {
             if (!document.RootElement.TryGetProperty("entries", out var entries) || entries.ValueKind != JsonValueKind.Array)
             {
-                throw new RedshiftSqlException("XX000", "Manifest file is not in correct json format");
+                throw new RedshiftSqlException(SqlStates.InternalError, "Manifest file is not in correct json format");
             }
 
             var result = new List<S3ObjectInfo>();
@@ -527,7 +527,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
                 var mandatory = entry.TryGetProperty("mandatory", out var m) && m.ValueKind == JsonValueKind.True;
                 if (url is null)
                 {
-                    throw new RedshiftSqlException("XX000", "Manifest file is not in correct json format");
+                    throw new RedshiftSqlException(SqlStates.InternalError, "Manifest file is not in correct json format");
                 }
 
                 var (entryBucket, entryKey) = SplitS3Url(url);
@@ -536,7 +536,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
                 {
                     if (mandatory)
                     {
-                        throw new RedshiftSqlException("XX000", $"S3ServiceException:The specified key does not exist.,Status 404,Error NoSuchKey: manifest entry '{url}' is mandatory");
+                        throw new RedshiftSqlException(SqlStates.InternalError, $"S3ServiceException:The specified key does not exist.,Status 404,Error NoSuchKey: manifest entry '{url}' is mandatory");
                     }
 
                     continue;
@@ -545,7 +545,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
                 result.Add(found);
             }
 
-            return result.Count == 0 ? throw new RedshiftSqlException("XX000", "COPY found no files to load: every entry of the manifest is missing") : result;
+            return result.Count == 0 ? throw new RedshiftSqlException(SqlStates.InternalError, "COPY found no files to load: every entry of the manifest is missing") : result;
         }
     }
 
@@ -562,7 +562,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         }, cancellationToken).ConfigureAwait(false);
         if (id is null)
         {
-            throw new RedshiftSqlException("42P01", $"relation \"{ShortName(table)}\" does not exist");
+            throw new RedshiftSqlException(SqlStates.UndefinedTable, $"relation \"{ShortName(table)}\" does not exist");
         }
 
         var columns = new List<TargetColumn>();
@@ -609,12 +609,12 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         var role = AssumeRole(options, session);
         if (options.Format == BulkFormat.Json)
         {
-            throw new RedshiftSqlException("0A000", $"UNLOAD to {options.Format.ToString().ToUpperInvariant()} is not supported by the sandbox yet: unload CSV, text or PARQUET.");
+            throw new RedshiftSqlException(SqlStates.FeatureNotSupported, $"UNLOAD to {options.Format.ToString().ToUpperInvariant()} is not supported by the sandbox yet: unload CSV, text or PARQUET.");
         }
 
         if (System.Text.RegularExpressions.Regex.IsMatch(unload.Query, @"\blimit\s+\d+\s*;?\s*$", System.Text.RegularExpressions.RegexOptions.IgnoreCase))
         {
-            throw new RedshiftSqlException("0A000", "Limit clause is not supported in the outermost select of an UNLOAD statement");
+            throw new RedshiftSqlException(SqlStates.FeatureNotSupported, "Limit clause is not supported in the outermost select of an UNLOAD statement");
         }
 
         var (bucketName, prefix) = SplitS3Url(unload.Target);
@@ -632,7 +632,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         }
         else if (!options.AllowOverwrite && (_store.Head(bucket.Name, firstName) is not null || (options.Manifest && _store.Head(bucket.Name, manifestName) is not null)))
         {
-            throw new RedshiftSqlException("XX000", "Specified unload destination on S3 is not empty. Consider using a different bucket / prefix, manually removing the target files in S3, or using the ALLOWOVERWRITE option.");
+            throw new RedshiftSqlException(SqlStates.InternalError, "Specified unload destination on S3 is not empty. Consider using a different bucket / prefix, manually removing the target files in S3, or using the ALLOWOVERWRITE option.");
         }
 
         var delimiter = options.Delimiter ?? (options.Format == BulkFormat.Csv ? ',' : '|');

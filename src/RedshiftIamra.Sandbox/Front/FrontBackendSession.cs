@@ -101,7 +101,7 @@ internal sealed class FrontBackendSession : IBackendSession
             }
             else if (message.Type == (byte)'Z')
             {
-                throw error ?? new RedshiftSqlException("XX000", $"The statement is not a COPY FROM STDIN (it answered {tag ?? "nothing"}).");
+                throw error ?? new RedshiftSqlException(SqlStates.InternalError, $"The statement is not a COPY FROM STDIN (it answered {tag ?? "nothing"}).");
             }
         }
     }
@@ -122,7 +122,7 @@ internal sealed class FrontBackendSession : IBackendSession
 
         if (_connection.TransactionStatus == (byte)'E')
         {
-            throw new RedshiftSqlException("25P02", "current transaction is aborted, commands ignored until end of transaction block");
+            throw new RedshiftSqlException(SqlStates.InFailedSqlTransaction, "current transaction is aborted, commands ignored until end of transaction block");
         }
 
         _reader = _connection.EnterHandlerMode().Reader;
@@ -252,7 +252,7 @@ internal sealed class FrontBackendSession : IBackendSession
     private static RedshiftSqlException ToException(byte[] body)
     {
         var fields = PgFields.Parse(body);
-        return new RedshiftSqlException(fields.GetValueOrDefault('C') ?? "XX000", fields.GetValueOrDefault('M') ?? "The backend failed.", fields.GetValueOrDefault('D'), fields.GetValueOrDefault('H'))
+        return new RedshiftSqlException(fields.GetValueOrDefault('C') ?? SqlStates.InternalError, fields.GetValueOrDefault('M') ?? "The backend failed.", fields.GetValueOrDefault('D'), fields.GetValueOrDefault('H'))
         {
             Where = fields.GetValueOrDefault('W'),
         };

@@ -551,7 +551,7 @@ internal sealed partial class FrontConnection
         }
         catch (Exception e) when (e is not OperationCanceledException && !IsConnectionEnd(e))
         {
-            error = new RedshiftSqlException("XX000", $"The statement failed in the sandbox: {e.Message}");
+            error = new RedshiftSqlException(SqlStates.InternalError, $"The statement failed in the sandbox: {e.Message}");
         }
 
         if (outcome is null && error is null && !skipped)
@@ -613,7 +613,7 @@ internal sealed partial class FrontConnection
         {
             foreach (var notice in outcome.Notices)
             {
-                replies.Add(PgMessageBuilder.ErrorOrNotice((byte)'N', "INFO", "00000", notice));
+                replies.Add(PgMessageBuilder.ErrorOrNotice((byte)'N', "INFO", SqlStates.SuccessfulCompletion, notice));
             }
 
             replies.Add(PgMessageBuilder.CommandComplete(outcome.CommandTag));

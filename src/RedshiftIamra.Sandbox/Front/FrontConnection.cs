@@ -190,7 +190,7 @@ internal sealed partial class FrontConnection
 
             if (code != Protocol30)
             {
-                await stream.WriteAsync(PgMessageBuilder.ErrorOrNotice((byte)'E', "FATAL", "0A000", $"unsupported frontend protocol {code >> 16}.{code & 0xFFFF}: server supports 3.0 to 3.0"), ct).ConfigureAwait(false);
+                await stream.WriteAsync(PgMessageBuilder.ErrorOrNotice((byte)'E', "FATAL", SqlStates.FeatureNotSupported, $"unsupported frontend protocol {code >> 16}.{code & 0xFFFF}: server supports 3.0 to 3.0"), ct).ConfigureAwait(false);
                 return false;
             }
 
@@ -204,7 +204,7 @@ internal sealed partial class FrontConnection
         if (!tls)
         {
             // As the sandbox PostgreSQL and a Redshift cluster with require_ssl: no plaintext logins.
-            await stream.WriteAsync(PgMessageBuilder.ErrorOrNotice((byte)'E', "FATAL", "28000", $"no pg_hba.conf entry for host \"127.0.0.1\", user \"{_user}\", database \"{_database}\", SSL off"), ct).ConfigureAwait(false);
+            await stream.WriteAsync(PgMessageBuilder.ErrorOrNotice((byte)'E', "FATAL", SqlStates.InvalidAuthorization, $"no pg_hba.conf entry for host \"127.0.0.1\", user \"{_user}\", database \"{_database}\", SSL off"), ct).ConfigureAwait(false);
             return false;
         }
 
@@ -224,7 +224,7 @@ internal sealed partial class FrontConnection
         var response = new PgBodyReader(password.Body).CString();
         if (!Options.Logins.VerifyMd5(_user, salt, response))
         {
-            await SendFatalAsync("28000", $"password authentication failed for user \"{_user}\"", ct).ConfigureAwait(false);
+            await SendFatalAsync(SqlStates.InvalidAuthorization, $"password authentication failed for user \"{_user}\"", ct).ConfigureAwait(false);
             return false;
         }
 

@@ -64,7 +64,7 @@ public static class RedshiftDialect
                 case "LISTEN":
                 case "NOTIFY":
                 case "UNLISTEN":
-                    return new RedshiftSqlException("0A000", $"SQL command \"{statement.Trim()}\" not supported");
+                    return new RedshiftSqlException(SqlStates.FeatureNotSupported, $"SQL command \"{statement.Trim()}\" not supported");
                 case "DISCARD":
                     return SyntaxError(words[0]);
                 case "COPY":
@@ -85,12 +85,12 @@ public static class RedshiftDialect
                     var third = words.Count > 2 ? words[2].ToUpperInvariant() : string.Empty;
                     if (second is "INDEX" || (second is "UNIQUE" && third is "INDEX"))
                     {
-                        return new RedshiftSqlException("0A000", "CREATE INDEX is not supported");
+                        return new RedshiftSqlException(SqlStates.FeatureNotSupported, "CREATE INDEX is not supported");
                     }
 
                     if (second is "SEQUENCE" or "TRIGGER" or "TABLESPACE" or "EXTENSION" || (second is "TEMP" or "TEMPORARY" && third is "SEQUENCE"))
                     {
-                        return new RedshiftSqlException("0A000", $"CREATE {(second is "TEMP" or "TEMPORARY" ? third : second)} is not supported");
+                        return new RedshiftSqlException(SqlStates.FeatureNotSupported, $"CREATE {(second is "TEMP" or "TEMPORARY" ? third : second)} is not supported");
                     }
 
                     break;
@@ -355,7 +355,7 @@ public static class RedshiftDialect
         return builder.Append(statement, from, statement.Length - from).ToString();
     }
 
-    private static RedshiftSqlException SyntaxError(string token) => new("42601", $"syntax error at or near \"{token}\"");
+    private static RedshiftSqlException SyntaxError(string token) => new(SqlStates.SyntaxError, $"syntax error at or near \"{token}\"");
 
     /// <summary>The STDIN/STDOUT word of a COPY statement, as written, or null.</summary>
     private static string? CopyStdToken(string statement)

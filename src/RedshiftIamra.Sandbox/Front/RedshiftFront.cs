@@ -190,7 +190,7 @@ public sealed class RedshiftFront : IAsyncDisposable
             var connection = new FrontConnection(this, client);
             if (_tasks.Count >= Options.MaxConnections)
             {
-                _ = connection.RefuseAsync("53300", "too many connections");
+                _ = connection.RefuseAsync(SqlStates.TooManyConnections, "too many connections");
                 continue;
             }
 

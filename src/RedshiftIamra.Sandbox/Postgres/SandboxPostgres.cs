@@ -50,8 +50,7 @@ public sealed class SandboxPostgres : IAsyncDisposable
     private NpgsqlDataSource? _admin;
     private bool _started;
 
-    public const string NotInstalledErrorId = "SandboxPostgresNotInstalled";
-    public const string StartFailedErrorId = "SandboxPostgresStartFailed";
+    public const string NotInstalledErrorId = ErrorIds.Sandbox.PostgresNotInstalled;
 
     private SandboxPostgres(SandboxPostgresOptions options, string binDirectory)
     {

@@ -10,7 +10,7 @@ public sealed record AwsArn(string Partition, string Service, string Region, str
     private static readonly Regex s_roleName = new(@"^[\w+=,.@-]{1,64}$", RegexOptions.CultureInvariant);
     private static readonly Regex s_rolePath = new(@"^(/[\x21-\x7E]*)?/$", RegexOptions.CultureInvariant);
 
-    public const string InvalidArnErrorId = "IamraInvalidArn";
+    public const string InvalidArnErrorId = ErrorIds.Aws.InvalidArn;
 
     public override string ToString() => $"arn:{Partition}:{Service}:{Region}:{Account}:{Resource}";
 
@@ -143,7 +143,7 @@ public static class AwsRegion
 {
     private static readonly Regex s_region = new("^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$", RegexOptions.CultureInvariant);
 
-    public const string InvalidRegionErrorId = "IamraInvalidRegion";
+    public const string InvalidRegionErrorId = ErrorIds.Aws.InvalidRegion;
 
     public static bool IsValid(string? region) => region is not null && s_region.IsMatch(region);
 
@@ -189,5 +189,5 @@ public static class AwsRegion
         throw new IamraException(RegionRequiredErrorId, IamraErrorCategory.InvalidArgument, missingMessage);
     }
 
-    public const string RegionRequiredErrorId = "IamraRegionRequired";
+    public const string RegionRequiredErrorId = ErrorIds.Aws.RegionRequired;
 }

@@ -28,10 +28,10 @@ public static class AwsConfigFile
     public static string SectionName(string profileName) => profileName == "default" ? "default" : "profile " + profileName;
 
     /// <summary>The error a file botocore cannot read gives (the AWS CLI would fail for every profile).</summary>
-    public const string UnreadableErrorId = "IamraAwsConfigUnreadable";
+    public const string UnreadableErrorId = ErrorIds.AwsProfile.ConfigUnreadable;
 
     /// <summary>The error of a write whose result would not read back as intended (nothing is written).</summary>
-    public const string WriteCheckFailedErrorId = "IamraAwsConfigWriteCheckFailed";
+    public const string WriteCheckFailedErrorId = ErrorIds.AwsProfile.ConfigWriteCheckFailed;
 
     /// <summary>
     /// Returns <paramref name="text"/> with the profile's keys set to <paramref name="values"/>,
@@ -171,11 +171,11 @@ public static class AwsConfigFile
     public static string UpdateProfileFile(string path, string profileName, IReadOnlyList<KeyValuePair<string, string>> values, bool credentialsFile = false, TimeSpan? lockTimeout = null)
     {
         var what = credentialsFile ? "AWS shared credentials file" : "AWS config file";
-        var target = AtomicFile.ResolveTarget(path, what, "IamraAwsConfigFile");
-        using var fileLock = FileLock.Acquire(target, what, "IamraAwsConfigFile", lockTimeout);
-        var text = AtomicFile.ReadTextIfExists(target, what, "IamraAwsConfigFile") ?? string.Empty;
+        var target = AtomicFile.ResolveTarget(path, what, FileErrorIds.AwsConfigFile);
+        using var fileLock = FileLock.Acquire(target, what, FileErrorIds.AwsConfigFile, lockTimeout);
+        var text = AtomicFile.ReadTextIfExists(target, what, FileErrorIds.AwsConfigFile) ?? string.Empty;
         var updated = SetProfile(text, profileName, values, $"the {what} {target}", credentialsFile);
-        AtomicFile.WriteAllText(target, updated, ownerOnly: true, keepExistingPermissions: true, errorPrefix: "IamraAwsConfigFile", what: what);
+        AtomicFile.WriteAllText(target, updated, ownerOnly: true, keepExistingPermissions: true, errorIds: FileErrorIds.AwsConfigFile, what: what);
         return target;
     }
 
@@ -264,6 +264,19 @@ public static class AwsConfigFile
             $"The change to {fileDescription} was not written: read back as the AWS CLI reads it, {problem}. Please report this with the file's layout (no secrets).", fileDescription);
 }
 
+/// <summary>The error ids of one kind of file (from <see cref="ErrorIds"/>), for <see cref="AtomicFile"/> and <see cref="FileLock"/>.</summary>
+public sealed record FileErrorIds(string IsDirectory, string NotUtf8, string NotReadable, string ReadOnly, string NotWritable, string LockIsDirectory, string Locked)
+{
+    /// <summary>Files written for AWS tools: the credentials file, the session cache, a server's token.</summary>
+    public static FileErrorIds File { get; } = new(ErrorIds.File.IsDirectory, ErrorIds.File.NotUtf8, ErrorIds.File.NotReadable, ErrorIds.File.ReadOnly, ErrorIds.File.NotWritable, ErrorIds.File.LockIsDirectory, ErrorIds.File.Locked);
+
+    /// <summary>The AWS config and profile files.</summary>
+    public static FileErrorIds AwsConfigFile { get; } = new(ErrorIds.AwsConfigFile.IsDirectory, ErrorIds.AwsConfigFile.NotUtf8, ErrorIds.AwsConfigFile.NotReadable, ErrorIds.AwsConfigFile.ReadOnly, ErrorIds.AwsConfigFile.NotWritable, ErrorIds.AwsConfigFile.LockIsDirectory, ErrorIds.AwsConfigFile.Locked);
+
+    /// <summary>The file of saved configurations.</summary>
+    public static FileErrorIds ConfigFile { get; } = new(ErrorIds.ConfigFile.IsDirectory, ErrorIds.ConfigFile.NotUtf8, ErrorIds.ConfigFile.NotReadable, ErrorIds.ConfigFile.ReadOnly, ErrorIds.ConfigFile.NotWritable, ErrorIds.ConfigFile.LockIsDirectory, ErrorIds.ConfigFile.Locked);
+}
+
 /// <summary>Writes files so that a reader sees the old content or the new, never half of it.</summary>
 public static class AtomicFile
 {
@@ -277,12 +290,12 @@ public static class AtomicFile
     /// a regular file and its target is left alone). A
     /// directory in the file's place, a read-only file and a file or folder that cannot be
     /// written (an immutable file, a read-only folder) give an <see cref="IamraException"/>
-    /// whose id is <paramref name="errorPrefix"/> followed by <c>IsDirectory</c>, <c>ReadOnly</c> or
-    /// <c>NotWritable</c>; the file is then unchanged.
+    /// whose id is the <c>IsDirectory</c>, <c>ReadOnly</c> or
+    /// <c>NotWritable</c> id of <paramref name="errorIds"/> (<see cref="FileErrorIds.File"/> by default); the file is then unchanged.
     /// </summary>
-    public static void WriteAllText(string path, string text, bool ownerOnly, bool keepExistingPermissions = true, string errorPrefix = "IamraFile", string what = "file", bool followLinks = true)
+    public static void WriteAllText(string path, string text, bool ownerOnly, bool keepExistingPermissions = true, FileErrorIds? errorIds = null, string what = "file", bool followLinks = true)
     {
-        path = followLinks ? ResolveTarget(path, what, errorPrefix) : Path.GetFullPath(path);
+        path = followLinks ? ResolveTarget(path, what, errorIds) : Path.GetFullPath(path);
         if (!followLinks && new FileInfo(path).LinkTarget is not null)
         {
             File.Delete(path);
@@ -292,7 +305,7 @@ public static class AtomicFile
         var exists = File.Exists(path);
         if (exists && new FileInfo(path).IsReadOnly)
         {
-            throw new IamraException(errorPrefix + "ReadOnly", IamraErrorCategory.PermissionDenied,
+            throw new IamraException((errorIds ?? FileErrorIds.File).ReadOnly, IamraErrorCategory.PermissionDenied,
                 $"The {what} {path} is read-only, so it was not changed. Make it writable (chmod u+w, or clear the read-only attribute) if it may be changed, or write another file.", path);
         }
 
@@ -322,10 +335,10 @@ public static class AtomicFile
         {
             if (Directory.Exists(path))
             {
-                throw IsDirectory(path, what, errorPrefix);
+                throw IsDirectory(path, what, errorIds);
             }
 
-            throw new IamraException(errorPrefix + "NotWritable", IamraErrorCategory.WriteError,
+            throw new IamraException((errorIds ?? FileErrorIds.File).NotWritable, IamraErrorCategory.WriteError,
                 $"The {what} {path} cannot be written ({e.Message}); it was not changed. Check that it is not immutable (lsattr) and that its folder is writable.", path, e);
         }
         finally
@@ -349,7 +362,7 @@ public static class AtomicFile
     /// link (a dangling link names the file to create), else the full path. A directory there
     /// is an error.
     /// </summary>
-    public static string ResolveTarget(string path, string what = "file", string errorPrefix = "IamraFile")
+    public static string ResolveTarget(string path, string what = "file", FileErrorIds? errorIds = null)
     {
         var full = Path.GetFullPath(path);
         for (var hops = 0; hops < 40; hops++)
@@ -365,20 +378,20 @@ public static class AtomicFile
 
         if (Directory.Exists(full))
         {
-            throw IsDirectory(full, what, errorPrefix);
+            throw IsDirectory(full, what, errorIds);
         }
 
         return full;
     }
 
     /// <summary>The file's text (UTF-8, a byte order mark kept as U+FEFF), or null when there is no file.</summary>
-    public static string? ReadTextIfExists(string path, string what = "file", string errorPrefix = "IamraFile")
+    public static string? ReadTextIfExists(string path, string what = "file", FileErrorIds? errorIds = null)
     {
         try
         {
             if (Directory.Exists(path))
             {
-                throw IsDirectory(path, what, errorPrefix);
+                throw IsDirectory(path, what, errorIds);
             }
 
             if (!File.Exists(path))
@@ -390,17 +403,17 @@ public static class AtomicFile
         }
         catch (DecoderFallbackException e)
         {
-            throw new IamraException(errorPrefix + "NotUtf8", IamraErrorCategory.InvalidData,
+            throw new IamraException((errorIds ?? FileErrorIds.File).NotUtf8, IamraErrorCategory.InvalidData,
                 $"The {what} {path} is not UTF-8 text, so it was not changed. Save it as UTF-8.", path, e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new IamraException(errorPrefix + "NotReadable", IamraErrorCategory.ReadError, $"The {what} {path} cannot be read ({e.Message}).", path, e);
+            throw new IamraException((errorIds ?? FileErrorIds.File).NotReadable, IamraErrorCategory.ReadError, $"The {what} {path} cannot be read ({e.Message}).", path, e);
         }
     }
 
-    internal static IamraException IsDirectory(string path, string what, string errorPrefix) =>
-        new(errorPrefix + "IsDirectory", IamraErrorCategory.InvalidData,
+    internal static IamraException IsDirectory(string path, string what, FileErrorIds? errorIds) =>
+        new((errorIds ?? FileErrorIds.File).IsDirectory, IamraErrorCategory.InvalidData,
             $"The {what} {path} is a directory, not a file. Move the directory away (or name another file), then try again.", path);
 }
 
@@ -416,7 +429,7 @@ public static class FileLock
     /// lock of a process that died, so a long wait only ever means many writers on a busy machine
     /// (twenty concurrent writers on two loaded cores have waited over 10 s).
     /// </summary>
-    public static IDisposable Acquire(string path, string what = "file", string errorPrefix = "IamraFile", TimeSpan? timeout = null, string? lockedErrorId = null)
+    public static IDisposable Acquire(string path, string what = "file", FileErrorIds? errorIds = null, TimeSpan? timeout = null, string? lockedErrorId = null)
     {
         var lockPath = path + ".lock";
         var wait = timeout ?? TimeSpan.FromSeconds(30);
@@ -426,7 +439,7 @@ public static class FileLock
         {
             if (Directory.Exists(lockPath))
             {
-                throw new IamraException(errorPrefix + "LockIsDirectory", IamraErrorCategory.InvalidData,
+                throw new IamraException((errorIds ?? FileErrorIds.File).LockIsDirectory, IamraErrorCategory.InvalidData,
                     $"The lock file {lockPath} of the {what} is a directory, so the {what} cannot be changed safely. Remove that directory (no RedshiftIamra command uses it), then try again.", lockPath);
             }
 
@@ -446,12 +459,12 @@ public static class FileLock
             }
             catch (UnauthorizedAccessException e) when (!Directory.Exists(lockPath))
             {
-                throw new IamraException(errorPrefix + "NotWritable", IamraErrorCategory.PermissionDenied,
+                throw new IamraException((errorIds ?? FileErrorIds.File).NotWritable, IamraErrorCategory.PermissionDenied,
                     $"The lock file {lockPath} of the {what} cannot be created or opened ({e.Message}). Check the folder's permissions.", lockPath, e);
             }
             catch (IOException e) when (!Directory.Exists(lockPath))
             {
-                throw new IamraException(lockedErrorId ?? errorPrefix + "Locked", IamraErrorCategory.ResourceUnavailable,
+                throw new IamraException(lockedErrorId ?? (errorIds ?? FileErrorIds.File).Locked, IamraErrorCategory.ResourceUnavailable,
                     $"The {what} {path} stayed locked by another process for {wait.TotalSeconds:0} s ({lockPath}). Try again; if no other RedshiftIamra command is running, delete the lock file.", path, e);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -45,9 +45,9 @@ public abstract class AwsCredentialSource
 /// </summary>
 public static class AwsCredentialSources
 {
-    public const string ProfileNotFound = "IamraAwsProfileNotFound";
-    public const string NoCredentials = "IamraNoAwsCredentials";
-    public const string CredentialProcessFailed = "IamraCredentialProcessFailed";
+    public const string ProfileNotFound = ErrorIds.Aws.ProfileNotFound;
+    public const string NoCredentials = ErrorIds.Aws.NoCredentials;
+    public const string CredentialProcessFailed = ErrorIds.Aws.CredentialProcessFailed;
 
     /// <summary>Credentials already in hand (a session, a test).</summary>
     public static AwsCredentialSource FromCredentials(AwsCredentials credentials, string description, string? accountId = null)

@@ -3,7 +3,7 @@ namespace RedshiftIamra.Aws;
 /// <summary>Where an AWS API is called, and why there (for -Verbose).</summary>
 public sealed record AwsEndpoint(Uri Uri, string Source)
 {
-    public const string InvalidEndpointErrorId = "IamraInvalidEndpoint";
+    public const string InvalidEndpointErrorId = ErrorIds.Aws.InvalidEndpoint;
 
     /// <summary>The cmdlet parameter that names the endpoint of a service (one name per service across the module).</summary>
     public static string ParameterName(string serviceEnvironmentKey) => serviceEnvironmentKey switch

@@ -42,7 +42,7 @@ public static class AwsHttpClients
 {
     private static readonly ConcurrentDictionary<(string Authority, Uri? Proxy, string? Bundle), Lazy<HttpClient>> s_clients = new();
 
-    public const string CaBundleErrorId = "IamraCaBundleInvalid";
+    public const string CaBundleErrorId = ErrorIds.Aws.CaBundleInvalid;
 
     public static HttpClient For(Uri endpoint, AwsHttpSettings settings)
     {

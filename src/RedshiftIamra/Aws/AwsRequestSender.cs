@@ -20,15 +20,15 @@ public sealed record AwsResponse(HttpStatusCode Status, byte[] Body, string? Req
 /// <summary>Error ids for calling AWS APIs, common to every service.</summary>
 public static class AwsErrors
 {
-    public const string EndpointUnreachable = "IamraEndpointUnreachable";
-    public const string TlsFailure = "IamraTlsFailure";
-    public const string Timeout = "IamraTimeout";
-    public const string Throttled = "IamraThrottled";
-    public const string ClockSkew = "IamraClockSkew";
-    public const string ServiceUnavailable = "IamraServiceUnavailable";
-    public const string InvalidResponse = "IamraInvalidResponse";
-    public const string SignatureRejected = "IamraSignatureRejected";
-    public const string InvalidClientToken = "IamraInvalidClientToken";
+    public const string EndpointUnreachable = ErrorIds.Aws.EndpointUnreachable;
+    public const string TlsFailure = ErrorIds.Aws.TlsFailure;
+    public const string Timeout = ErrorIds.Aws.Timeout;
+    public const string Throttled = ErrorIds.Aws.Throttled;
+    public const string ClockSkew = ErrorIds.Aws.ClockSkew;
+    public const string ServiceUnavailable = ErrorIds.Aws.ServiceUnavailable;
+    public const string InvalidResponse = ErrorIds.Aws.InvalidResponse;
+    public const string SignatureRejected = ErrorIds.Aws.SignatureRejected;
+    public const string InvalidClientToken = ErrorIds.Aws.InvalidClientToken;
 }
 
 /// <summary>

@@ -134,7 +134,7 @@ internal sealed class AwsSharedProfiles : ICredentialProfileSource
     private static Dictionary<string, Dictionary<string, string>> ReadIni(string path, bool configFile)
     {
         var sections = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
-        var text = AtomicFile.ReadTextIfExists(path, "AWS profile file", "IamraAwsConfigFile");
+        var text = AtomicFile.ReadTextIfExists(path, "AWS profile file", FileErrorIds.AwsConfigFile);
         if (text is null)
         {
             return sections;

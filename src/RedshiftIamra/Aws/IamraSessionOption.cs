@@ -37,13 +37,13 @@ public sealed record IamraSessionOption
     {
         if (TimeoutSeconds is < 1 or > 300)
         {
-            throw new IamraException("IamraInvalidSessionOption", IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Aws.InvalidSessionOption, IamraErrorCategory.InvalidArgument,
                 $"-TimeoutSeconds {TimeoutSeconds} is out of range: give 1 to 300 seconds.", TimeoutSeconds);
         }
 
         if (Proxy is { } proxy && (!proxy.IsAbsoluteUri || (proxy.Scheme != Uri.UriSchemeHttp && proxy.Scheme != Uri.UriSchemeHttps)))
         {
-            throw new IamraException("IamraInvalidSessionOption", IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Aws.InvalidSessionOption, IamraErrorCategory.InvalidArgument,
                 $"-Proxy '{proxy}' is not an http(s) proxy address: give e.g. http://proxy.example.com:3128.", proxy);
         }
 

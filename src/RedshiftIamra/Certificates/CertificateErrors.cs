@@ -3,20 +3,20 @@ namespace RedshiftIamra.Certificates;
 /// <summary>Error ids for finding and loading certificates and keys.</summary>
 public static class CertificateErrors
 {
-    public const string FileNotFound = "IamraCertificateFileNotFound";
-    public const string FormatInvalid = "IamraCertificateFormatInvalid";
-    public const string PasswordRequired = "IamraCertificatePasswordRequired";
-    public const string PasswordInvalid = "IamraCertificatePasswordInvalid";
-    public const string KeyMismatch = "IamraPrivateKeyMismatch";
-    public const string KeyFormatInvalid = "IamraPrivateKeyFormatInvalid";
-    public const string UnsupportedKey = "IamraUnsupportedKey";
-    public const string NoPrivateKey = "IamraNoPrivateKey";
-    public const string Expired = "IamraCertificateExpired";
-    public const string NotYetValid = "IamraCertificateNotYetValid";
-    public const string NotUsable = "IamraCertificateNotUsable";
-    public const string Ambiguous = "IamraCertificateAmbiguous";
-    public const string NotFound = "IamraCertificateNotFound";
-    public const string StoreNotSupported = "IamraCertificateStoreNotSupported";
-    public const string StoreNotFound = "IamraCertificateStoreNotFound";
-    public const string ThumbprintInvalid = "IamraThumbprintInvalid";
+    public const string FileNotFound = ErrorIds.Certificate.FileNotFound;
+    public const string FormatInvalid = ErrorIds.Certificate.FormatInvalid;
+    public const string PasswordRequired = ErrorIds.Certificate.PasswordRequired;
+    public const string PasswordInvalid = ErrorIds.Certificate.PasswordInvalid;
+    public const string KeyMismatch = ErrorIds.Certificate.KeyMismatch;
+    public const string KeyFormatInvalid = ErrorIds.Certificate.KeyFormatInvalid;
+    public const string UnsupportedKey = ErrorIds.Certificate.UnsupportedKey;
+    public const string NoPrivateKey = ErrorIds.Certificate.NoPrivateKey;
+    public const string Expired = ErrorIds.Certificate.Expired;
+    public const string NotYetValid = ErrorIds.Certificate.NotYetValid;
+    public const string NotUsable = ErrorIds.Certificate.NotUsable;
+    public const string Ambiguous = ErrorIds.Certificate.Ambiguous;
+    public const string NotFound = ErrorIds.Certificate.NotFound;
+    public const string StoreNotSupported = ErrorIds.Certificate.StoreNotSupported;
+    public const string StoreNotFound = ErrorIds.Certificate.StoreNotFound;
+    public const string ThumbprintInvalid = ErrorIds.Certificate.ThumbprintInvalid;
 }

@@ -15,11 +15,11 @@ public sealed record CloudFormationErrorContext(string Operation, string Region,
 /// <summary>Turns CloudFormation errors into messages that name the cause and the fix.</summary>
 public static class CloudFormationErrors
 {
-    public const string StackNotFound = "RedshiftIamraStackNotFound";
-    public const string AccessDenied = "RedshiftIamraStackAccessDenied";
-    public const string ExpiredToken = "IamraExpiredToken";
-    public const string InvalidParameter = "CloudFormationInvalidParameter";
-    public const string ServiceError = "CloudFormationServiceError";
+    public const string StackNotFound = ErrorIds.Stack.NotFound;
+    public const string AccessDenied = ErrorIds.Stack.AccessDenied;
+    public const string ExpiredToken = ErrorIds.Aws.ExpiredToken;
+    public const string InvalidParameter = ErrorIds.Stack.InvalidParameter;
+    public const string ServiceError = ErrorIds.Stack.ServiceError;
 
     public static IamraException Map(AwsServiceException exception, CloudFormationErrorContext context)
     {

@@ -5,7 +5,7 @@ namespace RedshiftIamra.CloudFormation;
 /// <summary>CloudFormation's rules for stack names and ids, checked before any call.</summary>
 public static class CloudFormationNames
 {
-    public const string InvalidStackName = "RedshiftIamraInvalidStackName";
+    public const string InvalidStackName = ErrorIds.Stack.InvalidName;
 
     private static readonly Regex s_name = new("^[A-Za-z][A-Za-z0-9-]{0,127}$", RegexOptions.CultureInvariant);
     private static readonly Regex s_id = new(@"^arn:aws[a-z-]*:cloudformation:([a-z]{2}(-[a-z]+)+-[0-9]{1,2}):[0-9]{12}:stack/([A-Za-z][A-Za-z0-9-]{0,127})/[0-9A-Za-z-]+$", RegexOptions.CultureInvariant);

@@ -65,9 +65,9 @@ public enum StackReadiness
 public static class RedshiftIamraStackReader
 {
     public const string NotFound = CloudFormationErrors.StackNotFound;
-    public const string NotReady = "RedshiftIamraStackNotReady";
-    public const string OutputMissing = "RedshiftIamraStackOutputMissing";
-    public const string OutputInvalid = "RedshiftIamraStackOutputInvalid";
+    public const string NotReady = ErrorIds.Stack.NotReady;
+    public const string OutputMissing = ErrorIds.Stack.OutputMissing;
+    public const string OutputInvalid = ErrorIds.Stack.OutputInvalid;
 
     public static async Task<RedshiftIamraStack> ReadAsync(ICloudFormationClient client, string stackName, string region, IOperationLog log, CancellationToken cancellationToken)
     {

@@ -19,20 +19,14 @@ namespace RedshiftIamra.Configuration;
 public static class RedshiftIamraConfigStore
 {
     public const string EnvironmentVariable = "REDSHIFTIAMRA_CONFIG";
-    public const string NotFound = "RedshiftIamraConfigNotFound";
-    public const string InvalidName = "RedshiftIamraInvalidConfigName";
-    public const string Incomplete = "RedshiftIamraConfigIncomplete";
-    public const string FileInvalid = "RedshiftIamraConfigFileInvalid";
-    public const string FileLocked = "RedshiftIamraConfigFileLocked";
-    public const string FileDuplicateKey = "RedshiftIamraConfigFileDuplicateKey";
-    public const string FileDuplicateName = "RedshiftIamraConfigFileDuplicateName";
-    public const string FileHasComments = "RedshiftIamraConfigFileHasComments";
-
-    /// <summary>
-    /// The prefix of the file-system errors (<c>IsDirectory</c>, <c>ReadOnly</c>, <c>NotWritable</c>,
-    /// <c>NotReadable</c>, <c>NotUtf8</c>, <c>LockIsDirectory</c>).
-    /// </summary>
-    public const string FileErrorPrefix = "RedshiftIamraConfigFile";
+    public const string NotFound = ErrorIds.Config.NotFound;
+    public const string InvalidName = ErrorIds.Config.InvalidName;
+    public const string Incomplete = ErrorIds.Config.Incomplete;
+    public const string FileInvalid = ErrorIds.Config.FileInvalid;
+    public const string FileLocked = ErrorIds.ConfigFile.Locked;
+    public const string FileDuplicateKey = ErrorIds.Config.FileDuplicateKey;
+    public const string FileDuplicateName = ErrorIds.Config.FileDuplicateName;
+    public const string FileHasComments = ErrorIds.Config.FileHasComments;
 
     private const string FileWhat = "configuration file";
 
@@ -153,7 +147,7 @@ public static class RedshiftIamraConfigStore
 
         if (config.Pkcs11Uri is not null && Pkcs11.Pkcs11Uri.Parse(config.Pkcs11Uri).PinValue is not null)
         {
-            throw new IamraException("RedshiftIamraConfigCannotHoldSecret", IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Config.CannotHoldSecret, IamraErrorCategory.InvalidArgument,
                 $"The configuration '{config.Name}' would hold the token PIN (pin-value in -Pkcs11Uri): a saved configuration never holds a secret. Put the PIN in a file only the job's account can read and name it with pin-source=file:/path/to/pin.", config.Name);
         }
 
@@ -234,7 +228,7 @@ public static class RedshiftIamraConfigStore
     private static JsonObject? ReadDocument(string path, out bool hasComments)
     {
         hasComments = false;
-        var text = AtomicFile.ReadTextIfExists(path, FileWhat, FileErrorPrefix);
+        var text = AtomicFile.ReadTextIfExists(path, FileWhat, FileErrorIds.ConfigFile);
         if (text is null)
         {
             return null;
@@ -354,7 +348,7 @@ public static class RedshiftIamraConfigStore
             }
         }
 
-        using var fileLock = FileLock.Acquire(path, FileWhat, FileErrorPrefix, lockedErrorId: FileLocked);
+        using var fileLock = FileLock.Acquire(path, FileWhat, FileErrorIds.ConfigFile, lockedErrorId: FileLocked);
         var existing = ReadDocument(path, out var hasComments);
         if (hasComments)
         {
@@ -376,7 +370,7 @@ public static class RedshiftIamraConfigStore
         document[VersionKey] = FormatVersion;
         try
         {
-            AtomicFile.WriteAllText(path, document.ToJsonString(s_write) + Environment.NewLine, ownerOnly: true, keepExistingPermissions: false, errorPrefix: FileErrorPrefix, what: FileWhat);
+            AtomicFile.WriteAllText(path, document.ToJsonString(s_write) + Environment.NewLine, ownerOnly: true, keepExistingPermissions: false, errorIds: FileErrorIds.ConfigFile, what: FileWhat);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

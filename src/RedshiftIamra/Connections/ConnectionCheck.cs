@@ -141,7 +141,7 @@ public static class ConnectionCheck
 
                 failed = true;
                 stage.Status = CheckStatus.Failed;
-                stage.ErrorId = "Redshift" + name + "Failed";
+                stage.ErrorId = StageFailedErrorId(name);
                 stage.Error = e.Message;
                 stage.Hint = DefaultHint(name, null);
                 stage.Detail = e.Message;
@@ -160,7 +160,7 @@ public static class ConnectionCheck
                 certificate = plan.Certificate!();
                 if (!certificate.Usable)
                 {
-                    throw new IamraException(certificate.ProblemId ?? "IamraCertificateNotUsable", IamraErrorCategory.InvalidData, certificate.Reason ?? "The certificate cannot be used.", certificate);
+                    throw new IamraException(certificate.ProblemId ?? ErrorIds.Certificate.NotUsable, IamraErrorCategory.InvalidData, certificate.Reason ?? "The certificate cannot be used.", certificate);
                 }
 
                 return Task.FromResult($"{certificate.Subject}: {certificate.KeyAlgorithm} {certificate.Curve ?? certificate.KeySize.ToString(System.Globalization.CultureInfo.InvariantCulture)}, private key present, valid until {certificate.NotAfter:yyyy-MM-dd} ({certificate.DaysLeft} days left); {DescribeChain(certificate)}.");
@@ -195,7 +195,7 @@ public static class ConnectionCheck
                 : await Dns.GetHostAddressesAsync(credential.Host, cancellationToken).ConfigureAwait(false);
             if (addresses.Length == 0)
             {
-                throw new IamraException("RedshiftDnsFailed", IamraErrorCategory.ConnectionError, $"{credential.Host} resolves to no address.", credential.Host);
+                throw new IamraException(ErrorIds.Connection.DnsFailed, IamraErrorCategory.ConnectionError, $"{credential.Host} resolves to no address.", credential.Host);
             }
 
             return $"{credential.Host} → {string.Join(", ", addresses.Select(a => a.ToString()))}.";
@@ -212,12 +212,12 @@ public static class ConnectionCheck
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new IamraException("RedshiftTcpFailed", IamraErrorCategory.ConnectionError,
+                throw new IamraException(ErrorIds.Connection.TcpFailed, IamraErrorCategory.ConnectionError,
                     $"No answer from {addresses[0]}:{credential!.Port} within {plan.NetworkTimeout.TotalSeconds:0} s: a firewall or security group may drop port {credential.Port}.", credential.Host);
             }
             catch (SocketException e)
             {
-                throw new IamraException("RedshiftTcpFailed", IamraErrorCategory.ConnectionError,
+                throw new IamraException(ErrorIds.Connection.TcpFailed, IamraErrorCategory.ConnectionError,
                     $"Cannot open TCP to {addresses[0]}:{credential!.Port}: {e.SocketErrorCode} ({e.Message}).", credential.Host, e);
             }
 
@@ -285,10 +285,23 @@ public static class ConnectionCheck
             : $"chain {path} (ends below its root, which is not on this machine: the trust anchor must hold it, and the intermediates are sent with each request)";
     }
 
+    /// <summary>The error id of a stage that failed with a network, I/O or database exception rather than an <see cref="IamraException"/>.</summary>
+    private static string StageFailedErrorId(string stage) => stage switch
+    {
+        "Certificate" => ErrorIds.Certificate.CheckFailed,
+        "Session" => ErrorIds.Session.CheckFailed,
+        "DbCredential" => ErrorIds.Redshift.DbCredentialFailed,
+        "Dns" => ErrorIds.Connection.DnsFailed,
+        "Tcp" => ErrorIds.Connection.TcpFailed,
+        "Tls" => ErrorIds.Connection.TlsFailed,
+        "Login" => ErrorIds.Connection.LoginFailed,
+        _ => ErrorIds.Query.Failed,
+    };
+
     private static string DefaultHint(string stage, IamraException? e) => stage switch
     {
         "Certificate" => "Renew the certificate, or point -Thumbprint / -Path at the right one (Get-IamraCertificate -All lists every candidate and why it cannot be used).",
-        "Session" when e?.ErrorId == "IamraUntrustedCertificate" => "The trust anchor does not hold the CA that issued the certificate: check -TrustAnchorArn, or send the intermediates with -ChainPath.",
+        "Session" when e?.ErrorId == ErrorIds.Session.UntrustedCertificate => "The trust anchor does not hold the CA that issued the certificate: check -TrustAnchorArn, or send the intermediates with -ChainPath.",
         "Session" => "Check the trust anchor, the profile (enabled, lists the role) and the role's trust policy.",
         "DbCredential" => "Check the role's Redshift permissions (the error names the action and resource), the cluster or workgroup name and the region.",
         "Dns" => "The host name does not resolve here: check DNS (a private endpoint needs private DNS or a hosts entry).",

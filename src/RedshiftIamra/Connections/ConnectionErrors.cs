@@ -3,18 +3,18 @@ namespace RedshiftIamra.Connections;
 /// <summary>Error ids for database connections and queries.</summary>
 public static class ConnectionErrors
 {
-    public const string RootCertificateNotFound = "RedshiftRootCertificateNotFound";
-    public const string TlsVerificationFailed = "RedshiftTlsVerificationFailed";
-    public const string LoginFailed = "RedshiftLoginFailed";
-    public const string ConnectFailed = "RedshiftConnectFailed";
-    public const string QueryFailed = "RedshiftQueryFailed";
-    public const string QueryCanceled = "RedshiftQueryCanceled";
-    public const string QueryTimeout = "RedshiftQueryTimeout";
-    public const string NoConnection = "RedshiftNoConnection";
-    public const string ConnectionClosed = "RedshiftConnectionClosed";
-    public const string InvalidParameter = "RedshiftInvalidQueryParameter";
-    public const string UnreadableValue = "RedshiftUnreadableValue";
-    public const string ConnectionBusy = "RedshiftConnectionBusy";
+    public const string RootCertificateNotFound = ErrorIds.Connection.RootCertificateNotFound;
+    public const string TlsVerificationFailed = ErrorIds.Connection.TlsVerificationFailed;
+    public const string LoginFailed = ErrorIds.Connection.LoginFailed;
+    public const string ConnectFailed = ErrorIds.Connection.ConnectFailed;
+    public const string QueryFailed = ErrorIds.Query.Failed;
+    public const string QueryCanceled = ErrorIds.Query.Canceled;
+    public const string QueryTimeout = ErrorIds.Query.Timeout;
+    public const string NoConnection = ErrorIds.Connection.NoConnection;
+    public const string ConnectionClosed = ErrorIds.Connection.Closed;
+    public const string InvalidParameter = ErrorIds.Query.InvalidParameter;
+    public const string UnreadableValue = ErrorIds.Query.UnreadableValue;
+    public const string ConnectionBusy = ErrorIds.Connection.Busy;
 }
 
 /// <summary>Turns a server's error for a statement into a message that says where and why.</summary>
@@ -26,17 +26,17 @@ public static class QueryErrors
         ArgumentNullException.ThrowIfNull(query);
         var category = e.SqlState switch
         {
-            "57014" => IamraErrorCategory.OperationTimeout,
-            _ when e.SqlState.StartsWith("42", StringComparison.Ordinal) => IamraErrorCategory.InvalidArgument,
-            _ when e.SqlState.StartsWith("28", StringComparison.Ordinal) => IamraErrorCategory.AuthenticationError,
-            _ when e.SqlState.StartsWith("53", StringComparison.Ordinal) => IamraErrorCategory.ResourceUnavailable,
-            _ when e.SqlState.StartsWith("22", StringComparison.Ordinal) => IamraErrorCategory.InvalidData,
+            SqlStates.QueryCanceled => IamraErrorCategory.OperationTimeout,
+            _ when e.SqlState.StartsWith(SqlStates.ClassSyntaxErrorOrAccessRuleViolation, StringComparison.Ordinal) => IamraErrorCategory.InvalidArgument,
+            _ when e.SqlState.StartsWith(SqlStates.ClassInvalidAuthorization, StringComparison.Ordinal) => IamraErrorCategory.AuthenticationError,
+            _ when e.SqlState.StartsWith(SqlStates.ClassInsufficientResources, StringComparison.Ordinal) => IamraErrorCategory.ResourceUnavailable,
+            _ when e.SqlState.StartsWith(SqlStates.ClassDataException, StringComparison.Ordinal) => IamraErrorCategory.InvalidData,
             _ => IamraErrorCategory.InvalidOperation,
         };
-        var id = e.SqlState == "57014" ? ConnectionErrors.QueryCanceled : ConnectionErrors.QueryFailed;
+        var id = e.SqlState == SqlStates.QueryCanceled ? ConnectionErrors.QueryCanceled : ConnectionErrors.QueryFailed;
         var at = e.Position > 0 ? $" at character {e.Position} (near '{Near(query, e.Position)}')" : string.Empty;
-        var message = e.SqlState == "57014"
-            ? $"The query was canceled on the server: {e.MessageText} (SQLSTATE 57014). Raise -CommandTimeout or the statement timeout if it needs longer."
+        var message = e.SqlState == SqlStates.QueryCanceled
+            ? $"The query was canceled on the server: {e.MessageText} (SQLSTATE {SqlStates.QueryCanceled}). Raise -CommandTimeout or the statement timeout if it needs longer."
             : $"The query failed{at}: {e.MessageText} (SQLSTATE {e.SqlState}).{(e.Detail is null ? string.Empty : " " + e.Detail)}{(e.Hint is null ? string.Empty : " Hint: " + e.Hint)}";
         return new RedshiftQueryException(id, category, message, e.SqlState, e.MessageText, e.Position, e.Detail, e.Hint, query, e);
     }

@@ -287,16 +287,16 @@ public sealed class RedshiftConnection : IDisposable, IAsyncDisposable
             var clockNote = used.ClockOffset == TimeSpan.Zero ? string.Empty : $" This machine's clock differs from the server's by {Aws.ServerClock.Describe(used.ClockOffset)}; fix it (NTP).";
             var hint = postgres.SqlState switch
             {
-                "28P01" or "28000" when used.SecondsLeft <= 0 =>
+                SqlStates.InvalidPassword or SqlStates.InvalidAuthorization when used.SecondsLeft <= 0 =>
                     $" The database password expired at {used.ExpiresAt:yyyy-MM-dd HH:mm:ss}Z by the server's clock; get a new one (Get-RedshiftDbCredential -Force) and connect again.{clockNote}",
-                "28P01" or "28000" => Kind == RedshiftTargetKind.Provisioned
+                SqlStates.InvalidPassword or SqlStates.InvalidAuthorization => Kind == RedshiftTargetKind.Provisioned
                     ? $" GetClusterCredentials issues credentials even for a user that does not exist: check that '{User}' exists in the database, or ask with -AutoCreate."
                     : " Check that the database user exists and may connect to this database.",
-                "3D000" => $" The database '{Database}' does not exist: check -DbName.",
-                "53300" => " The server has no connection slot left: close idle connections or lower -MaxPoolSize.",
+                SqlStates.InvalidCatalogName => $" The database '{Database}' does not exist: check -DbName.",
+                SqlStates.TooManyConnections => " The server has no connection slot left: close idle connections or lower -MaxPoolSize.",
                 _ => string.Empty,
             };
-            return new IamraException(Connections.ConnectionErrors.LoginFailed, postgres.SqlState.StartsWith("28", StringComparison.Ordinal) ? IamraErrorCategory.AuthenticationError : IamraErrorCategory.ResourceUnavailable,
+            return new IamraException(Connections.ConnectionErrors.LoginFailed, postgres.SqlState.StartsWith(SqlStates.ClassInvalidAuthorization, StringComparison.Ordinal) ? IamraErrorCategory.AuthenticationError : IamraErrorCategory.ResourceUnavailable,
                 $"Logging in to {where}/{Database} as {User} failed: {postgres.SqlState} {postgres.MessageText}.{hint}", where, e);
         }
 

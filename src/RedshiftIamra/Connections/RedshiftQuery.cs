@@ -227,7 +227,7 @@ public sealed class RedshiftQuery : IDisposable
             {
                 await reader.DisposeAsync().ConfigureAwait(false);
             }
-            catch (PostgresException e) when (e.SqlState == "57014")
+            catch (PostgresException e) when (e.SqlState == SqlStates.QueryCanceled)
             {
                 // The cancel we asked for.
             }
@@ -382,12 +382,12 @@ public sealed class RedshiftQuery : IDisposable
             return e;
         }
 
-        if (_requested.IsCancellationRequested && e is OperationCanceledException or PostgresException { SqlState: "57014" } or NpgsqlException)
+        if (_requested.IsCancellationRequested && e is OperationCanceledException or PostgresException { SqlState: SqlStates.QueryCanceled } or NpgsqlException)
         {
             return Canceled(!SessionBroken, e);
         }
 
-        if (e is PostgresException postgres && !(postgres.SqlState.StartsWith("57P", StringComparison.Ordinal) || postgres.SqlState.StartsWith("08", StringComparison.Ordinal)))
+        if (e is PostgresException postgres && !(postgres.SqlState.StartsWith(SqlStates.ClassServerShutdown, StringComparison.Ordinal) || postgres.SqlState.StartsWith(SqlStates.ClassConnectionException, StringComparison.Ordinal)))
         {
             return QueryErrors.FromServer(postgres, Sql);
         }

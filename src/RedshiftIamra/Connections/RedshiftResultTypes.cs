@@ -14,7 +14,7 @@ public static class RedshiftResultTypes
     /// <summary>Redshift's VARBYTE type OID.</summary>
     public const uint VarbyteOid = 6551;
 
-    public const string UnreadableErrorId = "RedshiftUnreadableColumnType";
+    public const string UnreadableErrorId = ErrorIds.Query.UnreadableColumnType;
 
     /// <summary>
     /// Executes <paramref name="command"/>; when its first result has columns Npgsql cannot read

@@ -112,7 +112,7 @@ public sealed class CredentialServer : IAsyncDisposable
         }
         catch (SocketException e)
         {
-            throw new IamraException("IamraCredentialServerPortInUse", IamraErrorCategory.ResourceUnavailable,
+            throw new IamraException(ErrorIds.CredentialServer.PortInUse, IamraErrorCategory.ResourceUnavailable,
                 $"Cannot listen on 127.0.0.1:{options.Port.ToString(CultureInfo.InvariantCulture)}: {e.Message}. Choose another -Port, or leave it out to pick a free one.", options.Port, e);
         }
 
@@ -128,19 +128,19 @@ public sealed class CredentialServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         if (options.Port is < 0 or > 65535)
         {
-            throw new IamraException("IamraInvalidPort", IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.CredentialServer.InvalidPort, IamraErrorCategory.InvalidArgument,
                 $"-Port {options.Port.ToString(CultureInfo.InvariantCulture)} is not a TCP port: use 1 to 65535, or 0 (the default) for a free one.", options.Port);
         }
 
         if (options.AuthorizationToken is { } token && (token.Length < 32 || token.Any(c => c is < '!' or > '~')))
         {
-            throw new IamraException("IamraInvalidAuthorizationToken", IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.CredentialServer.InvalidAuthorizationToken, IamraErrorCategory.InvalidArgument,
                 "The authorization token must be at least 32 printable ASCII characters with no spaces (it is sent as an HTTP header value). Leave it out to get a random one.");
         }
 
         if (string.IsNullOrWhiteSpace(options.RoleName) || options.RoleName.Any(c => !(char.IsAsciiLetterOrDigit(c) || "+=,.@_-".Contains(c))))
         {
-            throw new IamraException("IamraInvalidRoleName", IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.CredentialServer.InvalidRoleName, IamraErrorCategory.InvalidArgument,
                 $"'{options.RoleName}' is not an IAM role name (letters, digits and +=,.@_- only).", options.RoleName);
         }
     }

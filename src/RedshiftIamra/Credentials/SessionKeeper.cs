@@ -253,7 +253,7 @@ public sealed class SessionKeeper : IAsyncDisposable
                 var fresh = await _fetch(current is not null, stop).ConfigureAwait(false);
                 if (fresh.ExpiresAt - Options.MinimumRemaining <= _time.GetUtcNow())
                 {
-                    throw new IamraException("IamraSessionExpired", IamraErrorCategory.InvalidResult,
+                    throw new IamraException(ErrorIds.Session.Expired, IamraErrorCategory.InvalidResult,
                         $"The new session {fresh.Credentials.AccessKeyId} expires at {CredentialDocuments.FormatTime(fresh.ExpiresAt)}, which is already past (check this machine's clock).");
                 }
 

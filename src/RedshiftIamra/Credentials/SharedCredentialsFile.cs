@@ -33,7 +33,7 @@ public static class SharedCredentialsFile
     {
         if (profileName is null || !s_profileName.IsMatch(profileName))
         {
-            throw new IamraException("IamraInvalidProfileName", IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.AwsProfile.InvalidProfileName, IamraErrorCategory.InvalidArgument,
                 $"'{profileName}' is not a profile name this module writes: use 1 to 64 letters, digits and _.+@-.", profileName);
         }
     }

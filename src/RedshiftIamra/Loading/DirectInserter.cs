@@ -128,7 +128,7 @@ internal sealed class DirectInserter : IDisposable
         if (column is not null)
         {
             var index = _columns.ToList().FindIndex(c => c.Name == column);
-            if (index >= 0 && e.SqlState == "23502")
+            if (index >= 0 && e.SqlState == SqlStates.NotNullViolation)
             {
                 for (var r = 0; r < _rows; r++)
                 {

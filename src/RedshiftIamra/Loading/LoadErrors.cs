@@ -3,25 +3,25 @@ namespace RedshiftIamra.Loading;
 /// <summary>The stable error ids of loading and exporting (each documented in about_RedshiftIamra).</summary>
 public static class LoadErrors
 {
-    public const string TableNotFound = "RedshiftTableNotFound";
-    public const string InvalidTableName = "RedshiftInvalidTableName";
-    public const string ColumnNotInTable = "RedshiftColumnNotInTable";
-    public const string ColumnMissing = "RedshiftColumnMissing";
-    public const string InvalidColumnMap = "RedshiftInvalidColumnMap";
-    public const string ValueNotConvertible = "RedshiftValueNotConvertible";
-    public const string NullNotAllowed = "RedshiftNullNotAllowed";
-    public const string ValueTooWide = "RedshiftValueTooWide";
-    public const string NotCsv = "RedshiftFileNotCsv";
-    public const string InputFileNotFound = "RedshiftInputFileNotFound";
-    public const string InconsistentRow = "RedshiftInconsistentRow";
-    public const string NoInput = "RedshiftNoInputColumns";
-    public const string InvalidKey = "RedshiftInvalidUpsertKey";
-    public const string StagingNotConfigured = "RedshiftStagingNotConfigured";
-    public const string StagingInvalid = "RedshiftStagingInvalid";
-    public const string StagingAccessDenied = "RedshiftStagingAccessDenied";
-    public const string StagingFailed = "RedshiftStagingFailed";
-    public const string LoadFailed = "RedshiftLoadFailed";
-    public const string ExportFailed = "RedshiftExportFailed";
-    public const string InvalidExport = "RedshiftInvalidExport";
-    public const string ExportFileExists = "RedshiftExportFileExists";
+    public const string TableNotFound = ErrorIds.Loading.TableNotFound;
+    public const string InvalidTableName = ErrorIds.Loading.InvalidTableName;
+    public const string ColumnNotInTable = ErrorIds.Loading.ColumnNotInTable;
+    public const string ColumnMissing = ErrorIds.Loading.ColumnMissing;
+    public const string InvalidColumnMap = ErrorIds.Loading.InvalidColumnMap;
+    public const string ValueNotConvertible = ErrorIds.Loading.ValueNotConvertible;
+    public const string NullNotAllowed = ErrorIds.Loading.NullNotAllowed;
+    public const string ValueTooWide = ErrorIds.Loading.ValueTooWide;
+    public const string NotCsv = ErrorIds.Loading.NotCsv;
+    public const string InputFileNotFound = ErrorIds.Loading.InputFileNotFound;
+    public const string InconsistentRow = ErrorIds.Loading.InconsistentRow;
+    public const string NoInput = ErrorIds.Loading.NoInput;
+    public const string InvalidKey = ErrorIds.Loading.InvalidKey;
+    public const string StagingNotConfigured = ErrorIds.Staging.NotConfigured;
+    public const string StagingInvalid = ErrorIds.Staging.Invalid;
+    public const string StagingAccessDenied = ErrorIds.Staging.AccessDenied;
+    public const string StagingFailed = ErrorIds.Staging.Failed;
+    public const string LoadFailed = ErrorIds.Loading.LoadFailed;
+    public const string ExportFailed = ErrorIds.Loading.ExportFailed;
+    public const string InvalidExport = ErrorIds.Loading.InvalidExport;
+    public const string ExportFileExists = ErrorIds.Loading.ExportFileExists;
 }

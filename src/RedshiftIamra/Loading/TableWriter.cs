@@ -602,7 +602,7 @@ public sealed class TableWriter : IAsyncDisposable, IDisposable
                 var where = row is { } r ? (r.Exact ? $"row {r.Row}" : $"a row from {r.Row} on") : $"line {lineNumber} of {url}";
                 return $" At {where}, column '{Field(column)}', value '{Field(value)}': {Field(reason)} ({table}).";
             }
-            catch (PostgresException missing) when (missing.SqlState is "42P01" or "42703")
+            catch (PostgresException missing) when (missing.SqlState is SqlStates.UndefinedTable or SqlStates.UndefinedColumn)
             {
                 continue;
             }

@@ -6,52 +6,52 @@ namespace RedshiftIamra.Pkcs11;
 public static class Pkcs11Errors
 {
     /// <summary>No PKCS#11 library was given and none of the defaults exists, or the file is missing.</summary>
-    public const string LibraryNotFound = "IamraPkcs11LibraryNotFound";
+    public const string LibraryNotFound = ErrorIds.Pkcs11.LibraryNotFound;
 
     /// <summary>The file exists but is not a loadable PKCS#11 module (no C_GetFunctionList, wrong architecture, C_Initialize failed).</summary>
-    public const string LibraryInvalid = "IamraPkcs11LibraryInvalid";
+    public const string LibraryInvalid = ErrorIds.Pkcs11.LibraryInvalid;
 
     /// <summary>The <c>pkcs11:</c> URI is malformed or names an attribute the module does not know.</summary>
-    public const string UriInvalid = "IamraPkcs11UriInvalid";
+    public const string UriInvalid = ErrorIds.Pkcs11.UriInvalid;
 
     /// <summary>No token matches the label (or serial); the message lists the tokens there are.</summary>
-    public const string TokenNotFound = "IamraPkcs11TokenNotFound";
+    public const string TokenNotFound = ErrorIds.Pkcs11.TokenNotFound;
 
     /// <summary>Several tokens match and none was named.</summary>
-    public const string TokenAmbiguous = "IamraPkcs11TokenAmbiguous";
+    public const string TokenAmbiguous = ErrorIds.Pkcs11.TokenAmbiguous;
 
     /// <summary>No private key matches the label or id; the message lists the keys there are.</summary>
-    public const string KeyNotFound = "IamraPkcs11KeyNotFound";
+    public const string KeyNotFound = ErrorIds.Pkcs11.KeyNotFound;
 
     /// <summary>The key has no certificate on the token (same <c>CKA_ID</c>) and no certificate file was given.</summary>
-    public const string CertificateNotFound = "IamraPkcs11CertificateNotFound";
+    public const string CertificateNotFound = ErrorIds.Pkcs11.CertificateNotFound;
 
     /// <summary>The certificate's public key is not the token key's.</summary>
-    public const string KeyMismatch = "IamraPkcs11KeyMismatch";
+    public const string KeyMismatch = ErrorIds.Pkcs11.KeyMismatch;
 
     /// <summary>The token needs a PIN and none was given, and this session cannot ask for one.</summary>
-    public const string PinRequired = "IamraPkcs11PinRequired";
+    public const string PinRequired = ErrorIds.Pkcs11.PinRequired;
 
     /// <summary>The token refused the PIN (reported once: the module never retries a PIN by itself).</summary>
-    public const string PinIncorrect = "IamraPkcs11PinIncorrect";
+    public const string PinIncorrect = ErrorIds.Pkcs11.PinIncorrect;
 
     /// <summary>The token's user PIN is locked after too many wrong PINs.</summary>
-    public const string PinLocked = "IamraPkcs11PinLocked";
+    public const string PinLocked = ErrorIds.Pkcs11.PinLocked;
 
     /// <summary>The <c>pin-source</c> file cannot be read.</summary>
-    public const string PinSourceUnreadable = "IamraPkcs11PinSourceUnreadable";
+    public const string PinSourceUnreadable = ErrorIds.Pkcs11.PinSourceUnreadable;
 
     /// <summary>The token lacks the signing mechanism the key needs (CKM_SHA256_RSA_PKCS or CKM_RSA_PKCS; CKM_ECDSA).</summary>
-    public const string MechanismNotSupported = "IamraPkcs11MechanismNotSupported";
+    public const string MechanismNotSupported = ErrorIds.Pkcs11.MechanismNotSupported;
 
     /// <summary>The key is of a type Roles Anywhere does not accept, or may not sign (CKA_SIGN false).</summary>
-    public const string KeyUnusable = "IamraPkcs11KeyUnusable";
+    public const string KeyUnusable = ErrorIds.Pkcs11.KeyUnusable;
 
     /// <summary>The session to the token was closed (the module was removed); get the certificate again.</summary>
-    public const string SessionClosed = "IamraPkcs11SessionClosed";
+    public const string SessionClosed = ErrorIds.Pkcs11.SessionClosed;
 
     /// <summary>Any other failure the token reported, with its CKR_ code.</summary>
-    public const string TokenError = "IamraPkcs11TokenError";
+    public const string TokenError = ErrorIds.Pkcs11.TokenError;
 
     /// <summary>An <see cref="IamraException"/> for a PKCS#11 return value, with a message that says what to fix.</summary>
     internal static IamraException FromReturnValue(CKR rv, string function, string tokenDescription, Exception? inner = null) => rv switch

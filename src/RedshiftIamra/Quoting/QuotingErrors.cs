@@ -9,7 +9,7 @@ namespace RedshiftIamra.Quoting;
 public static class QuotingErrors
 {
     /// <summary>The stable error id of a value that cannot be written for a target.</summary>
-    public const string ErrorId = "IamraValueCannotBeQuoted";
+    public const string ErrorId = ErrorIds.Quoting.ValueCannotBeQuoted;
 
     /// <summary>Fails when <paramref name="value"/> holds any of <paramref name="refused"/>.</summary>
     internal static void Refuse(string value, string what, string target, Func<char, bool> refused, string why)

@@ -30,16 +30,16 @@ public sealed record RedshiftErrorContext(string Operation, string Region, AwsEn
 /// <summary>Turns Redshift and Redshift Serverless errors into messages that name the cause and the fix.</summary>
 public static class RedshiftErrors
 {
-    public const string ClusterNotFound = "RedshiftClusterNotFound";
-    public const string WorkgroupNotFound = "RedshiftWorkgroupNotFound";
-    public const string AccessDenied = "RedshiftAccessDenied";
-    public const string UnsupportedOperation = "RedshiftUnsupportedOperation";
-    public const string ClusterNotAvailable = "RedshiftClusterNotAvailable";
-    public const string ExpiredToken = "RedshiftExpiredToken";
-    public const string InvalidParameter = "RedshiftInvalidParameter";
+    public const string ClusterNotFound = ErrorIds.Redshift.ClusterNotFound;
+    public const string WorkgroupNotFound = ErrorIds.Redshift.WorkgroupNotFound;
+    public const string AccessDenied = ErrorIds.Redshift.AccessDenied;
+    public const string UnsupportedOperation = ErrorIds.Redshift.UnsupportedOperation;
+    public const string ClusterNotAvailable = ErrorIds.Redshift.ClusterNotAvailable;
+    public const string ExpiredToken = ErrorIds.Redshift.ExpiredToken;
+    public const string InvalidParameter = ErrorIds.Redshift.InvalidParameter;
     public const string SignatureRejected = AwsErrors.SignatureRejected;
     public const string InvalidClientToken = AwsErrors.InvalidClientToken;
-    public const string ServiceError = "RedshiftServiceError";
+    public const string ServiceError = ErrorIds.Redshift.ServiceError;
 
     /// <summary>True for the error a caller answers by renewing its AWS session once and calling again.</summary>
     public static bool IsExpiredToken(Exception exception) => exception is IamraException { ErrorId: ExpiredToken };

@@ -9,12 +9,12 @@ namespace RedshiftIamra.Redshift;
 /// </summary>
 public static class RedshiftNames
 {
-    public const string InvalidDbUser = "RedshiftInvalidDbUser";
-    public const string InvalidDbName = "RedshiftInvalidDbName";
-    public const string InvalidDbGroup = "RedshiftInvalidDbGroup";
-    public const string InvalidClusterIdentifier = "RedshiftInvalidClusterIdentifier";
-    public const string InvalidWorkgroupName = "RedshiftInvalidWorkgroupName";
-    public const string InvalidDuration = "RedshiftInvalidDuration";
+    public const string InvalidDbUser = ErrorIds.Redshift.InvalidDbUser;
+    public const string InvalidDbName = ErrorIds.Redshift.InvalidDbName;
+    public const string InvalidDbGroup = ErrorIds.Redshift.InvalidDbGroup;
+    public const string InvalidClusterIdentifier = ErrorIds.Redshift.InvalidClusterIdentifier;
+    public const string InvalidWorkgroupName = ErrorIds.Redshift.InvalidWorkgroupName;
+    public const string InvalidDuration = ErrorIds.Redshift.InvalidDuration;
 
     public const int MinimumDuration = 900;
     public const int MaximumDuration = 3600;

@@ -5,22 +5,22 @@ namespace RedshiftIamra.RolesAnywhere;
 /// <summary>Turns Roles Anywhere errors into messages that name the cause and the fix.</summary>
 public static class RolesAnywhereErrors
 {
-    public const string UntrustedCertificate = "IamraUntrustedCertificate";
-    public const string SignatureRejected = "IamraSignatureRejected";
-    public const string RoleNotAllowed = "IamraRoleNotAllowed";
-    public const string ProfileDisabled = "IamraProfileDisabled";
-    public const string TrustAnchorDisabled = "IamraTrustAnchorDisabled";
-    public const string DurationTooLong = "IamraDurationTooLong";
-    public const string CertificateExpired = "IamraCertificateExpired";
-    public const string ResourceNotFound = "IamraResourceNotFound";
-    public const string AccessDenied = "IamraAccessDenied";
-    public const string ValidationFailed = "IamraValidationFailed";
-    public const string InvalidDuration = "IamraInvalidDuration";
-    public const string InvalidRoleSessionName = "IamraInvalidRoleSessionName";
+    public const string UntrustedCertificate = ErrorIds.Session.UntrustedCertificate;
+    public const string SignatureRejected = ErrorIds.Aws.SignatureRejected;
+    public const string RoleNotAllowed = ErrorIds.Session.RoleNotAllowed;
+    public const string ProfileDisabled = ErrorIds.Session.ProfileDisabled;
+    public const string TrustAnchorDisabled = ErrorIds.Session.TrustAnchorDisabled;
+    public const string DurationTooLong = ErrorIds.Session.DurationTooLong;
+    public const string CertificateExpired = ErrorIds.Certificate.Expired;
+    public const string ResourceNotFound = ErrorIds.Session.ResourceNotFound;
+    public const string AccessDenied = ErrorIds.Session.AccessDenied;
+    public const string ValidationFailed = ErrorIds.Session.ValidationFailed;
+    public const string InvalidDuration = ErrorIds.Session.InvalidDuration;
+    public const string InvalidRoleSessionName = ErrorIds.Session.InvalidRoleSessionName;
 
     /// <summary>A trust anchor, profile or role ARN was not given.</summary>
-    public const string ArnMissing = "IamraArnMissing";
-    public const string RegionMismatch = "IamraRegionMismatch";
+    public const string ArnMissing = ErrorIds.Session.ArnMissing;
+    public const string RegionMismatch = ErrorIds.Session.RegionMismatch;
 
     internal static IamraException Map(AwsServiceException exception, CreateSessionRequest request, RolesAnywhereClientConfig config)
     {
@@ -101,7 +101,7 @@ public static class RolesAnywhereErrors
                 $"Roles Anywhere denied the session for {subject}. {said} Check the trust anchor, the profile's roles and the role's trust policy conditions.", request.RoleArn, exception);
         }
 
-        return new IamraException("IamraRolesAnywhereError", IamraErrorCategory.NotSpecified, $"CreateSession failed. {said}", request.ProfileArn, exception);
+        return new IamraException(ErrorIds.Session.RolesAnywhereError, IamraErrorCategory.NotSpecified, $"CreateSession failed. {said}", request.ProfileArn, exception);
     }
 
     private static string Capitalize(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];

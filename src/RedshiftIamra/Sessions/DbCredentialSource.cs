@@ -55,7 +55,7 @@ public sealed record DbCredentialOptions
 public sealed class DbCredentialSource
 {
     public const string RegionRequiredErrorId = AwsRegion.RegionRequiredErrorId;
-    public const string EndpointUnavailableErrorId = "RedshiftEndpointUnavailable";
+    public const string EndpointUnavailableErrorId = ErrorIds.Redshift.EndpointUnavailable;
     public static readonly TimeSpan DefaultRenewalMargin = TimeSpan.FromMinutes(2);
 
     /// <summary>The process-wide cache of database credentials, shared by every runspace.</summary>
@@ -162,12 +162,12 @@ public sealed class DbCredentialSource
         int? duration = options.DurationSeconds is null ? null : RedshiftNames.ValidateDuration(options.DurationSeconds);
         if (options.Port is { } port && port is < 1 or > 65535)
         {
-            throw new IamraException("RedshiftInvalidPort", IamraErrorCategory.InvalidArgument, $"-Port {port} is not a TCP port (1 to 65535; Redshift listens on 5439 by default).", port);
+            throw new IamraException(ErrorIds.Redshift.InvalidPort, IamraErrorCategory.InvalidArgument, $"-Port {port} is not a TCP port (1 to 65535; Redshift listens on 5439 by default).", port);
         }
 
         if (options.RenewalMargin is { } margin && (margin < TimeSpan.Zero || margin > TimeSpan.FromMinutes(30)))
         {
-            throw new IamraException("IamraInvalidRenewalMargin", IamraErrorCategory.InvalidArgument, $"-RenewalMargin {margin} is out of range: use 0 to 30 minutes.", margin);
+            throw new IamraException(ErrorIds.Session.InvalidRenewalMargin, IamraErrorCategory.InvalidArgument, $"-RenewalMargin {margin} is out of range: use 0 to 30 minutes.", margin);
         }
 
         var endpoint = options.Kind == RedshiftTargetKind.Serverless
@@ -301,7 +301,7 @@ public sealed class DbCredentialSource
 
         var clusters = await RedshiftClientFactory(_clientConfig).DescribeClustersAsync(new DescribeClustersRequest { ClusterIdentifier = _options.ClusterIdentifier }, log, cancellationToken).ConfigureAwait(false);
         var cluster = clusters.Clusters.FirstOrDefault(c => string.Equals(c.ClusterIdentifier, _options.ClusterIdentifier, StringComparison.OrdinalIgnoreCase))
-            ?? throw new IamraException("RedshiftClusterNotFound", IamraErrorCategory.ObjectNotFound,
+            ?? throw new IamraException(ErrorIds.Redshift.ClusterNotFound, IamraErrorCategory.ObjectNotFound,
                 $"DescribeClusters did not return the cluster '{_options.ClusterIdentifier}' in {Region}. Check -ClusterIdentifier and -Region.", _options.ClusterIdentifier);
         if (cluster.Endpoint is not { } endpoint || string.IsNullOrEmpty(endpoint.Address))
         {
@@ -314,5 +314,5 @@ public sealed class DbCredentialSource
     }
 
     private static IamraException Missing(string what, string forWhat) =>
-        new("RedshiftTargetIncomplete", IamraErrorCategory.InvalidArgument, $"{what} is required for {forWhat}.", forWhat);
+        new(ErrorIds.Redshift.TargetIncomplete, IamraErrorCategory.InvalidArgument, $"{what} is required for {forWhat}.", forWhat);
 }

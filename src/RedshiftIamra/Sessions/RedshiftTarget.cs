@@ -27,8 +27,8 @@ public sealed record RedshiftTarget(RedshiftTargetKind Kind, string? ClusterIden
 /// <summary>Turns cluster / workgroup / host-name input into a target, and finds the region.</summary>
 public static class RedshiftTargets
 {
-    public const string IncompleteErrorId = "RedshiftTargetIncomplete";
-    public const string HostnameUnknownErrorId = "RedshiftHostnameUnknown";
+    public const string IncompleteErrorId = ErrorIds.Redshift.TargetIncomplete;
+    public const string HostnameUnknownErrorId = ErrorIds.Redshift.HostnameUnknown;
 
     public static RedshiftTarget Resolve(RedshiftTargetInput input)
     {

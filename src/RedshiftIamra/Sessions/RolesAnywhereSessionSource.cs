@@ -184,7 +184,7 @@ public sealed class RolesAnywhereSessionSource
 
         if (options.RenewalMargin is { } margin && (margin < TimeSpan.Zero || margin > TimeSpan.FromHours(1)))
         {
-            throw new IamraException("IamraInvalidRenewalMargin", IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Session.InvalidRenewalMargin, IamraErrorCategory.InvalidArgument,
                 $"-RenewalMargin {margin} is out of range: use 0 to 1 hour.", margin);
         }
 
