@@ -68,6 +68,21 @@ public sealed record CredentialHelperArguments
 
     public string? CaBundlePath { get; init; }
 
+    /// <summary>The runtime identifier the module stages the helper under: <c>linux-x64</c>, <c>win-x64</c>, <c>osx-arm64</c>, ...</summary>
+    public static string HostRid()
+    {
+        var os = OperatingSystem.IsWindows() ? "win" : OperatingSystem.IsMacOS() ? "osx" : "linux";
+        return $"{os}-{System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}";
+    }
+
+    /// <summary>The helper a module folder ships for the running platform (<c>bin/native/&lt;rid&gt;/</c>), or null when it has none.</summary>
+    public static string? FindHelper(string moduleDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(moduleDirectory);
+        var file = System.IO.Path.Combine(moduleDirectory, "bin", "native", HostRid(), ExecutableName + (OperatingSystem.IsWindows() ? ".exe" : string.Empty));
+        return File.Exists(file) ? System.IO.Path.GetFullPath(file) : null;
+    }
+
     /// <summary>The usage text (<c>--help</c>).</summary>
     public static string Usage =>
         $"""
