@@ -75,12 +75,45 @@ public sealed record CredentialHelperArguments
         return $"{os}-{System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}";
     }
 
-    /// <summary>The helper a module folder ships for the running platform (<c>bin/native/&lt;rid&gt;/</c>), or null when it has none.</summary>
+    /// <summary>
+    /// The helper a module folder ships for the running platform (<c>bin/native/&lt;rid&gt;/</c>), or null
+    /// when it has none. A package installed from a .nupkg (a zip) loses the execute bit: on Linux and
+    /// macOS the helper gets it back (execute wherever read is allowed), and when it cannot (a folder the
+    /// caller does not own) the answer is null, so the caller writes the pwsh line instead.
+    /// </summary>
     public static string? FindHelper(string moduleDirectory)
     {
         ArgumentNullException.ThrowIfNull(moduleDirectory);
-        var file = System.IO.Path.Combine(moduleDirectory, "bin", "native", HostRid(), ExecutableName + (OperatingSystem.IsWindows() ? ".exe" : string.Empty));
-        return File.Exists(file) ? System.IO.Path.GetFullPath(file) : null;
+        var file = System.IO.Path.GetFullPath(System.IO.Path.Combine(moduleDirectory, "bin", "native", HostRid(), ExecutableName + (OperatingSystem.IsWindows() ? ".exe" : string.Empty)));
+        if (!File.Exists(file))
+        {
+            return null;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            return file;
+        }
+
+        var mode = File.GetUnixFileMode(file);
+        if ((mode & UnixFileMode.UserExecute) != 0)
+        {
+            return file;
+        }
+
+        var execute = mode;
+        if ((mode & UnixFileMode.UserRead) != 0) execute |= UnixFileMode.UserExecute;
+        if ((mode & UnixFileMode.GroupRead) != 0) execute |= UnixFileMode.GroupExecute;
+        if ((mode & UnixFileMode.OtherRead) != 0) execute |= UnixFileMode.OtherExecute;
+        try
+        {
+            File.SetUnixFileMode(file, execute);
+            return file;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The usage text (<c>--help</c>).</summary>

@@ -226,6 +226,13 @@ public sealed class CredentialHelperArgumentsTests
             Directory.CreateDirectory(host);
             File.WriteAllText(Path.Combine(host, name), string.Empty);
             Assert.Equal(Path.Combine(host, name), CredentialHelperArguments.FindHelper(module));
+            if (!OperatingSystem.IsWindows())
+            {
+                // As a .nupkg (zip) installs it: no execute bit. The helper gets it back.
+                File.SetUnixFileMode(Path.Combine(host, name), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+                Assert.Equal(Path.Combine(host, name), CredentialHelperArguments.FindHelper(module));
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute, File.GetUnixFileMode(Path.Combine(host, name)));
+            }
         }
         finally
         {
