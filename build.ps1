@@ -124,6 +124,50 @@ function Invoke-ReadyToRun([string[]] $Flavours) {
     }
 }
 
+# The native credential_process helper (src/RedshiftIamra.CredentialHelper), Native AOT for this
+# machine's platform, staged in bin/native/<rid>/. Native AOT compiles for the operating system
+# it runs on only (no cross-OS compilation), so a package built here carries the helper of this
+# platform; the cmdlets write the pwsh line where the module has no helper. The publish (about a
+# minute of CPU) is skipped while the executable is newer than every engine and helper source.
+function Get-HostRid {
+    $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
+    "$os-$("$([System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture)".ToLowerInvariant())"
+}
+
+function Invoke-NativeHelper {
+    $rid = Get-HostRid
+    $name = 'redshift-iamra-credential-process' + $(if ($IsWindows) { '.exe' } else { '' })
+    $output = Join-Path $outRoot "native/$Configuration/$rid"
+    $exe = Join-Path $output $name
+    $inputs = @(
+        Get-ChildItem (Join-Path $root 'src/RedshiftIamra'), (Join-Path $root 'src/RedshiftIamra.CredentialHelper') -Recurse -File -Include '*.cs', '*.csproj', '*.xml' |
+            Where-Object FullName -notmatch '[\\/](bin|obj)[\\/]'
+        Get-Item (Join-Path $root 'Directory.Build.props'), (Join-Path $root 'Directory.Packages.props'), (Join-Path $root 'RedshiftIamra.psd1')
+    )
+    $newest = ($inputs | Measure-Object -Property LastWriteTimeUtc -Maximum).Maximum
+    if ((Test-Path $exe) -and (Get-Item $exe).LastWriteTimeUtc -gt $newest) {
+        Write-Step "Native credential_process helper for $rid is up to date"
+    } else {
+        $arguments = @('publish', (Join-Path $root 'src/RedshiftIamra.CredentialHelper/RedshiftIamra.CredentialHelper.csproj'), '-c', $Configuration, '-r', $rid,
+            '-o', $output, '-p:DebugType=none', '-p:GenerateDocumentationFile=false', '--nologo', '-v', 'quiet', '-clp:ErrorsOnly')
+        if (-not $IsWindows -and -not (Get-Command clang -ErrorAction SilentlyContinue)) {
+            if (-not (Get-Command gcc -ErrorAction SilentlyContinue)) {
+                Write-Warning 'Neither clang nor gcc is on PATH: the native credential_process helper is not built (profiles get the pwsh line).'
+                return
+            }
+            # Native AOT links with clang by default; gcc does the same job.
+            $arguments += '-p:CppCompilerAndLinker=gcc'
+        }
+        Write-Step "Native credential_process helper for $rid (Native AOT)"
+        if (Test-Path $output) { Remove-Item $output -Recurse -Force }
+        Invoke-Native dotnet $arguments | Out-Null
+        (Get-Item $exe).LastWriteTimeUtc = [DateTime]::UtcNow
+    }
+    $target = Join-Path $stage "bin/native/$rid"
+    $null = New-Item -ItemType Directory -Path $target -Force
+    Copy-Item $exe $target
+}
+
 function Invoke-Build {
     Write-Step "Building RedshiftIamra $version ($Configuration)"
     $publish = Join-Path $outRoot "publish/$Configuration"
@@ -153,6 +197,7 @@ function Invoke-Build {
         default { if ($Task -eq 'package') { $readyToRunFlavours } else { @(Get-HostReadyToRunFlavour) } }
     }
     if ($flavours) { Invoke-ReadyToRun $flavours }
+    Invoke-NativeHelper
 
     Write-Step 'Generating MAML help from the cmdlets and module/en-US/cmdlets'
     Invoke-ChildPwsh @('-File', (Join-Path $root 'tools/New-MamlHelp.ps1'), '-ModulePath', "$stage/RedshiftIamra.psd1", '-SourcePath', (Join-Path $root 'module/en-US/cmdlets'), '-OutputPath', "$stage/en-US/RedshiftIamra.PowerShell.dll-Help.xml") | Out-Null

@@ -4,7 +4,11 @@
     moto_server per mode, with the per-call median and the CreateSession calls each mode made.
     Modes: static keys in the environment (the CLI's own floor), the cached credential_process
     (cold: empty cache; warm), the credential server (container endpoint), the refreshed
-    credentials file. Writes bench/credentials.json. Figures, never pass/fail.
+    credentials file; the credential_process modes both with the native helper (what
+    Set-IamraAwsProfile writes where the module ships it) and with the pwsh line (-UsePowerShell).
+    Then the credential process alone, as the CLI starts it (the profile's line split by botocore):
+    the helper's bare start (--version), warm and cold calls, side by side with the pwsh line.
+    Writes bench/credentials.json. Figures, never pass/fail.
     Run alone: dotnet pwsh bench/Invoke-CredentialBenchmarks.ps1 -ModulePath out/RedshiftIamra/<version>/RedshiftIamra.psd1 -RepoRoot .
 #>
 param(
@@ -48,7 +52,40 @@ function Measure-Mode([string] $Name, [string[]] $Extra = @(), [scriptblock] $Be
     [ordered]@{ mode = $Name; medianMs = [math]::Round($sorted[[int][math]::Floor($sorted.Count / 2)], 1); minMs = [math]::Round($sorted[0], 1); maxMs = [math]::Round($sorted[-1], 1); calls = $sorted.Count; createSession = $sandbox.CountCalls('CreateSession', 'Success') - $before }
 }
 
+# The profile's credential_process as botocore reads and splits it.
+function Get-ProfileArgv([string] $Profile) {
+    $json = & python3 -c "import json,shlex,botocore.session; print(json.dumps(shlex.split(botocore.session.Session(profile='$Profile').get_scoped_config()['credential_process'])))"
+    if ($LASTEXITCODE -ne 0) { throw "botocore could not read profile $Profile." }
+    , @($json | ConvertFrom-Json)
+}
+
+# Starts a command line $Calls times (after one unmeasured start) and returns the medians.
+function Measure-Process([string] $Name, [string[]] $Argv, [scriptblock] $BeforeEach) {
+    $before = $sandbox.CountCalls('CreateSession', 'Success')
+    $samples = foreach ($i in 0..$Calls) {
+        if ($BeforeEach) { & $BeforeEach }
+        $info = [System.Diagnostics.ProcessStartInfo]::new($Argv[0])
+        foreach ($a in ($Argv | Select-Object -Skip 1)) { $info.ArgumentList.Add($a) }
+        $info.RedirectStandardOutput = $true
+        $info.RedirectStandardError = $true
+        $info.UseShellExecute = $false
+        $clock = [System.Diagnostics.Stopwatch]::StartNew()
+        $p = [System.Diagnostics.Process]::Start($info)
+        $out = $p.StandardOutput.ReadToEndAsync()
+        $err = $p.StandardError.ReadToEnd()
+        $p.WaitForExit()
+        $ms = $clock.Elapsed.TotalMilliseconds
+        if ($p.ExitCode -ne 0) { throw "$Name call $i failed: $err" }
+        $null = $out.Result
+        if ($i -gt 0) { $ms }
+    }
+    $sorted = @($samples | Sort-Object)
+    [ordered]@{ mode = $Name; medianMs = [math]::Round($sorted[[int][math]::Floor($sorted.Count / 2)], 1); minMs = [math]::Round($sorted[0], 1); maxMs = [math]::Round($sorted[-1], 1); calls = $sorted.Count; createSession = $sandbox.CountCalls('CreateSession', 'Success') - $before }
+}
+
 $rows = [System.Collections.Generic.List[object]]::new()
+$processRows = [System.Collections.Generic.List[object]]::new()
+$processRatios = $null
 try {
     $session = $sandbox.SessionParameters
     $certificate = $sandbox.CertificateParameters
@@ -63,8 +100,38 @@ try {
     $env:AWS_CONFIG_FILE = $config
     $cache = Join-Path $work 'cache'
     $env:REDSHIFTIAMRA_CACHE_DIR = $cache
-    $rows.Add((Measure-Mode 'credential_process, cold (cache emptied before each call)' @('--profile', 'bench') { Remove-Item $cache -Recurse -Force -ErrorAction SilentlyContinue }))
-    $rows.Add((Measure-Mode 'credential_process, warm (per-user cache)' @('--profile', 'bench')))
+    Set-IamraAwsProfile -ProfileName bench-pwsh @certificate @session -RoleSessionName "bench-$([guid]::NewGuid().ToString('N').Substring(0, 12))" -ConfigPath $config -UsePowerShell
+    $nativeArgv = Get-ProfileArgv bench
+    $pwshArgv = Get-ProfileArgv bench-pwsh
+    $native = -not ($nativeArgv[0] -eq $pwshArgv[0])
+    if (-not $native) { Write-Warning 'The module has no native credential_process helper for this platform: only the pwsh line is measured.' }
+    $emptyCache = { Remove-Item $cache -Recurse -Force -ErrorAction SilentlyContinue }
+    if ($native) {
+        $rows.Add((Measure-Mode 'credential_process (native helper), cold (cache emptied before each call)' @('--profile', 'bench') $emptyCache))
+        $rows.Add((Measure-Mode 'credential_process (native helper), warm (per-user cache)' @('--profile', 'bench')))
+    }
+    $rows.Add((Measure-Mode 'credential_process (pwsh line), cold (cache emptied before each call)' @('--profile', 'bench-pwsh') $emptyCache))
+    $rows.Add((Measure-Mode 'credential_process (pwsh line), warm (per-user cache)' @('--profile', 'bench-pwsh')))
+
+    # The credential process alone, started as the CLI starts it (no CLI around it).
+    if ($native) {
+        $bare = Measure-Process 'native helper, bare start (--version)' @($nativeArgv[0], '--version')
+        $nativeWarm = Measure-Process 'native helper, warm (per-user cache)' $nativeArgv
+        $nativeCold = Measure-Process 'native helper, cold (one CreateSession)' $nativeArgv $emptyCache
+        $processRows.AddRange([object[]]@($bare, $nativeWarm, $nativeCold))
+    }
+    $pwshWarm = Measure-Process 'pwsh line, warm (per-user cache)' $pwshArgv
+    $pwshCold = Measure-Process 'pwsh line, cold (one CreateSession)' $pwshArgv $emptyCache
+    $processRows.AddRange([object[]]@($pwshWarm, $pwshCold))
+    if ($native) {
+        $processRatios = [ordered]@{
+            warmOverBareMs         = [math]::Round($nativeWarm.medianMs - $bare.medianMs, 1)
+            coldOverBare           = [math]::Round($nativeCold.medianMs / $bare.medianMs, 2)
+            pwshOverNativeWarm     = [math]::Round($pwshWarm.medianMs / $nativeWarm.medianMs, 1)
+            pwshOverNativeCold     = [math]::Round($pwshCold.medianMs / $nativeCold.medianMs, 1)
+            pwshIncludes           = "the pwsh that wrote the profile: $($pwshArgv[0])$(if ($pwshArgv[0] -match 'dotnet') { ' (the local .NET tool the repo pins, IL only)' })"
+        }
+    }
 
     Reset-Environment
     $s = Get-IamraSession @certificate @session -Force
@@ -91,6 +158,38 @@ try {
 $floor = $rows[0].medianMs
 foreach ($row in $rows) { $row.ratioToFloor = [math]::Round($row.medianMs / $floor, 3) }
 $rows | ForEach-Object { [pscustomobject]$_ } | Format-List mode, medianMs, minMs, maxMs, ratioToFloor, createSession | Out-String | Write-Host
-[ordered]@{ date = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ'); callsPerMode = $Calls; results = $rows } | ConvertTo-Json -Depth 5 |
+$processRows | ForEach-Object { [pscustomobject]$_ } | Format-Table mode, medianMs, minMs, maxMs, createSession | Out-String | Write-Host
+if ($processRatios) { [pscustomobject]$processRatios | Format-List | Out-String | Write-Host }
+[ordered]@{ date = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ'); callsPerMode = $Calls; results = $rows; credentialProcessAlone = $processRows; credentialProcessRatios = $processRatios } | ConvertTo-Json -Depth 5 |
     Set-Content (Join-Path $RepoRoot 'bench/credentials.json')
 Write-Host 'Wrote bench/credentials.json'
+
+# The credential process alone as a section of BENCHMARKS.md (replaced on each run, kept before the loading section).
+if ($processRows.Count -gt 0) {
+    $commit = (& git -C $RepoRoot rev-parse --short HEAD 2>$null)
+    $lines = @(
+        '## credential_process: the native helper and the pwsh line'
+        ''
+        "From ``dotnet pwsh bench/Invoke-CredentialBenchmarks.ps1`` (or build.ps1 bench; $((Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')), commit $commit, $([Environment]::ProcessorCount) cores, $([System.Runtime.InteropServices.RuntimeInformation]::OSDescription)): the profile's credential_process as botocore splits it, started $Calls times after one unmeasured start (no AWS CLI around it), against the sandbox's Roles Anywhere. Cold empties the per-user cache before each start (one CreateSession each); warm reads it. $(if ($processRatios) { $processRatios.pwshIncludes })."
+        ''
+        '| process | median ms | min ms | max ms | CreateSession |'
+        '|---|---|---|---|---|'
+    )
+    foreach ($row in $processRows) { $lines += "| $($row.mode) | $($row.medianMs) | $($row.minMs) | $($row.maxMs) | $($row.createSession) |" }
+    if ($processRatios) {
+        $lines += ''
+        $lines += "Warm call $($processRatios.warmOverBareMs) ms over the helper's bare start (goal: within 30 ms); cold call $($processRatios.coldOverBare)x its bare start (goal: <= 4x); the pwsh line is $($processRatios.pwshOverNativeWarm)x slower warm and $($processRatios.pwshOverNativeCold)x slower cold (goal: >= 10x). Through the AWS CLI (``aws sts get-caller-identity``, the CLI's own start included) see ``bench/credentials.json``."
+    }
+    $section = ($lines -join "`n") + "`n"
+    $markdown = Join-Path $RepoRoot 'BENCHMARKS.md'
+    $existing = if (Test-Path $markdown) { Get-Content -Raw $markdown } else { "# Benchmarks`n" }
+    $start = $existing.IndexOf('## credential_process: the native helper')
+    if ($start -ge 0) {
+        $end = $existing.IndexOf("`n## ", $start + 3)
+        $existing = $existing.Substring(0, $start).TrimEnd() + "`n`n" + $(if ($end -ge 0) { $existing.Substring($end + 1) } else { '' })
+    }
+    $loading = $existing.IndexOf('## Loading and export')
+    $text = if ($loading -ge 0) { $existing.Substring(0, $loading).TrimEnd() + "`n`n" + $section + "`n" + $existing.Substring($loading) } else { $existing.TrimEnd() + "`n`n" + $section }
+    Set-Content -Path $markdown -Value $text -NoNewline
+    Write-Host 'Wrote the credential_process section of BENCHMARKS.md'
+}

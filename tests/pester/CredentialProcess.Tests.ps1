@@ -41,7 +41,7 @@ Describe 'Set-IamraAwsProfile' {
     }
 
     It 'adds the profile, keeps every other line, and says where it wrote' {
-        $file = Set-IamraAwsProfile -ProfileName onprem -Thumbprint $thumbprint @session -ConfigPath $config -PassThru
+        $file = Set-IamraAwsProfile -ProfileName onprem -Thumbprint $thumbprint @session -ConfigPath $config -PassThru -UsePowerShell
         $file.FullName | Should -Be $config
         $text = Get-Content -Raw $config
         $text.StartsWith($original) | Should -BeTrue -Because "every other line is kept"
@@ -158,7 +158,7 @@ Describe 'Set-IamraAwsProfile' {
             $nasty = Join-Path $work 'nasty-config'
             $original = "[profile prod] # production`r`nregion = eu-west-1`r`n`r`n[profile onprem2]`r`nRegion: ap-south-1`r`ns3 =`r`n  max_concurrent_requests = 20`r`n"
             Set-Content -LiteralPath $nasty -Value $original -NoNewline
-            Set-IamraAwsProfile -ProfileName onprem2 @files @session -ConfigPath $nasty
+            Set-IamraAwsProfile -ProfileName onprem2 @files @session -ConfigPath $nasty -UsePowerShell
             $read = & python3 -c "import json,botocore.configloader as c; print(json.dumps(c.build_profile_map(c.raw_config_parse('$nasty'))['profiles']))"
             $LASTEXITCODE | Should -Be 0 -Because 'botocore must still read the file'
             $profiles = $read | ConvertFrom-Json

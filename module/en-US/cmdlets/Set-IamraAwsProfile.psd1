@@ -1,7 +1,11 @@
 @{
     Synopsis    = 'Writes an AWS config profile whose credential_process runs this module, so the AWS CLI, the SDKs and AWS Tools for PowerShell get Roles Anywhere credentials.'
     Description = @'
-Set-IamraAwsProfile writes a profile into the AWS config file (AWS_CONFIG_FILE, or ~/.aws/config) with a credential_process line that starts PowerShell, imports this module by its absolute path, and runs ConvertTo-IamraCredentialProcess with the parameters given here, which takes the session from the per-user session cache (one CreateSession per session lifetime for all the processes that use the profile; see ConvertTo-IamraCredentialProcess). The line uses absolute paths only, so it works from any working directory and any shell; when PowerShell runs as a .NET tool, it names the dotnet host and pwsh.dll.
+Set-IamraAwsProfile writes a profile into the AWS config file (AWS_CONFIG_FILE, or ~/.aws/config) with a credential_process line.
+
+Where the module ships its native helper for the running platform (bin/native/<rid>/redshift-iamra-credential-process, built Native AOT from the same engine), the line runs that helper: it starts in milliseconds instead of the second or two PowerShell takes, uses the same per-user session cache as ConvertTo-IamraCredentialProcess, and takes the same certificate sources as options spelled --kebab-case (--path and --private-key-path, --thumbprint, --subject/--issuer/--serial-number with --latest, --store-location, --store-name, --chain-path, --trust-anchor-arn, --profile-arn, --role-arn, --session-duration-seconds, --role-session-name, --roles-anywhere-endpoint-url, --ca-bundle-path; --help lists them). It prints exactly the credential_process JSON on standard output; on an error it prints one line on standard error (the error id and what to do, never a secret) and exits with 1. The helper does not sign with PKCS#11 tokens: for a PKCS#11 key (and with -UsePowerShell, or where the module has no helper for the platform) the line is the PowerShell one below.
+
+The PowerShell line starts PowerShell, imports this module by its absolute path, and runs ConvertTo-IamraCredentialProcess with the parameters given here, which takes the session from the per-user session cache (one CreateSession per session lifetime for all the processes that use the profile; see ConvertTo-IamraCredentialProcess). The line uses absolute paths only, so it works from any working directory and any shell; when PowerShell runs as a .NET tool, it names the dotnet host and pwsh.dll.
 
 Before writing, it checks that the certificate source resolves to exactly one usable certificate and that the ARNs, duration and endpoint are valid, so a mistake shows now rather than in a scheduled job. The profile's region is set to the trust anchor's region.
 
@@ -16,6 +20,7 @@ A profile cannot hold a password or a token PIN: use a certificate in the store 
         ProfileName     = 'The profile to write: ''default'' or a name (letters, digits and _.+@-).'
         ConfigPath      = 'The config file to write, instead of AWS_CONFIG_FILE or ~/.aws/config.'
         PassThru        = 'Returns the config file as a FileInfo.'
+        UsePowerShell   = 'Writes the line that runs ConvertTo-IamraCredentialProcess in PowerShell even where the module ships its native credential_process helper for this platform (which is written by default).'
     }
     Inputs      = @{
         'System.String' = 'ARNs by property name (TrustAnchorArn, ProfileArn, RoleArn).'

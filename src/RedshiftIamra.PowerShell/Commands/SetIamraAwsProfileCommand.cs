@@ -28,6 +28,13 @@ public sealed class SetIamraAwsProfileCommand : RolesAnywhereCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>
+    /// Write the line that runs ConvertTo-IamraCredentialProcess in pwsh, even where the module
+    /// ships the native helper (which it writes by default, and which starts in milliseconds).
+    /// </summary>
+    [Parameter]
+    public SwitchParameter UsePowerShell { get; set; }
+
     protected override void Process()
     {
         if (Password is not null)
@@ -79,8 +86,9 @@ public sealed class SetIamraAwsProfileCommand : RolesAnywhereCmdlet
         }
     }
 
-    private string BuildCredentialProcess(CertificateQuery query, RolesAnywhereSessionSource source, IamraCertificate certificate) =>
-        CredentialProcessCommand.Build(new CredentialProcessSpec
+    private string BuildCredentialProcess(CertificateQuery query, RolesAnywhereSessionSource source, IamraCertificate certificate)
+    {
+        var spec = new CredentialProcessSpec
         {
             PwshCommandLine = PwshCommandLine(),
             ModuleManifestPath = ModuleManifestPath(),
@@ -89,7 +97,22 @@ public sealed class SetIamraAwsProfileCommand : RolesAnywhereCmdlet
             Source = source,
             Latest = Latest.IsPresent,
             ExplicitEndpoint = RolesAnywhereEndpointUrl is not null,
-        });
+        };
+
+        // The native helper, when the module ships it for this platform and the source is one it
+        // signs with (files and stores; a PKCS#11 key needs the pwsh line).
+        var helper = UsePowerShell.IsPresent || query.Pkcs11 is not null
+            ? null
+            : Credentials.CredentialHelperArguments.FindHelper(System.IO.Path.GetDirectoryName(spec.ModuleManifestPath)!);
+        if (helper is null && !UsePowerShell.IsPresent)
+        {
+            WriteVerbose(query.Pkcs11 is not null
+                ? "The native credential_process helper does not sign with PKCS#11 tokens: writing the pwsh line."
+                : $"The module has no native credential_process helper for {Credentials.CredentialHelperArguments.HostRid()}: writing the pwsh line.");
+        }
+
+        return helper is null ? CredentialProcessCommand.Build(spec) : CredentialProcessCommand.BuildNative(helper, spec);
+    }
 
     /// <summary>The absolute path of this module's manifest.</summary>
     internal static string ModuleManifestPath()

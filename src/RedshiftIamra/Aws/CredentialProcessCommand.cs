@@ -114,4 +114,26 @@ public static class CredentialProcessCommand
             ? WindowsCommandLineQuoting.JoinCmdSafe(words, "credential_process argument")
             : PosixShellQuoting.Join(words, "credential_process argument");
     }
+
+    /// <summary>The line that runs the native helper at <paramref name="helperPath"/> (no PowerShell), for this operating system's splitter.</summary>
+    public static string BuildNative(string helperPath, CredentialProcessSpec spec) => BuildNative(helperPath, spec, OperatingSystem.IsWindows());
+
+    /// <summary>
+    /// The line that runs the native helper: its path, then <see cref="Credentials.CredentialHelperArguments.Words"/>,
+    /// each word quoted for the Windows splitter (and <c>cmd.exe /c</c>) or for POSIX <c>shlex</c> and <c>sh -c</c>.
+    /// </summary>
+    public static string BuildNative(string helperPath, CredentialProcessSpec spec, bool windows)
+    {
+        ArgumentNullException.ThrowIfNull(helperPath);
+        var words = new[] { helperPath }.Concat(Credentials.CredentialHelperArguments.Words(spec)).ToList();
+        foreach (var word in words)
+        {
+            // One INI line holds the whole command: no layer below can carry a line break.
+            QuotingErrors.Refuse(word, "credential_process argument", "a credential_process line", c => c is '\r' or '\n' or '\0', "a line of the AWS config file cannot hold");
+        }
+
+        return windows
+            ? WindowsCommandLineQuoting.JoinCmdSafe(words, "credential_process argument")
+            : PosixShellQuoting.Join(words, "credential_process argument");
+    }
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using RedshiftIamra.Aws;
 using RedshiftIamra.Sessions;
 
@@ -33,14 +34,13 @@ public sealed record CachedCredentials(AwsCredentials Credentials, DateTimeOffse
 /// A file that is corrupt, not a plain file, owned by another user, readable or writable by
 /// group or others, or (Windows) not decryptable by this user is ignored and replaced.
 /// </summary>
-public sealed class SessionFileCache
+public sealed partial class SessionFileCache
 {
     public const int FormatVersion = 1;
 
     /// <summary>The environment variable that moves the cache (tests, or a job that wants its own).</summary>
     public const string DirectoryVariable = "REDSHIFTIAMRA_CACHE_DIR";
 
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = false };
 
     public SessionFileCache(string? directory = null, TimeSpan? lockTimeout = null, TimeProvider? time = null)
     {
@@ -237,7 +237,7 @@ public sealed class SessionFileCache
                 ? WindowsProtection.Unprotect(Convert.FromBase64String(File.ReadAllText(path)), key)
                 : File.ReadAllBytes(path);
 
-            var document = JsonSerializer.Deserialize<CacheDocument>(bytes, s_json);
+            var document = JsonSerializer.Deserialize(bytes, CacheJson.Default.CacheDocument);
             if (document is null || document.Version != FormatVersion || document.Key != key
                 || string.IsNullOrEmpty(document.AccessKeyId) || string.IsNullOrEmpty(document.SecretAccessKey) || string.IsNullOrEmpty(document.SessionToken)
                 || document.ExpiresAt <= document.IssuedAt)
@@ -272,7 +272,7 @@ public sealed class SessionFileCache
             IssuedAt = value.IssuedAt,
             ExpiresAt = value.ExpiresAt,
         };
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(document, s_json);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(document, CacheJson.Default.CacheDocument);
         try
         {
             var text = OperatingSystem.IsWindows()
@@ -326,6 +326,13 @@ public sealed class SessionFileCache
                 return null;
             }
         }
+    }
+
+    /// <summary>The cache file's (de)serializer, generated at compile time (no reflection: the native helper is trimmed and AOT-compiled).</summary>
+    [JsonSerializable(typeof(CacheDocument))]
+    [JsonSourceGenerationOptions(WriteIndented = false)]
+    private sealed partial class CacheJson : JsonSerializerContext
+    {
     }
 
     private sealed class CacheDocument
