@@ -31,7 +31,7 @@ public static class CertificateFinder
         {
             if (!Pkcs11IsSupported)
             {
-                throw new IamraException("IamraHelperPkcs11NotSupported", IamraErrorCategory.NotImplemented,
+                throw new IamraException(ErrorIds.AwsProfile.HelperPkcs11NotSupported, IamraErrorCategory.NotImplemented,
                     "This build does not sign with PKCS#11 tokens: use the module's cmdlets (or the pwsh credential_process line) for a PKCS#11 key.", query.Describe());
             }
 

@@ -16,10 +16,10 @@ namespace RedshiftIamra.Credentials;
 public sealed record CredentialHelperArguments
 {
     /// <summary>The error id of a command line the helper cannot use.</summary>
-    public const string InvalidArgumentErrorId = "IamraInvalidHelperArgument";
+    public const string InvalidArgumentErrorId = ErrorIds.AwsProfile.InvalidHelperArgument;
 
     /// <summary>The error id of a PKCS#11 source given to the native helper, which signs with files and stores only.</summary>
-    public const string Pkcs11NotSupportedErrorId = "IamraHelperPkcs11NotSupported";
+    public const string Pkcs11NotSupportedErrorId = ErrorIds.AwsProfile.HelperPkcs11NotSupported;
 
     /// <summary>The helper's file name without extension.</summary>
     public const string ExecutableName = "redshift-iamra-credential-process";
