@@ -6,83 +6,93 @@ namespace RedshiftIamra.PowerShell;
 /// Open connections of this process, the runspace that opened each, and each runspace's
 /// default connection. A connection lives as long as the runspace that opened it: when that
 /// runspace closes (a ForEach-Object -Parallel or thread job runspace that ends, a closed
-/// runspace pool) its connections are closed, so no server session outlives it. Removing the
-/// module closes them all.
+/// runspace pool) its connections are closed, so no server session outlives it. A part of the
+/// module's <see cref="IamraContext"/>: removing the module closes them all.
 /// </summary>
-internal static class ConnectionRegistry
+internal sealed class ConnectionRegistry : IContextPart
 {
-    private static readonly object s_gate = new();
-    private static readonly Dictionary<RedshiftConnection, Guid> s_open = new(ReferenceEqualityComparer.Instance);
-    private static readonly Dictionary<Guid, RedshiftConnection> s_defaults = new();
-    private static readonly Dictionary<Guid, Runspace> s_watched = new();
-    private static bool s_registered;
+    private readonly object _gate = new();
+    private readonly Dictionary<RedshiftConnection, Guid> _open = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<Guid, RedshiftConnection> _defaults = new();
+    private readonly Dictionary<Guid, Runspace> _watched = new();
 
-    public static void Add(RedshiftConnection connection, bool makeDefault)
-    {
-        var runspace = Runspace.DefaultRunspace;
-        var owner = runspace?.InstanceId ?? Guid.Empty;
-        lock (s_gate)
-        {
-            s_open[connection] = owner;
-            if (makeDefault)
-            {
-                s_defaults[owner] = connection;
-            }
+    /// <summary>The registry of the module's context.</summary>
+    public static ConnectionRegistry Current => IamraContext.Current.Part(() => new ConnectionRegistry());
 
-            if (runspace is not null && !s_watched.ContainsKey(owner))
-            {
-                s_watched[owner] = runspace;
-                runspace.StateChanged += OnRunspaceStateChanged;
-            }
+    public string Name => "Connections";
 
-            if (!s_registered)
-            {
-                s_registered = true;
-                ModuleState.Own(new CloseAllOnRemove());
-            }
-        }
-    }
-
-    public static RedshiftConnection? Default
+    /// <summary>Open connections, plus runspaces still watched (a watch left behind is a leak too).</summary>
+    public int Alive
     {
         get
         {
-            lock (s_gate)
+            lock (_gate)
             {
-                return s_defaults.TryGetValue(CurrentRunspace, out var connection) ? connection : null;
+                return _open.Count + _watched.Count;
             }
         }
     }
 
-    public static IReadOnlyList<RedshiftConnection> All()
+    public void Add(RedshiftConnection connection, bool makeDefault)
     {
-        lock (s_gate)
+        var runspace = Runspace.DefaultRunspace;
+        var owner = runspace?.InstanceId ?? Guid.Empty;
+        lock (_gate)
         {
-            return s_open.Keys.ToList();
+            _open[connection] = owner;
+            if (makeDefault)
+            {
+                _defaults[owner] = connection;
+            }
+
+            if (runspace is not null && !_watched.ContainsKey(owner))
+            {
+                _watched[owner] = runspace;
+                runspace.StateChanged += OnRunspaceStateChanged;
+            }
+        }
+    }
+
+    public RedshiftConnection? Default
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _defaults.TryGetValue(CurrentRunspace, out var connection) ? connection : null;
+            }
+        }
+    }
+
+    public IReadOnlyList<RedshiftConnection> All()
+    {
+        lock (_gate)
+        {
+            return _open.Keys.ToList();
         }
     }
 
     /// <summary>How many runspaces are watched (for the module-removal test: none after removal).</summary>
-    internal static int WatchedRunspaces
+    internal int WatchedRunspaces
     {
         get
         {
-            lock (s_gate)
+            lock (_gate)
             {
-                return s_watched.Count;
+                return _watched.Count;
             }
         }
     }
 
     /// <summary>Closes a connection (every step is tried) and returns what failed.</summary>
-    public static IReadOnlyList<Exception> Close(RedshiftConnection connection)
+    public IReadOnlyList<Exception> Close(RedshiftConnection connection)
     {
-        lock (s_gate)
+        lock (_gate)
         {
-            s_open.Remove(connection);
-            foreach (var key in s_defaults.Where(p => ReferenceEquals(p.Value, connection)).Select(p => p.Key).ToList())
+            _open.Remove(connection);
+            foreach (var key in _defaults.Where(p => ReferenceEquals(p.Value, connection)).Select(p => p.Key).ToList())
             {
-                s_defaults.Remove(key);
+                _defaults.Remove(key);
             }
         }
 
@@ -92,7 +102,7 @@ internal static class ConnectionRegistry
     private static Guid CurrentRunspace => Runspace.DefaultRunspace?.InstanceId ?? Guid.Empty;
 
     /// <summary>Closes what a runspace opened once it is closing, closed or broken.</summary>
-    private static void OnRunspaceStateChanged(object? sender, RunspaceStateEventArgs e)
+    private void OnRunspaceStateChanged(object? sender, RunspaceStateEventArgs e)
     {
         if (sender is not Runspace runspace || e.RunspaceStateInfo.State is not (RunspaceState.Closing or RunspaceState.Closed or RunspaceState.Broken))
         {
@@ -100,11 +110,11 @@ internal static class ConnectionRegistry
         }
 
         List<RedshiftConnection> owned;
-        lock (s_gate)
+        lock (_gate)
         {
-            owned = s_open.Where(p => p.Value == runspace.InstanceId).Select(p => p.Key).ToList();
-            s_defaults.Remove(runspace.InstanceId);
-            if (s_watched.Remove(runspace.InstanceId))
+            owned = _open.Where(p => p.Value == runspace.InstanceId).Select(p => p.Key).ToList();
+            _defaults.Remove(runspace.InstanceId);
+            if (_watched.Remove(runspace.InstanceId))
             {
                 runspace.StateChanged -= OnRunspaceStateChanged;
             }
@@ -123,26 +133,29 @@ internal static class ConnectionRegistry
         }
     }
 
-    private sealed class CloseAllOnRemove : IDisposable
+    /// <summary>Closes every connection and stops watching every runspace.</summary>
+    public void Release()
     {
-        public void Dispose()
+        var failures = new List<Exception>();
+        foreach (var connection in All())
         {
-            foreach (var connection in All())
+            failures.AddRange(Close(connection));
+        }
+
+        lock (_gate)
+        {
+            foreach (var runspace in _watched.Values)
             {
-                Close(connection);
+                runspace.StateChanged -= OnRunspaceStateChanged;
             }
 
-            lock (s_gate)
-            {
-                foreach (var runspace in s_watched.Values)
-                {
-                    runspace.StateChanged -= OnRunspaceStateChanged;
-                }
+            _watched.Clear();
+            _defaults.Clear();
+        }
 
-                s_watched.Clear();
-                s_defaults.Clear();
-                s_registered = false;
-            }
+        if (failures.Count > 0)
+        {
+            throw new AggregateException("Some connections failed to close.", failures);
         }
     }
 }

@@ -7,71 +7,82 @@ namespace RedshiftIamra.PowerShell;
 /// The credential servers running in the background of this process, and the runspace that
 /// started each. A server lives as long as that runspace: when it closes (a thread job or
 /// ForEach-Object -Parallel runspace that ends, a closed runspace pool) its servers stop and
-/// put back the environment they set. Removing the module stops them all.
+/// put back the environment they set. A part of the module's <see cref="IamraContext"/>:
+/// removing the module stops them all.
 /// </summary>
-internal static class CredentialServerRegistry
+internal sealed class CredentialServerRegistry : IContextPart
 {
-    private static readonly object s_gate = new();
-    private static readonly List<(IamraCredentialServer Server, Guid Owner)> s_running = new();
-    private static readonly Dictionary<Guid, Runspace> s_watched = new();
-    private static bool s_registered;
+    private readonly object _gate = new();
+    private readonly List<(IamraCredentialServer Server, Guid Owner)> _running = new();
+    private readonly Dictionary<Guid, Runspace> _watched = new();
 
-    public static void Add(IamraCredentialServer server)
+    /// <summary>The registry of the module's context.</summary>
+    public static CredentialServerRegistry Current => IamraContext.Current.Part(() => new CredentialServerRegistry());
+
+    public string Name => "CredentialServers";
+
+    /// <summary>Running servers, plus runspaces still watched.</summary>
+    public int Alive
     {
-        var runspace = Runspace.DefaultRunspace;
-        var owner = runspace?.InstanceId ?? Guid.Empty;
-        lock (s_gate)
+        get
         {
-            s_running.Add((server, owner));
-            if (runspace is not null && !s_watched.ContainsKey(owner))
+            lock (_gate)
             {
-                s_watched[owner] = runspace;
-                runspace.StateChanged += OnRunspaceStateChanged;
-            }
-
-            if (!s_registered)
-            {
-                s_registered = true;
-                ModuleState.Own(new StopAllOnRemove());
+                return _running.Count + _watched.Count;
             }
         }
     }
 
-    public static IReadOnlyList<IamraCredentialServer> Running
+    public void Add(IamraCredentialServer server)
+    {
+        var runspace = Runspace.DefaultRunspace;
+        var owner = runspace?.InstanceId ?? Guid.Empty;
+        lock (_gate)
+        {
+            _running.Add((server, owner));
+            if (runspace is not null && !_watched.ContainsKey(owner))
+            {
+                _watched[owner] = runspace;
+                runspace.StateChanged += OnRunspaceStateChanged;
+            }
+        }
+    }
+
+    public IReadOnlyList<IamraCredentialServer> Running
     {
         get
         {
-            lock (s_gate)
+            lock (_gate)
             {
-                return s_running.Select(r => r.Server).ToList();
+                return _running.Select(r => r.Server).ToList();
             }
         }
     }
 
     /// <summary>How many runspaces are watched (for the module-removal test: none after removal).</summary>
-    internal static int WatchedRunspaces
+    internal int WatchedRunspaces
     {
         get
         {
-            lock (s_gate)
+            lock (_gate)
             {
-                return s_watched.Count;
+                return _watched.Count;
             }
         }
     }
 
-    public static void Stop(IamraCredentialServer server)
+    public void Stop(IamraCredentialServer server)
     {
-        lock (s_gate)
+        lock (_gate)
         {
-            s_running.RemoveAll(r => ReferenceEquals(r.Server, server));
+            _running.RemoveAll(r => ReferenceEquals(r.Server, server));
         }
 
         server.Dispose();
     }
 
     /// <summary>Stops what a runspace started once it is closing, closed or broken.</summary>
-    private static void OnRunspaceStateChanged(object? sender, RunspaceStateEventArgs e)
+    private void OnRunspaceStateChanged(object? sender, RunspaceStateEventArgs e)
     {
         if (sender is not Runspace runspace || e.RunspaceStateInfo.State is not (RunspaceState.Closing or RunspaceState.Closed or RunspaceState.Broken))
         {
@@ -79,11 +90,11 @@ internal static class CredentialServerRegistry
         }
 
         IamraCredentialServer[] owned;
-        lock (s_gate)
+        lock (_gate)
         {
-            owned = s_running.Where(r => r.Owner == runspace.InstanceId).Select(r => r.Server).ToArray();
-            s_running.RemoveAll(r => r.Owner == runspace.InstanceId);
-            if (s_watched.Remove(runspace.InstanceId))
+            owned = _running.Where(r => r.Owner == runspace.InstanceId).Select(r => r.Server).ToArray();
+            _running.RemoveAll(r => r.Owner == runspace.InstanceId);
+            if (_watched.Remove(runspace.InstanceId))
             {
                 runspace.StateChanged -= OnRunspaceStateChanged;
             }
@@ -108,25 +119,22 @@ internal static class CredentialServerRegistry
         }
     }
 
-    private sealed class StopAllOnRemove : IDisposable
+    /// <summary>Stops every server (newest first) and stops watching every runspace.</summary>
+    public void Release()
     {
-        public void Dispose()
+        IamraCredentialServer[] servers;
+        lock (_gate)
         {
-            IamraCredentialServer[] servers;
-            lock (s_gate)
+            servers = _running.Select(r => r.Server).ToArray();
+            _running.Clear();
+            foreach (var runspace in _watched.Values)
             {
-                servers = s_running.Select(r => r.Server).ToArray();
-                s_running.Clear();
-                foreach (var runspace in s_watched.Values)
-                {
-                    runspace.StateChanged -= OnRunspaceStateChanged;
-                }
-
-                s_watched.Clear();
-                s_registered = false;
+                runspace.StateChanged -= OnRunspaceStateChanged;
             }
 
-            StopNewestFirst(servers);
+            _watched.Clear();
         }
+
+        StopNewestFirst(servers);
     }
 }

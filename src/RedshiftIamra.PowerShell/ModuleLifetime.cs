@@ -12,51 +12,11 @@ public sealed class ModuleLifetime : IModuleAssemblyInitializer, IModuleAssembly
 
     public void OnRemove(PSModuleInfo psModuleInfo)
     {
-        ModuleState.CloseAll();
-        Sessions.RolesAnywhereSessionSource.Cache.Clear();
-
-        // Database passwords must not outlive the module in the process either.
-        Sessions.DbCredentialSource.Cache.Clear();
-
-        // Log out of and close every PKCS#11 token session (the libraries stay loaded: a
-        // PKCS#11 module is initialised once per process).
-        Pkcs11.Pkcs11Tokens.CloseAll();
-        Aws.AwsHttpClients.DisposeAll();
-    }
-}
-
-/// <summary>Process-wide state the module owns (cached sessions, open connections).</summary>
-internal static class ModuleState
-{
-    private static readonly List<IDisposable> s_owned = new();
-
-    internal static void Own(IDisposable disposable)
-    {
-        lock (s_owned)
-        {
-            s_owned.Add(disposable);
-        }
-    }
-
-    internal static void CloseAll()
-    {
-        IDisposable[] owned;
-        lock (s_owned)
-        {
-            owned = s_owned.ToArray();
-            s_owned.Clear();
-        }
-
-        foreach (var disposable in owned)
-        {
-            try
-            {
-                disposable.Dispose();
-            }
-            catch (Exception)
-            {
-                // Removing the module must not fail because one resource failed to close.
-            }
-        }
+        // Everything the module keeps between commands is a part of its context: open
+        // connections, credential servers, sandboxes, cached sessions and database passwords,
+        // HTTP clients, clock offsets and PKCS#11 token sessions (the PKCS#11 libraries stay
+        // loaded: a library is initialised once per process). Removing the module must not
+        // fail because one of them failed to close, so the failures are dropped here.
+        _ = IamraContext.Current.Release();
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Collections.Frozen;
 using System.Management.Automation;
 using RedshiftIamra.Loading;
 
@@ -14,7 +15,7 @@ namespace RedshiftIamra.PowerShell;
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 public sealed class StagingSettingsTransformationAttribute : ArgumentTransformationAttribute
 {
-    private static readonly Dictionary<string, string> s_keys = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly FrozenDictionary<string, string> s_keys = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
         ["Bucket"] = nameof(RedshiftStagingSettings.Bucket),
         ["StagingBucket"] = nameof(RedshiftStagingSettings.Bucket),
@@ -25,7 +26,7 @@ public sealed class StagingSettingsTransformationAttribute : ArgumentTransformat
         ["EndpointUrl"] = nameof(RedshiftStagingSettings.EndpointUrl),
         ["S3EndpointUrl"] = nameof(RedshiftStagingSettings.EndpointUrl),
         ["Region"] = nameof(RedshiftStagingSettings.Region),
-    };
+    }.ToFrozenDictionary(StringComparer.OrdinalIgnoreCase);
 
     public override object? Transform(EngineIntrinsics engineIntrinsics, object? inputData)
     {

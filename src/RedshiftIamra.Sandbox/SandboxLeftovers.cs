@@ -29,8 +29,6 @@ public static class SandboxLeftovers
     public const string DirectoryPrefix = "redshift-iamra-sandbox-";
 
     private static readonly object s_gate = new();
-    private static readonly List<SandboxHost> s_running = new();
-    private static bool s_hooked;
 
     /// <summary>Writes the owner file of a sandbox starting in <paramref name="directory"/>.</summary>
     public static void WriteOwner(string directory) => Save(directory, new Owner
@@ -56,18 +54,7 @@ public static class SandboxLeftovers
     }
 
     /// <summary>Stops <paramref name="sandbox"/> when this process exits normally, if nothing stopped it before.</summary>
-    public static void StopOnExit(SandboxHost sandbox)
-    {
-        lock (s_gate)
-        {
-            s_running.Add(sandbox);
-            if (!s_hooked)
-            {
-                s_hooked = true;
-                AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAll();
-            }
-        }
-    }
+    public static void StopOnExit(SandboxHost sandbox) => RunningSandboxes.Current.Add(sandbox);
 
     /// <summary>
     /// Cleans up after sandboxes whose process died without stopping them (see the class
@@ -127,34 +114,7 @@ public static class SandboxLeftovers
         return removed;
     }
 
-    internal static void Forget(SandboxHost sandbox)
-    {
-        lock (s_gate)
-        {
-            s_running.Remove(sandbox);
-        }
-    }
-
-    private static void StopAll()
-    {
-        List<SandboxHost> running;
-        lock (s_gate)
-        {
-            running = s_running.ToList();
-        }
-
-        foreach (var sandbox in running)
-        {
-            try
-            {
-                sandbox.Stop();
-            }
-            catch (Exception e) when (e is InvalidOperationException or IOException or ObjectDisposedException)
-            {
-                // Best effort at exit: the next start reaps what is left.
-            }
-        }
-    }
+    internal static void Forget(SandboxHost sandbox) => RunningSandboxes.Current.Remove(sandbox);
 
     private static bool IsAlive(Owner owner)
     {

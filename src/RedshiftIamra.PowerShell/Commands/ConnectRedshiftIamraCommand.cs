@@ -71,7 +71,7 @@ public sealed class ConnectRedshiftIamraCommand : RedshiftConnectionCmdlet
             WriteVerbose($"Staged loads and UNLOAD exports on this connection go to {staging}{(staging.CopyRoleArn is null ? string.Empty : $" (COPY/UNLOAD role {staging.CopyRoleArn})")}.");
         }
 
-        ConnectionRegistry.Add(connection, makeDefault: !NoDefault.IsPresent);
+        ConnectionRegistry.Current.Add(connection, makeDefault: !NoDefault.IsPresent);
         WriteVerbose($"Connected ({connection.Id}) to {connection.Host}:{connection.Port}/{connection.Database} as {connection.User}{(NoDefault.IsPresent ? string.Empty : "; it is now the default connection")}.");
         WriteObject(connection);
     }
@@ -93,8 +93,8 @@ public sealed class DisconnectRedshiftIamraCommand : IamraCmdlet
     protected override void Process()
     {
         var targets = All.IsPresent
-            ? ConnectionRegistry.All()
-            : Connection ?? (ConnectionRegistry.Default is { } current ? new[] { current } : Array.Empty<RedshiftConnection>());
+            ? ConnectionRegistry.Current.All()
+            : Connection ?? (ConnectionRegistry.Current.Default is { } current ? new[] { current } : Array.Empty<RedshiftConnection>());
         // Close every one first, then report every failure: one that fails does not leave the rest open.
         var failures = new List<(RedshiftConnection Connection, Exception Error)>();
         foreach (var connection in targets)
@@ -103,7 +103,7 @@ public sealed class DisconnectRedshiftIamraCommand : IamraCmdlet
             {
                 try
                 {
-                    failures.AddRange(ConnectionRegistry.Close(connection).Select(e => (connection, e)));
+                    failures.AddRange(ConnectionRegistry.Current.Close(connection).Select(e => (connection, e)));
                 }
                 catch (Exception e) when (e is not (OutOfMemoryException or PipelineStoppedException))
                 {

@@ -13,7 +13,7 @@ public sealed class GetIamraCredentialServerCommand : IamraCmdlet
 
     protected override void Process()
     {
-        foreach (var server in CredentialServerRegistry.Running)
+        foreach (var server in CredentialServerRegistry.Current.Running)
         {
             if (Id is null || Id.Contains(server.Id))
             {

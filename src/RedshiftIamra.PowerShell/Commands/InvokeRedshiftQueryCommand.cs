@@ -54,7 +54,7 @@ public sealed class InvokeRedshiftQueryCommand : IamraCmdlet
 
     protected override void Process()
     {
-        var connection = Connection ?? ConnectionRegistry.Default
+        var connection = Connection ?? ConnectionRegistry.Current.Default
             ?? throw new IamraException(ConnectionErrors.NoConnection, IamraErrorCategory.ConnectionError,
                 "There is no connection: run Connect-RedshiftIamra first, or pass -Connection.");
         var parameters = Parameters?.Cast<DictionaryEntry>()

@@ -73,7 +73,7 @@ public sealed class StartIamraCredentialServerCommand : RolesAnywhereCmdlet
         }, log);
         if (!Wait.IsPresent)
         {
-            CredentialServerRegistry.Add(server);
+            CredentialServerRegistry.Current.Add(server);
             WriteVerbose($"Serving credentials for {server.RoleArn} at {server.Uri}{(server.MetadataEndpoint is null ? string.Empty : $" and as instance metadata at {server.MetadataEndpoint}")}.");
             WriteObject(server);
             return;

@@ -72,7 +72,7 @@ public sealed class StartRedshiftIamraSandboxCommand : IamraCmdlet
             WorkgroupName = WorkgroupName,
         };
         var sandbox = Await((_, token) => SandboxHost.StartAsync(options, token));
-        SandboxRegistry.Add(sandbox);
+        SandboxRegistry.Current.Add(sandbox);
         WriteVerbose($"Sandbox started in {sandbox.StartupTime.TotalMilliseconds:0} ms: Roles Anywhere at {sandbox.RolesAnywhereEndpoint}, files in {sandbox.WorkingDirectory}.");
         if (sandbox.HasDatabase)
         {
@@ -80,7 +80,7 @@ public sealed class StartRedshiftIamraSandboxCommand : IamraCmdlet
         }
         if (ImportClientCertificate.IsPresent)
         {
-            var thumbprint = SandboxRegistry.ImportClientCertificate(sandbox);
+            var thumbprint = SandboxRegistry.Current.ImportClientCertificate(sandbox);
             WriteVerbose($@"Imported the sandbox client certificate {thumbprint} into Cert:\CurrentUser\My.");
         }
 
@@ -101,52 +101,65 @@ public sealed class StopRedshiftIamraSandboxCommand : IamraCmdlet
 
     protected override void Process()
     {
-        foreach (var sandbox in Sandbox ?? SandboxRegistry.All())
+        foreach (var sandbox in Sandbox ?? SandboxRegistry.Current.All())
         {
             if (ShouldProcess(sandbox.RolesAnywhereEndpoint, "Stop the RedshiftIamra sandbox"))
             {
-                SandboxRegistry.Stop(sandbox);
+                SandboxRegistry.Current.Stop(sandbox);
                 WriteVerbose($"Stopped the sandbox at {sandbox.RolesAnywhereEndpoint}.");
             }
         }
     }
 }
 
-/// <summary>Sandboxes started by the cmdlets, so they can be stopped by name-less calls and when the module is removed.</summary>
-internal static class SandboxRegistry
+/// <summary>
+/// Sandboxes started by the cmdlets, so they can be stopped by name-less calls; a part of the
+/// module's <see cref="IamraContext"/>, so removing the module stops them.
+/// </summary>
+internal sealed class SandboxRegistry : IContextPart
 {
-    private static readonly List<(SandboxHost Sandbox, string? Thumbprint)> s_running = new();
-    private static bool s_registered;
-    private static bool s_exitHooked;
+    private readonly List<(SandboxHost Sandbox, string? Thumbprint)> _running = new();
+    private bool _exitHooked;
 
-    public static void Add(SandboxHost sandbox)
+    /// <summary>The registry of the module's context.</summary>
+    public static SandboxRegistry Current => IamraContext.Current.Part(() => new SandboxRegistry());
+
+    public string Name => "Sandboxes";
+
+    public int Alive
     {
-        lock (s_running)
+        get
         {
-            s_running.Add((sandbox, null));
-            if (!s_registered)
+            lock (_running)
             {
-                s_registered = true;
-                ModuleState.Own(new StopAllOnRemove());
-                if (!s_exitHooked)
-                {
-                    // A script that exits without Stop-RedshiftIamraSandbox: take the certificates out of the stores too.
-                    s_exitHooked = true;
-                    AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAllAtExit();
-                }
+                return _running.Count;
             }
         }
     }
 
-    public static IReadOnlyList<SandboxHost> All()
+    public void Add(SandboxHost sandbox)
     {
-        lock (s_running)
+        lock (_running)
         {
-            return s_running.Select(r => r.Sandbox).ToList();
+            _running.Add((sandbox, null));
+            if (!_exitHooked)
+            {
+                // A script that exits without Stop-RedshiftIamraSandbox: take the certificates out of the stores too.
+                _exitHooked = true;
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAllAtExit();
+            }
         }
     }
 
-    public static string ImportClientCertificate(SandboxHost sandbox)
+    public IReadOnlyList<SandboxHost> All()
+    {
+        lock (_running)
+        {
+            return _running.Select(r => r.Sandbox).ToList();
+        }
+    }
+
+    public string ImportClientCertificate(SandboxHost sandbox)
     {
         var source = sandbox.ClientCertificate.Certificate;
         var pfx = source.Export(X509ContentType.Pkcs12);
@@ -170,12 +183,12 @@ internal static class SandboxRegistry
             }
         }
 
-        lock (s_running)
+        lock (_running)
         {
-            var index = s_running.FindIndex(r => ReferenceEquals(r.Sandbox, sandbox));
+            var index = _running.FindIndex(r => ReferenceEquals(r.Sandbox, sandbox));
             if (index >= 0)
             {
-                s_running[index] = (sandbox, persisted.Thumbprint);
+                _running[index] = (sandbox, persisted.Thumbprint);
             }
         }
 
@@ -184,16 +197,16 @@ internal static class SandboxRegistry
         return persisted.Thumbprint;
     }
 
-    public static void Stop(SandboxHost sandbox)
+    public void Stop(SandboxHost sandbox)
     {
         string? thumbprint = null;
-        lock (s_running)
+        lock (_running)
         {
-            var index = s_running.FindIndex(r => ReferenceEquals(r.Sandbox, sandbox));
+            var index = _running.FindIndex(r => ReferenceEquals(r.Sandbox, sandbox));
             if (index >= 0)
             {
-                thumbprint = s_running[index].Thumbprint;
-                s_running.RemoveAt(index);
+                thumbprint = _running[index].Thumbprint;
+                _running.RemoveAt(index);
             }
         }
 
@@ -219,7 +232,7 @@ internal static class SandboxRegistry
         sandbox.Stop();
     }
 
-    private static void StopAllAtExit()
+    private void StopAllAtExit()
     {
         foreach (var sandbox in All())
         {
@@ -234,19 +247,25 @@ internal static class SandboxRegistry
         }
     }
 
-    private sealed class StopAllOnRemove : IDisposable
+    /// <summary>Stops every sandbox (and takes its certificates out of the stores); one that fails does not stop the others.</summary>
+    public void Release()
     {
-        public void Dispose()
+        var failures = new List<Exception>();
+        foreach (var sandbox in All())
         {
-            foreach (var sandbox in All())
+            try
             {
                 Stop(sandbox);
             }
-
-            lock (s_running)
+            catch (Exception e)
             {
-                s_registered = false;
+                failures.Add(e);
             }
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new AggregateException("Some sandboxes failed to stop.", failures);
         }
     }
 }

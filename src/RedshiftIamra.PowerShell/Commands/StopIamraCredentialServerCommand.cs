@@ -35,7 +35,7 @@ public sealed class StopIamraCredentialServerCommand : IamraCmdlet
     {
         if (!_any)
         {
-            foreach (var server in CredentialServerRegistry.Running)
+            foreach (var server in CredentialServerRegistry.Current.Running)
             {
                 StopOne(server);
             }
@@ -46,7 +46,7 @@ public sealed class StopIamraCredentialServerCommand : IamraCmdlet
     {
         if (ShouldProcess(server.Uri.ToString(), "Stop the credential server"))
         {
-            CredentialServerRegistry.Stop(server);
+            CredentialServerRegistry.Current.Stop(server);
             WriteVerbose($"Stopped the credential server at {server.Uri}.");
         }
     }

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Numerics;
 using System.Security.Cryptography;
@@ -26,13 +27,13 @@ internal static class X509RequestVerifier
     private static readonly string[] s_requiredSignedHeaders = ["content-type", "host", "x-amz-date", "x-amz-x509"];
 
     // Certificate signature algorithms Roles Anywhere refuses (MD5, SHA-1).
-    private static readonly Dictionary<string, string> s_weakSignatureAlgorithms = new()
+    private static readonly FrozenDictionary<string, string> s_weakSignatureAlgorithms = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["1.2.840.113549.1.1.4"] = "MD5 with RSA",
         ["1.2.840.113549.1.1.5"] = "SHA-1 with RSA",
         ["1.2.840.10045.4.1"] = "ECDSA with SHA-1",
         ["1.2.840.10040.4.3"] = "DSA with SHA-1",
-    };
+    }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <summary>Checks the Authorization header, the scope, the time and the signature; throws <see cref="SandboxServiceException"/> (403) on the first problem.</summary>
     public static VerifiedX509Request VerifySignature(SandboxHttpRequest request, string region, string service, DateTimeOffset now, TimeSpan maxSkew, SandboxAuditFacts audit)

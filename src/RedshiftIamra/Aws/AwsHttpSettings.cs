@@ -37,42 +37,14 @@ public sealed record AwsHttpSettings
     private static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 }
 
-/// <summary>One <see cref="HttpClient"/> per endpoint and settings, kept for the process.</summary>
+/// <summary>One <see cref="HttpClient"/> per endpoint and settings, kept by the module's <see cref="IamraContext"/>.</summary>
 public static class AwsHttpClients
 {
-    private static readonly ConcurrentDictionary<(string Authority, Uri? Proxy, string? Bundle), Lazy<HttpClient>> s_clients = new();
-
     public const string CaBundleErrorId = ErrorIds.Aws.CaBundleInvalid;
 
-    public static HttpClient For(Uri endpoint, AwsHttpSettings settings)
-    {
-        var bundle = settings.EffectiveCaBundlePath;
-        var key = (endpoint.GetLeftPart(UriPartial.Authority), settings.Proxy, bundle);
-        var lazy = s_clients.GetOrAdd(key, k => new Lazy<HttpClient>(() => Create(settings, k.Bundle)));
-        try
-        {
-            return lazy.Value;
-        }
-        catch
-        {
-            s_clients.TryRemove(key, out _);
-            throw;
-        }
-    }
+    public static HttpClient For(Uri endpoint, AwsHttpSettings settings) => IamraContext.Current.HttpClients.For(endpoint, settings);
 
-    /// <summary>Closes every client (module removal).</summary>
-    public static void DisposeAll()
-    {
-        foreach (var key in s_clients.Keys)
-        {
-            if (s_clients.TryRemove(key, out var lazy) && lazy.IsValueCreated)
-            {
-                lazy.Value.Dispose();
-            }
-        }
-    }
-
-    private static HttpClient Create(AwsHttpSettings settings, string? bundlePath)
+    internal static HttpClient Create(AwsHttpSettings settings, string? bundlePath)
     {
         var handler = new SocketsHttpHandler
         {
@@ -152,5 +124,45 @@ public static class AwsHttpClients
         chain.ChainPolicy.DisableCertificateDownloads = true;
         using var leaf = new X509Certificate2(certificate);
         return chain.Build(leaf);
+    }
+}
+
+/// <summary>The HTTP clients of one <see cref="IamraContext"/>: one per endpoint, proxy and CA bundle.</summary>
+public sealed class AwsHttpClientPool : IContextPart
+{
+    private readonly ConcurrentDictionary<(string Authority, Uri? Proxy, string? Bundle), Lazy<HttpClient>> _clients = new();
+
+    public string Name => "HttpClients";
+
+    public int Alive => _clients.Count;
+
+    public HttpClient For(Uri endpoint, AwsHttpSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(settings);
+        var bundle = settings.EffectiveCaBundlePath;
+        var key = (endpoint.GetLeftPart(UriPartial.Authority), settings.Proxy, bundle);
+        var lazy = _clients.GetOrAdd(key, k => new Lazy<HttpClient>(() => AwsHttpClients.Create(settings, k.Bundle)));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            _clients.TryRemove(key, out _);
+            throw;
+        }
+    }
+
+    /// <summary>Closes every client.</summary>
+    public void Release()
+    {
+        foreach (var key in _clients.Keys)
+        {
+            if (_clients.TryRemove(key, out var lazy) && lazy.IsValueCreated)
+            {
+                lazy.Value.Dispose();
+            }
+        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -39,7 +38,6 @@ public static class AwsErrors
 /// </summary>
 public sealed class AwsRequestSender
 {
-    private static readonly ConcurrentDictionary<string, TimeSpan> s_clockOffsets = new(StringComparer.OrdinalIgnoreCase);
     private static readonly TimeSpan s_skewTolerance = TimeSpan.FromMinutes(4);
 
     private readonly TimeProvider _time;
@@ -86,7 +84,7 @@ public sealed class AwsRequestSender
             }
 
             message.Headers.UserAgent.ParseAdd(UserAgent);
-            var offset = s_clockOffsets.TryGetValue(host, out var known) ? known : TimeSpan.Zero;
+            var offset = IamraContext.Current.Clocks.SigningOffset(host);
             var signing = _signer.Sign(message, request.Body, signatureProvider, region, service, _time.GetUtcNow() + offset);
             if (attempt == 1)
             {
@@ -171,7 +169,7 @@ public sealed class AwsRequestSender
                         if (!skewCorrected)
                         {
                             skewCorrected = true;
-                            s_clockOffsets[host] = skew;
+                            IamraContext.Current.Clocks.SetSigningOffset(host, skew);
                             log.Warning($"This machine's clock differs from {request.Uri.Host}'s by {FormatSkew(skew)}; signing with the server's time. Fix the clock (NTP): other tools will fail.");
                             attempt--;
                             continue;

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Net;
 
 namespace RedshiftIamra.Aws;
@@ -5,19 +6,19 @@ namespace RedshiftIamra.Aws;
 /// <summary>An error an AWS API answered with: HTTP status, error code, message, request id.</summary>
 public sealed record AwsServiceError(HttpStatusCode Status, string Code, string Message, string? RequestId, DateTimeOffset? ServerDate)
 {
-    private static readonly HashSet<string> s_throttlingCodes = new(StringComparer.Ordinal)
+    private static readonly FrozenSet<string> s_throttlingCodes = new HashSet<string>(StringComparer.Ordinal)
     {
         "Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException", "TooManyRequestsException",
         "ProvisionedThroughputExceededException", "TransactionInProgressException", "RequestLimitExceeded",
         "BandwidthLimitExceeded", "LimitExceededException", "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
         "EC2ThrottledException",
-    };
+    }.ToFrozenSet(StringComparer.Ordinal);
 
-    private static readonly HashSet<string> s_clockSkewCodes = new(StringComparer.Ordinal)
+    private static readonly FrozenSet<string> s_clockSkewCodes = new HashSet<string>(StringComparer.Ordinal)
     {
         "RequestTimeTooSkewed", "RequestExpired", "InvalidSignatureException", "SignatureDoesNotMatch",
         "AuthFailure", "RequestInTheFuture",
-    };
+    }.ToFrozenSet(StringComparer.Ordinal);
 
     public bool IsThrottling => s_throttlingCodes.Contains(Code) || Status == (HttpStatusCode)429;
 

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Formats.Asn1;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -22,12 +23,12 @@ internal static class CertificateInspector
     private const string AnyExtendedKeyUsageOid = "2.5.29.37.0";
     internal const int MinimumRsaKeySize = 2048;
 
-    private static readonly Dictionary<string, (string Name, int Size)> s_curves = new()
+    private static readonly FrozenDictionary<string, (string Name, int Size)> s_curves = new Dictionary<string, (string Name, int Size)>(StringComparer.Ordinal)
     {
         ["1.2.840.10045.3.1.7"] = ("P-256", 256),
         ["1.3.132.0.34"] = ("P-384", 384),
         ["1.3.132.0.35"] = ("P-521", 521),
-    };
+    }.ToFrozenDictionary(StringComparer.Ordinal);
 
     /// <param name="certificate">The certificate.</param>
     /// <param name="now">The time validity is judged at.</param>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Numerics;
 using Npgsql;
@@ -80,7 +81,7 @@ public static class QueryValues
 
     /// <summary>Member names PowerShell reserves on every object; a column of that name is renamed (<c>psobject</c> becomes <c>psobject_</c>).</summary>
     public static readonly IReadOnlySet<string> PowerShellReservedNames =
-        new HashSet<string>(new[] { "psobject", "psbase", "psadapted", "psextended", "pstypenames" }, StringComparer.OrdinalIgnoreCase);
+        new[] { "psobject", "psbase", "psadapted", "psextended", "pstypenames" }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
     /// Property names for a result's columns: unnamed columns become Column1, Column2...; a name

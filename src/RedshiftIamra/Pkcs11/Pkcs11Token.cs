@@ -494,64 +494,92 @@ public sealed class Pkcs11Token : IDisposable
     }
 }
 
-/// <summary>The tokens the module has a session with, one per library and token; closed when the module is removed.</summary>
+/// <summary>The tokens the module has a session with (those of <see cref="IamraContext.Current"/>).</summary>
 public static class Pkcs11Tokens
 {
-    private static readonly object s_gate = new();
-    private static readonly Dictionary<string, Pkcs11Token> s_tokens = new(StringComparer.Ordinal);
-
     /// <summary>The tokens with a session now.</summary>
-    public static IReadOnlyList<Pkcs11Token> All
+    public static IReadOnlyList<Pkcs11Token> All => IamraContext.Current.Tokens.All;
+
+    internal static Pkcs11Token GetOrAdd(Pkcs11Library library, ISlot slot, ITokenInfo info) => IamraContext.Current.Tokens.GetOrAdd(library, slot, info);
+
+    /// <summary>Logs out of and closes one token's session (the next use opens and logs in again).</summary>
+    public static void Close(Pkcs11Token token) => IamraContext.Current.Tokens.Close(token);
+
+    /// <summary>Logs out of and closes every token session.</summary>
+    public static void CloseAll() => IamraContext.Current.Tokens.Release();
+}
+
+/// <summary>The tokens one <see cref="IamraContext"/> has a session with, one per library and token.</summary>
+public sealed class Pkcs11TokenSet : IContextPart
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<string, Pkcs11Token> _tokens = new(StringComparer.Ordinal);
+
+    public string Name => "Tokens";
+
+    public int Alive
     {
         get
         {
-            lock (s_gate)
+            lock (_gate)
             {
-                return s_tokens.Values.ToList();
+                return _tokens.Count;
             }
         }
     }
 
-    internal static Pkcs11Token GetOrAdd(Pkcs11Library library, ISlot slot, ITokenInfo info)
+    /// <summary>The tokens with a session now.</summary>
+    public IReadOnlyList<Pkcs11Token> All
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _tokens.Values.ToList();
+            }
+        }
+    }
+
+    internal Pkcs11Token GetOrAdd(Pkcs11Library library, ISlot slot, ITokenInfo info)
     {
         var key = Pkcs11Token.KeyOf(library.Path, info.SerialNumber?.Trim() ?? string.Empty, info.Label?.Trim() ?? string.Empty);
-        lock (s_gate)
+        lock (_gate)
         {
-            if (s_tokens.TryGetValue(key, out var token))
+            if (_tokens.TryGetValue(key, out var token))
             {
                 token.Rebind(slot);
                 return token;
             }
 
             token = new Pkcs11Token(library, slot, info);
-            s_tokens[key] = token;
+            _tokens[key] = token;
             return token;
         }
     }
 
     /// <summary>Logs out of and closes one token's session (the next use opens and logs in again).</summary>
-    public static void Close(Pkcs11Token token)
+    public void Close(Pkcs11Token token)
     {
         ArgumentNullException.ThrowIfNull(token);
-        lock (s_gate)
+        lock (_gate)
         {
-            if (s_tokens.TryGetValue(token.Key, out var known) && ReferenceEquals(known, token))
+            if (_tokens.TryGetValue(token.Key, out var known) && ReferenceEquals(known, token))
             {
-                s_tokens.Remove(token.Key);
+                _tokens.Remove(token.Key);
             }
         }
 
         token.Dispose();
     }
 
-    /// <summary>Logs out of and closes every token session (when the module is removed).</summary>
-    public static void CloseAll()
+    /// <summary>Logs out of and closes every token session (the libraries stay loaded: a PKCS#11 library is initialised once per process).</summary>
+    public void Release()
     {
         Pkcs11Token[] tokens;
-        lock (s_gate)
+        lock (_gate)
         {
-            tokens = s_tokens.Values.ToArray();
-            s_tokens.Clear();
+            tokens = _tokens.Values.ToArray();
+            _tokens.Clear();
         }
 
         foreach (var token in tokens)

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Security;
 using System.Text;
@@ -19,18 +20,18 @@ public sealed class Pkcs11Uri
 {
     public const string Scheme = "pkcs11:";
 
-    private static readonly HashSet<string> s_pathAttributes = new(StringComparer.Ordinal)
+    private static readonly FrozenSet<string> s_pathAttributes = new HashSet<string>(StringComparer.Ordinal)
     {
         "token", "manufacturer", "serial", "model", "library-manufacturer", "library-description",
         "library-version", "object", "type", "id", "slot-description", "slot-manufacturer", "slot-id",
-    };
+    }.ToFrozenSet(StringComparer.Ordinal);
 
-    private static readonly HashSet<string> s_queryAttributes = new(StringComparer.Ordinal)
+    private static readonly FrozenSet<string> s_queryAttributes = new HashSet<string>(StringComparer.Ordinal)
     {
         "pin-source", "pin-value", "module-name", "module-path",
-    };
+    }.ToFrozenSet(StringComparer.Ordinal);
 
-    private static readonly HashSet<string> s_types = new(StringComparer.Ordinal) { "public", "private", "cert", "secret-key", "data" };
+    private static readonly FrozenSet<string> s_types = new[] { "public", "private", "cert", "secret-key", "data" }.ToFrozenSet(StringComparer.Ordinal);
 
     private readonly Dictionary<string, string> _path;
     private readonly Dictionary<string, string> _query;

@@ -58,12 +58,8 @@ public sealed class DbCredentialSource
     public const string EndpointUnavailableErrorId = ErrorIds.Redshift.EndpointUnavailable;
     public static readonly TimeSpan DefaultRenewalMargin = TimeSpan.FromMinutes(2);
 
-    /// <summary>The process-wide cache of database credentials, shared by every runspace.</summary>
-    public static CredentialCache<string, RedshiftDbCredential> Cache { get; } = new();
-
-    internal static Func<RedshiftClientConfig, IRedshiftClient> RedshiftClientFactory { get; set; } = config => new RedshiftClient(config);
-
-    internal static Func<RedshiftClientConfig, IRedshiftServerlessClient> ServerlessClientFactory { get; set; } = config => new RedshiftServerlessClient(config);
+    /// <summary>The database credential cache of the module's context, shared by every runspace.</summary>
+    public static CredentialCache<string, RedshiftDbCredential> Cache => IamraContext.Current.DbCredentials;
 
     private readonly DbCredentialOptions _options;
     private readonly RedshiftClientConfig _clientConfig;
@@ -230,7 +226,7 @@ public sealed class DbCredentialSource
         {
             case RedshiftTargetKind.Provisioned:
                 {
-                    var response = await RedshiftClientFactory(_clientConfig).GetClusterCredentialsAsync(new GetClusterCredentialsRequest
+                    var response = await new RedshiftClient(_clientConfig).GetClusterCredentialsAsync(new GetClusterCredentialsRequest
                     {
                         DbUser = _options.DbUser!,
                         DbName = database,
@@ -246,7 +242,7 @@ public sealed class DbCredentialSource
 
             case RedshiftTargetKind.ProvisionedIam:
                 {
-                    var response = await RedshiftClientFactory(_clientConfig).GetClusterCredentialsWithIAMAsync(new GetClusterCredentialsWithIAMRequest
+                    var response = await new RedshiftClient(_clientConfig).GetClusterCredentialsWithIAMAsync(new GetClusterCredentialsWithIAMRequest
                     {
                         DbName = database,
                         ClusterIdentifier = _options.ClusterIdentifier,
@@ -259,7 +255,7 @@ public sealed class DbCredentialSource
 
             default:
                 {
-                    var response = await ServerlessClientFactory(_clientConfig).GetCredentialsAsync(new GetCredentialsRequest
+                    var response = await new RedshiftServerlessClient(_clientConfig).GetCredentialsAsync(new GetCredentialsRequest
                     {
                         WorkgroupName = _options.WorkgroupName,
                         DbName = database,
@@ -287,7 +283,7 @@ public sealed class DbCredentialSource
 
         if (Kind == RedshiftTargetKind.Serverless)
         {
-            var response = await ServerlessClientFactory(_clientConfig).GetWorkgroupAsync(new GetWorkgroupRequest { WorkgroupName = _options.WorkgroupName! }, log, cancellationToken).ConfigureAwait(false);
+            var response = await new RedshiftServerlessClient(_clientConfig).GetWorkgroupAsync(new GetWorkgroupRequest { WorkgroupName = _options.WorkgroupName! }, log, cancellationToken).ConfigureAwait(false);
             var workgroup = response.Workgroup;
             if (workgroup.Endpoint is not { } address || string.IsNullOrEmpty(address.Address))
             {
@@ -299,7 +295,7 @@ public sealed class DbCredentialSource
             return (address.Address, _options.Port ?? address.Port, null);
         }
 
-        var clusters = await RedshiftClientFactory(_clientConfig).DescribeClustersAsync(new DescribeClustersRequest { ClusterIdentifier = _options.ClusterIdentifier }, log, cancellationToken).ConfigureAwait(false);
+        var clusters = await new RedshiftClient(_clientConfig).DescribeClustersAsync(new DescribeClustersRequest { ClusterIdentifier = _options.ClusterIdentifier }, log, cancellationToken).ConfigureAwait(false);
         var cluster = clusters.Clusters.FirstOrDefault(c => string.Equals(c.ClusterIdentifier, _options.ClusterIdentifier, StringComparison.OrdinalIgnoreCase))
             ?? throw new IamraException(ErrorIds.Redshift.ClusterNotFound, IamraErrorCategory.ObjectNotFound,
                 $"DescribeClusters did not return the cluster '{_options.ClusterIdentifier}' in {Region}. Check -ClusterIdentifier and -Region.", _options.ClusterIdentifier);

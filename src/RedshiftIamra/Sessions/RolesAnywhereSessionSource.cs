@@ -45,11 +45,8 @@ public sealed class RolesAnywhereSessionSource
 
     private static readonly Regex s_sessionName = new(@"^[\w+=,.@-]{2,64}$", RegexOptions.CultureInvariant);
 
-    /// <summary>The process-wide session cache, shared by every runspace.</summary>
-    public static CredentialCache<string, IamraSession> Cache { get; } = new();
-
-    /// <summary>Creates the service client; replaceable in tests.</summary>
-    internal static Func<RolesAnywhereClientConfig, IRolesAnywhereClient> ClientFactory { get; set; } = config => new RolesAnywhereClient(config);
+    /// <summary>The session cache of the module's context, shared by every runspace.</summary>
+    public static CredentialCache<string, IamraSession> Cache => IamraContext.Current.Sessions;
 
     private RolesAnywhereSessionSource(RolesAnywhereSessionOptions options, string region, string regionSource, AwsEndpoint endpoint, int duration)
     {
@@ -213,7 +210,7 @@ public sealed class RolesAnywhereSessionSource
 
     private async Task<IamraSession> CreateAsync(IOperationLog log, CancellationToken cancellationToken)
     {
-        var client = ClientFactory(new RolesAnywhereClientConfig { Region = Region, Endpoint = Endpoint, Http = Http });
+        var client = new RolesAnywhereClient(new RolesAnywhereClientConfig { Region = Region, Endpoint = Endpoint, Http = Http });
         var request = new CreateSessionRequest
         {
             TrustAnchorArn = TrustAnchorArn,
