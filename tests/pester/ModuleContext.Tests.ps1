@@ -146,9 +146,20 @@ Stop-RedshiftIamraSandbox
     'RedshiftIamra.Loader.ModuleLoadContext.s_instance' = 'the module''s assembly load context: one per process, its assemblies cannot be unloaded'
     'RedshiftIamra.Loader.ModuleLoadContext.s_frameworkAssemblies' = 'the framework''s assembly names, read once when the loader starts and only read afterwards'
 }
+# Whole types whose static fields are allowed, with the reason.
+`$allowedTypes = @{
+    'RedshiftIamra.Credentials.SessionFileCache+CacheJson' = 'the session cache file''s source-generated JSON context: metadata built at compile time, options read-only once used'
+}
 `$immutable = @([string], [timespan], [datetimeoffset], [datetime], [guid], [System.Numerics.BigInteger], [regex], [System.Xml.Linq.XNamespace])
-function Test-Immutable([type] `$Type) {
+`$instanceFlags = [System.Reflection.BindingFlags]'Instance,Public,NonPublic'
+function Test-Immutable([type] `$Type, [int] `$Depth = 0) {
     if (`$Type.IsPrimitive -or `$Type.IsEnum -or `$immutable -contains `$Type) { return `$true }
+    # A sealed type (or struct) of this module or System.Text.Json whose every field is read-only
+    # and itself immutable (a record of constant ids, an encoded property name) holds no state.
+    if (`$Depth -lt 3 -and (`$Type.IsValueType -or `$Type.IsSealed) -and (`$Type.FullName -like 'RedshiftIamra.*' -or `$Type.FullName -eq 'System.Text.Json.JsonEncodedText')) {
+        `$fields = `$Type.GetFields(`$instanceFlags)
+        if (-not (`$fields | Where-Object { -not `$_.IsInitOnly -or -not (Test-Immutable `$_.FieldType (`$Depth + 1)) })) { return `$true }
+    }
     for (`$t = `$Type; `$t; `$t = `$t.BaseType) {
         if (`$t.IsGenericType -and `$t.GetGenericTypeDefinition().FullName -in 'System.Collections.Frozen.FrozenSet``1', 'System.Collections.Frozen.FrozenDictionary``2', 'System.Buffers.SearchValues``1') { return `$true }
     }
@@ -170,6 +181,7 @@ foreach (`$assembly in `$assemblies) {
             `$name = "`$(`$type.FullName).`$(`$field.Name)"
             if (`$field.IsLiteral) { `$counts.const++; continue }
             if (`$allowed.ContainsKey(`$name)) { `$counts.allowlisted++; "ALLOWED `$name -- `$(`$allowed[`$name])"; continue }
+            if (`$allowedTypes.ContainsKey(`$type.FullName)) { `$counts.allowlisted++; "ALLOWED `$name -- `$(`$allowedTypes[`$type.FullName])"; continue }
             if (Test-CompilerGenerated `$type) {
                 # Caches of stateless lambdas and method groups, compile-time data, generated regexes.
                 if ([Delegate].IsAssignableFrom(`$field.FieldType) -or `$field.FieldType -eq `$type -or `$type.Name -eq '<PrivateImplementationDetails>' -or `$type.Namespace -eq 'System.Text.RegularExpressions.Generated' -or (`$field.IsInitOnly -and (Test-Immutable `$field.FieldType))) { `$counts.compiler++; continue }

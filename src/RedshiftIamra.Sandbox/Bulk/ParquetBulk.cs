@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using Parquet;
 using Parquet.Schema;
@@ -13,10 +14,10 @@ namespace RedshiftIamra.Sandbox.Bulk;
 internal static class ParquetBulk
 {
     /// <summary>The COPY parameters "COPY from columnar data formats" lists as supported (besides FORMAT AS PARQUET).</summary>
-    private static readonly HashSet<string> s_copyOptions = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly FrozenSet<string> s_copyOptions = new[]
     {
         "WITH", "FORMAT", "PARQUET", "IAM_ROLE", "CREDENTIALS", "STATUPDATE", "MANIFEST", "ACCEPTINVCHARS", "FILLRECORD", "EXPLICIT_IDS",
-    };
+    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The UNLOAD parameters the UNLOAD page says PARQUET cannot be used with (those the sandbox parses).</summary>
     private static readonly string[] s_unloadRefused = ["DELIMITER", "FIXEDWIDTH", "ADDQUOTES", "ESCAPE", "NULL", "HEADER", "GZIP", "BZIP2", "ZSTD"];
