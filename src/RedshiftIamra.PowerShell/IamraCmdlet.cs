@@ -7,15 +7,42 @@ namespace RedshiftIamra.PowerShell;
 /// <summary>
 /// The base of every RedshiftIamra cmdlet: cancellation on Ctrl+C, and one place that turns
 /// engine failures into ErrorRecords with stable ids, so no raw exception escapes.
+/// PowerShell disposes the cmdlet when its pipeline ends, which releases what it holds.
 /// </summary>
-public abstract class IamraCmdlet : PSCmdlet
+public abstract class IamraCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _cancellation = new();
 
     /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
     protected CancellationToken CancellationToken => _cancellation.Token;
 
-    protected override void StopProcessing() => _cancellation.Cancel();
+    protected override void StopProcessing()
+    {
+        try
+        {
+            _cancellation.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The pipeline already ended: nothing is left to stop.
+        }
+    }
+
+    /// <summary>Releases the cancellation source (called by PowerShell when the pipeline ends).</summary>
+    public void Dispose()
+    {
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases what the cmdlet holds; a cmdlet with resources of its own overrides this and calls the base.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _cancellation.Dispose();
+        }
+    }
 
     // A failure while binding the command (Begin) stops it; a failure for one input
     // (Process, End) is a non-terminating error, so -ErrorAction decides and the rest of
@@ -45,6 +72,7 @@ public abstract class IamraCmdlet : PSCmdlet
     {
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1716:Identifiers should not match keywords", Justification = "Overridden only by the module's C# cmdlets; End pairs with Begin and Process, the PowerShell block names.")]
     protected virtual void End()
     {
     }

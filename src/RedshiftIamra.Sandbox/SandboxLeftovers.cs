@@ -152,7 +152,7 @@ public static class SandboxLeftovers
         }
     }
 
-    private static void RemoveFromStore(StoreName name, IReadOnlyCollection<string> thumbprints)
+    private static void RemoveFromStore(StoreName name, List<string> thumbprints)
     {
         if (thumbprints.Count == 0)
         {

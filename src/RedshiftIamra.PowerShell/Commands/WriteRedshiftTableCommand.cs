@@ -15,7 +15,7 @@ namespace RedshiftIamra.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommunications.Write, "RedshiftTable", DefaultParameterSetName = InputSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(RedshiftLoadResult))]
-public sealed class WriteRedshiftTableCommand : RedshiftStagingCmdlet, IDisposable
+public sealed class WriteRedshiftTableCommand : RedshiftStagingCmdlet
 {
     private const string InputSet = "Input";
     private const string PathSet = "Path";
@@ -302,7 +302,15 @@ public sealed class WriteRedshiftTableCommand : RedshiftStagingCmdlet, IDisposab
     }
 
     /// <summary>Rolls back a load the pipeline stopped (Ctrl+C, an error downstream) and deletes its staged objects.</summary>
-    public void Dispose() => _writer?.Dispose();
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _writer?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
 
     private void Tick()
     {

@@ -15,6 +15,7 @@ internal sealed record LoadErrorContext(int UserId, int SessionId, long Transact
 /// system tables do. Columns as the Redshift Database Developer Guide lists them (STL_LOAD_ERRORS,
 /// SYS_LOAD_ERROR_DETAIL); character columns are blank-padded CHAR as there (query them with trim()).
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001:Types that own disposable fields should be disposable", Justification = "The only disposable field is a SemaphoreSlim used with WaitAsync/Release, which never creates a wait handle; the log lives as long as the sandbox.")]
 internal sealed class LoadErrorLog
 {
     private const string CreateTables = """

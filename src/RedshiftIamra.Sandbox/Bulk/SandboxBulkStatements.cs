@@ -418,7 +418,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         || (e is RedshiftSqlException { SqlState: var state } && (state.StartsWith(SqlStates.ClassDataException, StringComparison.Ordinal) || state.StartsWith(SqlStates.ClassIntegrityConstraintViolation, StringComparison.Ordinal)));
 
     /// <summary>The load error for a value PostgreSQL refused: PostgreSQL's CONTEXT (<c>COPY t, line N, column c: "value"</c>) mapped back to the source file and line.</summary>
-    private static LoadErrorRow BackendProblem(Exception e, IReadOnlyList<S3ObjectInfo> files, IReadOnlyList<TargetColumn> columns, List<int> sentFile, List<long> sentLine, string source)
+    private static LoadErrorRow BackendProblem(Exception e, List<S3ObjectInfo> files, IReadOnlyList<TargetColumn> columns, List<int> sentFile, List<long> sentLine, string source)
     {
         var refusal = e.GetType().Name is "PostgresException" ? e : e.InnerException?.GetType().Name is "PostgresException" ? e.InnerException! : e;
         var where = refusal.GetType().GetProperty("Where")?.GetValue(refusal) as string;
@@ -576,7 +576,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         return (name!, id.Value, columns);
     }
 
-    private async Task<LoadErrorContext> ContextAsync(IBackendSession backend, FrontSessionInfo session, int tableId, DateTime startTime, CancellationToken cancellationToken)
+    private static async Task<LoadErrorContext> ContextAsync(IBackendSession backend, FrontSessionInfo session, int tableId, DateTime startTime, CancellationToken cancellationToken)
     {
         int userId = 0, sessionId = 0;
         try

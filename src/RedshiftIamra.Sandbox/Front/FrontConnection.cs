@@ -23,6 +23,7 @@ internal sealed class SkipStatementException : Exception
 /// login as the same role, then two pumps (client to backend, backend to client) that relay
 /// messages in pooled buffers and change only what Redshift does differently.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001:Types that own disposable fields should be disposable", Justification = "A session disposes its sockets, readers and writers at the end of RunAsync (or in RefuseAsync/Abort), the only ways it is used; its semaphores are used with WaitAsync/Release only and never create a wait handle.")]
 internal sealed partial class FrontConnection
 {
     private const int SslRequestCode = 80877103;

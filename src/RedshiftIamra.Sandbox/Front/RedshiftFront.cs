@@ -71,6 +71,7 @@ public sealed class RedshiftFront : IAsyncDisposable
 
     public IPEndPoint EndPoint => new(IPAddress.Loopback, _port);
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "The host half of the instance's endpoint (Host, Port); callers read both from the instance.")]
     public string Host => "127.0.0.1";
 
     public int Port => _port;
@@ -194,7 +195,9 @@ public sealed class RedshiftFront : IAsyncDisposable
                 continue;
             }
 
-            var task = Task.Run(connection.RunAsync);
+            // Not the stopping token: a session that has been accepted always runs, so its clean-up
+            // (unregister, close) happens; it watches the front's stopping token itself.
+            var task = Task.Run(connection.RunAsync, CancellationToken.None);
             _tasks[connection] = task;
             _ = task.ContinueWith(_ => _tasks.TryRemove(connection, out var _), TaskScheduler.Default);
         }

@@ -62,6 +62,7 @@ public sealed class SandboxPostgres : IAsyncDisposable
         Port = options.Port == 0 ? FreePort() : options.Port;
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "The host half of the instance's endpoint (Host, Port); callers read both from the instance.")]
     public string Host => "127.0.0.1";
 
     public int Port { get; }
@@ -320,7 +321,7 @@ public sealed class SandboxPostgres : IAsyncDisposable
         }
     }
 
-    private async Task AppendAsConfigAsync(string path, string text, CancellationToken cancellationToken)
+    private static async Task AppendAsConfigAsync(string path, string text, CancellationToken cancellationToken)
     {
         var existing = await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false);
         await WriteAsConfigAsync(path, existing + Environment.NewLine + text, cancellationToken).ConfigureAwait(false);

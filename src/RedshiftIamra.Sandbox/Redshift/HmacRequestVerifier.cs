@@ -69,6 +69,8 @@ internal static class HmacRequestVerifier
 {
     public const string Algorithm = "AWS4-HMAC-SHA256";
 
+    private static readonly string[] s_authorizationParameters = ["Credential", "SignedHeaders", "Signature"];
+
     public static SandboxIssuedCredential Verify(SandboxHttpRequest request, string region, string service, DateTimeOffset now, TimeSpan maxSkew, SandboxCredentialStore credentials, SandboxAuditFacts audit) =>
         Verify(request, region, service, now, maxSkew, credentials, audit, HmacCanonicalForm.Default).Credential;
 
@@ -101,7 +103,7 @@ internal static class HmacRequestVerifier
             }
         }
 
-        var missing = new[] { "Credential", "SignedHeaders", "Signature" }.Where(p => !parameters.ContainsKey(p)).ToList();
+        var missing = s_authorizationParameters.Where(p => !parameters.ContainsKey(p)).ToList();
         if (missing.Count > 0)
         {
             throw Incomplete(string.Join(" ", missing.Select(p => $"Authorization header requires '{p}' parameter.")));
@@ -141,7 +143,7 @@ internal static class HmacRequestVerifier
         // 3. The signed headers: lower case, sorted, present; host and x-amz-date among them.
         var signedHeaders = parameters["SignedHeaders"];
         var names = signedHeaders.Split(';');
-        if (names.Any(n => n.Length == 0 || n != n.ToLowerInvariant()) || !names.SequenceEqual(names.OrderBy(n => n, StringComparer.Ordinal)) || names.Distinct().Count() != names.Length)
+        if (names.Any(n => n.Length == 0 || !string.Equals(n, n.ToLowerInvariant(), StringComparison.Ordinal)) || !names.SequenceEqual(names.OrderBy(n => n, StringComparer.Ordinal)) || names.Distinct().Count() != names.Length)
         {
             throw Incomplete($"SignedHeaders '{Shorten(signedHeaders)}' must be lower-case header names, sorted, each once, joined with ';'.");
         }

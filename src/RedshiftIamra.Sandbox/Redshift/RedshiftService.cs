@@ -313,7 +313,7 @@ internal sealed class RedshiftService : ISandboxService
     }
 
     /// <summary><c>DbGroups.DbGroup.1..N</c>, numbered from 1 without gaps.</summary>
-    private static IReadOnlyList<string> Groups(IReadOnlyDictionary<string, string> form)
+    private static List<string> Groups(IReadOnlyDictionary<string, string> form)
     {
         const string prefix = "DbGroups.DbGroup.";
         var numbered = new SortedDictionary<int, string>();
@@ -348,7 +348,7 @@ internal sealed class RedshiftService : ISandboxService
         return numbered.Values.Distinct(StringComparer.Ordinal).ToList();
     }
 
-    private SandboxHttpResponse Success(SandboxCall call, string operation, params object?[] result)
+    private static SandboxHttpResponse Success(SandboxCall call, string operation, params object?[] result)
     {
         var document = new XDocument(new XElement(s_ns + operation + "Response",
             new XElement(s_ns + operation + "Result", result),
@@ -356,7 +356,7 @@ internal sealed class RedshiftService : ISandboxService
         return Xml(200, document);
     }
 
-    private SandboxHttpResponse MalformedCredentials(SandboxMalformedBody kind, string operation, string user, DateTimeOffset expiration, DateTimeOffset? nextRefresh)
+    private static SandboxHttpResponse MalformedCredentials(SandboxMalformedBody kind, string operation, string user, DateTimeOffset expiration, DateTimeOffset? nextRefresh)
     {
         var fields = new List<XElement> { new(s_ns + "DbUser", user), new(s_ns + "Expiration", Time(expiration)) };
         if (nextRefresh is { } next)

@@ -106,7 +106,7 @@ internal static class X509RequestVerifier
 
         // 4. The signed headers.
         var names = signedHeaders.Split(';');
-        if (names.Any(n => n.Length == 0 || n != n.ToLowerInvariant()) || !names.SequenceEqual(names.OrderBy(n => n, StringComparer.Ordinal)) || names.Distinct().Count() != names.Length)
+        if (names.Any(n => n.Length == 0 || !string.Equals(n, n.ToLowerInvariant(), StringComparison.Ordinal)) || !names.SequenceEqual(names.OrderBy(n => n, StringComparer.Ordinal)) || names.Distinct().Count() != names.Length)
         {
             throw Denied($"Invalid signature: SignedHeaders '{Shorten(signedHeaders)}' must be lower-case header names, sorted, each once, joined with ';'.");
         }
@@ -281,7 +281,7 @@ internal static class X509RequestVerifier
         return name is "127.0.0.1" or "[::1]" || name.Equals("localhost", StringComparison.OrdinalIgnoreCase);
     }
 
-    private static IReadOnlyList<X509Certificate2> ParseChain(string? header)
+    private static List<X509Certificate2> ParseChain(string? header)
     {
         if (header is null)
         {

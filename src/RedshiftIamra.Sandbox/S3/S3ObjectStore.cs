@@ -185,6 +185,7 @@ public sealed class S3ObjectStore
     }
 
     /// <summary>Opens an object's bytes for reading (a later overwrite does not disturb the reader).</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "Part of the store's instance API: every object operation goes through the store that owns the object.")]
     public Stream OpenRead(S3ObjectInfo info) =>
         new FileStream(info.FilePath, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.Read | FileShare.Delete, Options = FileOptions.Asynchronous | FileOptions.SequentialScan, BufferSize = 64 * 1024 });
 
@@ -244,6 +245,7 @@ public sealed class S3ObjectStore
         }
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "Part of the store's instance API: every object operation goes through the store that owns the object.")]
     internal void Discard(Staged staged) => TryDelete(staged.FilePath);
 
     /// <summary>Makes a staged body the object's bytes; null when the bucket is gone.</summary>

@@ -622,6 +622,7 @@ internal sealed class S3Service : ISandboxHttpHandler
         return response;
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5351:Do Not Use Broken Cryptographic Algorithms", Justification = "S3 defines a multipart object's ETag as the MD5 of its parts' MD5s; it is an identifier, not a security measure.")]
     private async Task<SandboxHttpResponse> CompleteMultipartUploadAsync(SandboxHttpRequest request, S3Bucket bucket, string key, HmacVerifiedRequest verified, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var upload = _store.FindUpload(bucket.Name, key, request.QueryParameters["uploadId"]) ?? throw S3Exception.NoSuchUpload();

@@ -256,7 +256,7 @@ public static class AwsConfigFile
         }
     }
 
-    private static bool SameValues(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+    private static bool SameValues(Dictionary<string, string> a, Dictionary<string, string> b) =>
         a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var v) && v == p.Value);
 
     private static IamraException CheckFailed(string fileDescription, string problem) =>

@@ -137,7 +137,7 @@ public static class AwsCredentialSources
         return (profiles.ConfigFile, profiles.CredentialsFile);
     }
 
-    private static AwsCredentialSource FromProfile(string profileName, string? because)
+    private static SdkSource FromProfile(string profileName, string? because)
     {
         if (string.IsNullOrWhiteSpace(profileName))
         {

@@ -264,7 +264,7 @@ internal sealed class AwsIniDocument
     }
 
     /// <summary>Python's <c>str.splitlines</c> line boundaries.</summary>
-    private static IEnumerable<string> PySplitLines(string s) =>
+    private static string[] PySplitLines(string s) =>
         s.Replace("\r\n", "\n", StringComparison.Ordinal).Split(['\n', '\r', '\v', '\f', '\x1c', '\x1d', '\x1e', '\x85', '\u2028', '\u2029']);
 
     /// <summary>Lines as Python's universal newlines split them, each with its own line break.</summary>

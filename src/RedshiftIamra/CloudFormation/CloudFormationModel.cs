@@ -23,6 +23,7 @@ public sealed record Output(string OutputKey, string? OutputValue)
 }
 
 /// <summary>A stack of a <c>DescribeStacks</c> answer (the members the module uses).</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "A CloudFormation stack, named like the AWS SDK's model of the same shape.")]
 public sealed record Stack(string StackName, string StackStatus)
 {
     public string? StackId { get; init; }

@@ -7,6 +7,7 @@ namespace RedshiftIamra;
 /// <c>ClusterIdentifier</c>, <c>WorkgroupName</c>, <c>Hostname</c> and <c>Port</c> into
 /// Get-RedshiftDbCredential; and all of them into Save-RedshiftIamraConfig.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "The outputs of a CloudFormation stack; 'stack' is the AWS term, not a LIFO collection.")]
 public sealed class RedshiftIamraStack
 {
     public required string StackName { get; init; }

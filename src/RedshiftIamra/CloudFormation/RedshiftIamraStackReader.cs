@@ -202,7 +202,7 @@ public static class RedshiftIamraStackReader
     };
 
     /// <summary>The cluster or workgroup an endpoint output's host name names, or null (no such output, or a host name that does not tell).</summary>
-    private static RedshiftHostInfo? FromEndpoint(string key, RedshiftHostKind kind, IOperationLog log, IReadOnlyDictionary<string, string> outputs)
+    private static RedshiftHostInfo? FromEndpoint(string key, RedshiftHostKind kind, IOperationLog log, Dictionary<string, string> outputs)
     {
         if (!outputs.TryGetValue(key, out var value) || value.Length == 0)
         {

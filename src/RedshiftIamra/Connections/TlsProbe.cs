@@ -44,6 +44,9 @@ public static class TlsProbe
         var sent = new X509Certificate2Collection();
         var errors = SslPolicyErrors.None;
         var chainStatus = "not checked";
+        // The probe records what the server sent and verifies it below against the given roots and
+        // host name, to report exactly what did not match; the handshake itself must not stop at it.
+#pragma warning disable CA5359 // Verification is done below (chain and name), not in this callback.
         using var ssl = new SslStream(stream, leaveInnerStreamOpen: false, (_, certificate, sslChain, policyErrors) =>
         {
             if (certificate is not null)
@@ -63,6 +66,7 @@ public static class TlsProbe
             errors = policyErrors;
             return true;
         });
+#pragma warning restore CA5359
         await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = host }, limit.Token).ConfigureAwait(false);
         if (seen is null)
         {
@@ -103,7 +107,7 @@ public static class TlsProbe
         return new TlsProbeResult(verified, seen.Subject, seen.Issuer, names, nameOk, chainStatus, ssl.SslProtocol.ToString(), detail);
     }
 
-    private static IReadOnlyList<string> ServerNames(X509Certificate2 certificate)
+    private static List<string> ServerNames(X509Certificate2 certificate)
     {
         var names = new List<string>();
         foreach (var extension in certificate.Extensions)

@@ -68,9 +68,11 @@ internal static class FileOwnership
     [DllImport("libc", SetLastError = true)]
     private static extern uint geteuid();
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Globalization", "CA2101:Specify marshaling for P/Invoke string arguments", Justification = "The path is marshalled explicitly as UTF-8 (LPUTF8Str), the encoding libc expects on Linux and macOS.")]
     [DllImport("libc", SetLastError = true)]
     private static extern int statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, [Out] byte[] buffer);
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Globalization", "CA2101:Specify marshaling for P/Invoke string arguments", Justification = "The path is marshalled explicitly as UTF-8 (LPUTF8Str), the encoding libc expects on Linux and macOS.")]
     [DllImport("libc", SetLastError = true)]
     private static extern int lstat([MarshalAs(UnmanagedType.LPUTF8Str)] string path, [Out] byte[] buffer);
 }

@@ -143,6 +143,7 @@ public sealed class IamraCredentialServer : IAsyncDisposable, IDisposable
 
     public int Port => _server.Port;
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "A property of each server object (module output and formatting read it from the instance): the process that serves it.")]
     public int ProcessId => Environment.ProcessId;
 
     public CredentialServerMode Mode { get; }

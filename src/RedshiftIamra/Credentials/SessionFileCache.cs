@@ -206,7 +206,7 @@ public sealed partial class SessionFileCache
         return true;
     }
 
-    private CachedCredentials? TryRead(string path, string key, IOperationLog log)
+    private static CachedCredentials? TryRead(string path, string key, IOperationLog log)
     {
         if (!OperatingSystem.IsWindows())
         {

@@ -525,7 +525,7 @@ public sealed class QueryExporter
     }
 
     /// <summary>Joins downloaded CSV parts into one file: the header of the first part only; gzip parts into one gzip stream.</summary>
-    private void Join(IReadOnlyList<string> parts, string target)
+    private void Join(List<string> parts, string target)
     {
         using var file = new FileStream(target, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
         Stream output = _options.Gzip ? new GZipStream(file, CompressionLevel.Fastest, leaveOpen: true) : file;

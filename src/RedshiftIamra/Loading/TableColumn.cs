@@ -4,6 +4,7 @@ using Npgsql;
 namespace RedshiftIamra.Loading;
 
 /// <summary>How a column's values are checked, converted and sent.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "Each member names the .NET type the column's values convert to; the names are public (module output, saved settings) and read best as they are.")]
 public enum ColumnKind
 {
     Int16,

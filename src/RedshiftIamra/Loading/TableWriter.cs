@@ -642,9 +642,9 @@ public sealed class TableWriter : IAsyncDisposable, IDisposable
         command.ExecuteNonQuery();
     }
 
-    private T Sync<T>(Task<T> task) => task.GetAwaiter().GetResult();
+    private static T Sync<T>(Task<T> task) => task.GetAwaiter().GetResult();
 
-    private void Sync(Task task) => task.GetAwaiter().GetResult();
+    private static void Sync(Task task) => task.GetAwaiter().GetResult();
 
     private void FinishStaging()
     {

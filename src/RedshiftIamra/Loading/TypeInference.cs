@@ -139,7 +139,9 @@ public static class TypeInference
         return Varchar(texts);
     }
 
-    private static bool HasOffset(string t) => t.EndsWith('Z') || (t.Length > 19 && t[19..].IndexOfAny(new[] { '+', '-' }) >= 0);
+    private static readonly System.Buffers.SearchValues<char> s_offsetSigns = System.Buffers.SearchValues.Create("+-");
+
+    private static bool HasOffset(string t) => t.EndsWith('Z') || (t.Length > 19 && t.AsSpan(19).IndexOfAny(s_offsetSigns) >= 0);
 
     private static string DecimalType(IEnumerable<decimal> values)
     {

@@ -56,7 +56,7 @@ internal static class ValueConverter
         };
     }
 
-    private static object Null(TableColumn column) => column.Nullable
+    private static DBNull Null(TableColumn column) => column.Nullable
         ? DBNull.Value
         : throw new ValueRejectedException(LoadErrors.NullNotAllowed, "the column is NOT NULL and the value is empty (null)");
 

@@ -60,6 +60,7 @@ public sealed class Pkcs11Uri
     public ulong? SlotId => Get(_path, "slot-id") is { } s ? ulong.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture) : null;
 
     /// <summary><c>object</c>: the object label (<c>CKA_LABEL</c>) of the key or certificate.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "Named after the RFC 7512 'object' attribute it returns, like the other attribute properties.")]
     public string? Object => Get(_path, "object");
 
     /// <summary><c>id</c>: the object id (<c>CKA_ID</c>) bytes.</summary>

@@ -46,6 +46,7 @@ public sealed class SigV4Signer
     /// <param name="service">The signing name, e.g. <c>rolesanywhere</c>, <c>redshift</c>.</param>
     /// <param name="signingTime">The signing time (converted to UTC).</param>
     /// <returns>The pieces of the signature, for debug output.</returns>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "Public instance API next to the overload that reads the signer's clock; callers hold a signer.")]
     public SigningResult Sign(HttpRequestMessage request, ReadOnlySpan<byte> body, ISignatureProvider provider, string region, string service, DateTimeOffset signingTime)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -126,6 +127,7 @@ public sealed class SigV4Signer
         return uri.IsDefaultPort ? host : string.Create(CultureInfo.InvariantCulture, $"{host}:{uri.Port}");
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2208:Instantiate argument exceptions correctly", Justification = "The exception names the 'body' parameter of the public Sign method that called this check.")]
     private static void CheckBodyMatchesContent(HttpContent? content, int bodyLength)
     {
         if (content is null)

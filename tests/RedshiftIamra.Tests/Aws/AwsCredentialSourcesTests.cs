@@ -7,6 +7,7 @@ namespace RedshiftIamra.Tests.Aws;
 /// after the parallel ones, and each test restores what it changed.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "An xunit collection definition; the suffix says what it is.")]
 public sealed class AwsEnvironmentCollection
 {
     public const string Name = "AWS environment variables";

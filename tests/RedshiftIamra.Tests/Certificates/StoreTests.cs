@@ -12,6 +12,7 @@ namespace RedshiftIamra.Tests.Certificates;
 /// They run alone (no other test in parallel) and their certificates carry a GUID so concurrent runs elsewhere do not collide.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "An xunit collection definition; the suffix says what it is.")]
 public sealed class CurrentUserStoreCollection : ICollectionFixture<CurrentUserStoreFixture>
 {
     public const string Name = @"Cert:\CurrentUser\My";

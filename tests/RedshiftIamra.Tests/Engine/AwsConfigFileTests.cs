@@ -2,7 +2,7 @@ using RedshiftIamra.Aws;
 
 namespace RedshiftIamra.Tests.Engine;
 
-public class AwsConfigFileTests : IDisposable
+public sealed class AwsConfigFileTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("iamra-config-").FullName;
 

@@ -43,7 +43,7 @@ public sealed class LoadingFixture : IAsyncLifetime
         command.ExecuteNonQuery();
     }
 
-    public long Count(string table) => Convert.ToInt64(Scalar($"select count(*) from {table}"));
+    public long Count(string table) => Convert.ToInt64(Scalar($"select count(*) from {table}"), System.Globalization.CultureInfo.InvariantCulture);
 
     public TableWriter Writer(TableLoadOptions options, AwsCredentialSource? aws = null, CancellationToken cancellationToken = default) =>
         TableWriter.Create(Open, options, aws, "us-east-1", NullOperationLog.Instance, cancellationToken);

@@ -44,6 +44,7 @@ public sealed class StagingFixture : IAsyncLifetime
         EndpointUrl = Moto.Endpoint.ToString(),
     };
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "A fixture helper, called through the fixture like the others.")]
     public AwsCredentialSource Source(AwsCredentials credentials) => AwsCredentialSources.FromCredentials(credentials, "moto IAM user");
 
     /// <summary>Every key under the prefix, as the AWS CLI lists them (an independent S3 client).</summary>

@@ -11,6 +11,7 @@ namespace RedshiftIamra.Tests.Pkcs11;
 /// its initialisation, the token sessions): they run one at a time, in this collection.
 /// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "An xunit collection definition; the suffix says what it is.")]
 public sealed class SoftHsmCollection : ICollectionFixture<SoftHsmFixture>
 {
     public const string Name = "SoftHSM";
@@ -152,11 +153,11 @@ public sealed class SoftHsmFixture : IAsyncLifetime
 
     /// <summary>How many calls of <paramref name="function"/> (e.g. C_Login) pkcs11-spy logged so far.</summary>
     public int CountCalls(string function) =>
-        Regex.Matches(ReadSpyLog(), $@"^\d+: {Regex.Escape(function)}\s*$", RegexOptions.Multiline).Count;
+        Regex.Count(ReadSpyLog(), $@"^\d+: {Regex.Escape(function)}\s*$", RegexOptions.Multiline);
 
     /// <summary>How many signing operations used <paramref name="mechanism"/> (e.g. CKM_ECDSA).</summary>
     public int CountMechanism(string mechanism) =>
-        Regex.Matches(ReadSpyLog(), $@"pMechanism->type = {Regex.Escape(mechanism)}\s*$", RegexOptions.Multiline).Count;
+        Regex.Count(ReadSpyLog(), $@"pMechanism->type = {Regex.Escape(mechanism)}\s*$", RegexOptions.Multiline);
 
     public string ReadSpyLog()
     {

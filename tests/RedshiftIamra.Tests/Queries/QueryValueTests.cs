@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Globalization;
 using System.Numerics;
 using System.Security;
 using NpgsqlTypes;
@@ -11,14 +12,14 @@ public sealed class QueryValueTests(QueryDatabaseFixture fixture) : IClassFixtur
 {
     public static TheoryData<string, object> Values => new()
     {
-        { "select 12345678901234567890123456789012345678::numeric(38,0)", BigInteger.Parse("12345678901234567890123456789012345678") },
-        { "select -99999999999999999999999999999999999999::numeric(38,0)", BigInteger.Parse("-99999999999999999999999999999999999999") },
+        { "select 12345678901234567890123456789012345678::numeric(38,0)", BigInteger.Parse("12345678901234567890123456789012345678", CultureInfo.InvariantCulture) },
+        { "select -99999999999999999999999999999999999999::numeric(38,0)", BigInteger.Parse("-99999999999999999999999999999999999999", CultureInfo.InvariantCulture) },
         { "select 1234567890123456789012345.1234567890123::numeric(38,13)", "1234567890123456789012345.1234567890123" },
         { "select -0.1234567890123456789012345678901234567::numeric(38,37)", "-0.1234567890123456789012345678901234567" },
         { "select 0.00000000000000000000000000000000000001::numeric(38,38)", "0.00000000000000000000000000000000000001" },
         { "select 1.000000000000000000000000000000::numeric(38,30)", 1m },
         { "select 79228162514264337593543950335::numeric(38,0)", decimal.MaxValue },
-        { "select 79228162514264337593543950336::numeric(38,0)", BigInteger.Parse("79228162514264337593543950336") },
+        { "select 79228162514264337593543950336::numeric(38,0)", BigInteger.Parse("79228162514264337593543950336", CultureInfo.InvariantCulture) },
         { "select 12.50::numeric(10,2)", 12.50m },
         { "select -0.0001::numeric(10,4)", -0.0001m },
         { "select 0::numeric(10,3)", 0.000m },
@@ -126,7 +127,7 @@ public sealed class QueryValueTests(QueryDatabaseFixture fixture) : IClassFixtur
         { "enum", Colour.Blue, "select @p = 'Blue'" },
         { "char", 'q', "select @p = 'q'" },
         { "guid", Guid.Parse("0f8fad5b-d9cb-469f-a165-70867728950e"), "select @p = '0f8fad5b-d9cb-469f-a165-70867728950e'" },
-        { "BigInteger", BigInteger.Parse("-123456789012345678901234567890123456"), "select @p = -123456789012345678901234567890123456::numeric(38,0)" },
+        { "BigInteger", BigInteger.Parse("-123456789012345678901234567890123456", CultureInfo.InvariantCulture), "select @p = -123456789012345678901234567890123456::numeric(38,0)" },
         { "decimal", 1.25m, "select @p = 1.25" },
         { "DateTimeOffset +05:00", new DateTimeOffset(2026, 1, 2, 12, 0, 0, TimeSpan.FromHours(5)), "select @p = timestamptz '2026-01-02 07:00:00+00'" },
         { "DateTimeOffset -08:00", new DateTimeOffset(2026, 1, 2, 12, 0, 0, TimeSpan.FromHours(-8)), "select @p = timestamptz '2026-01-02 20:00:00+00'" },

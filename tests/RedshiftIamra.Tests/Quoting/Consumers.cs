@@ -64,7 +64,7 @@ internal static class Consumers
     private static string Request(string kind, IReadOnlyList<string> texts) =>
         new JsonArray(texts.Select(t => (JsonNode)new JsonObject { ["kind"] = kind, ["text"] = t }).ToArray()).ToJsonString();
 
-    private static IReadOnlyList<Reading> Readings(string json, int count)
+    private static List<Reading> Readings(string json, int count)
     {
         var array = JsonNode.Parse(json)!.AsArray();
         Assert.Equal(count, array.Count);

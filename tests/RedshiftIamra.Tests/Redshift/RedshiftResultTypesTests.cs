@@ -14,8 +14,8 @@ public sealed class RedshiftResultTypesTests
     [InlineData("select 1; delete from t", false)]
     [InlineData("create table t as select 1", false)]
     [InlineData("", false)]
-    public void Only_one_query_statement_is_run_again_as_text(string sql, bool single) =>
-        Assert.Equal(single, RedshiftResultTypes.IsSingleQuery(sql));
+    public void Only_one_query_statement_is_run_again_as_text(string sql, bool isSingle) =>
+        Assert.Equal(isSingle, RedshiftResultTypes.IsSingleQuery(sql));
 
     [Fact]
     public void VARBYTE_text_becomes_bytes_with_or_without_the_hex_prefix()

@@ -19,7 +19,7 @@ public sealed class S3AwsCliTests : IClassFixture<S3PeersFixture>, IDisposable
 
     private IEnumerable<(string Name, AwsCli Cli)> Peers() => [("sandbox", _peers.SandboxCli), ("moto", _peers.MotoCli)];
 
-    private async Task<string> BucketAsync(AwsCli cli, string name)
+    private static async Task<string> BucketAsync(AwsCli cli, string name)
     {
         var result = await cli.RunAsync("s3api", "create-bucket", "--bucket", name);
         Assert.True(result.ExitCode == 0 || result.Error.Contains("BucketAlreadyOwnedByYou", StringComparison.Ordinal), result.ToString());

@@ -121,7 +121,7 @@ public sealed class SandboxAuditLogTests
 
         public void Warning(string message) => Add(message);
 
-        public IReadOnlyList<string> Signatures()
+        public List<string> Signatures()
         {
             lock (_lines)
             {

@@ -19,7 +19,7 @@ public sealed class SandboxRedshiftExpiryTests(SandboxDatabaseCap20Fixture fixtu
 
         var lifetime = first.ExpiresAt - DateTimeOffset.UtcNow;
         Assert.InRange(lifetime.TotalSeconds, 15, 20.5);
-        Assert.Equal(20, Sandbox.Audit.Find("GetClusterCredentials", "Success").Last().DurationSeconds);
+        Assert.Equal(20, Sandbox.Audit.Find("GetClusterCredentials", "Success")[^1].DurationSeconds);
         Assert.Equal("IAM:" + name, await fixture.CurrentUserAsync(first));
 
         // A session opened before the expiry stays open after it (as on Redshift).

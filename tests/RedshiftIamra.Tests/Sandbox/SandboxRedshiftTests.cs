@@ -96,7 +96,7 @@ public sealed class SandboxRedshiftTests(SandboxDatabaseFixture fixture, Xunit.A
         Assert.True(reader.GetBoolean(1));
         Assert.Equal("dev", reader.GetString(2));
 
-        var call = Sandbox.Audit.Find("GetClusterCredentials", "Success").Last();
+        var call = Sandbox.Audit.Find("GetClusterCredentials", "Success")[^1];
         Assert.Equal("redshift.amazonaws.com", call.EventSource);
         Assert.Equal("IAM:analytics_user", call.DbUser);
         Assert.Equal("my-redshift-cluster", call.ClusterIdentifier);
@@ -177,7 +177,7 @@ public sealed class SandboxRedshiftTests(SandboxDatabaseFixture fixture, Xunit.A
         Assert.NotNull(credential.NextRefreshAt);
         Assert.InRange((credential.ExpiresAt - DateTimeOffset.UtcNow).TotalSeconds, 1790, 1805);
         Assert.Equal("IAMR:redshift-iamra-sandbox", await fixture.CurrentUserAsync(credential));
-        Assert.Equal("IAMR:redshift-iamra-sandbox", Sandbox.Audit.Find("GetClusterCredentialsWithIAM", "Success").Last().DbUser);
+        Assert.Equal("IAMR:redshift-iamra-sandbox", Sandbox.Audit.Find("GetClusterCredentialsWithIAM", "Success")[^1].DbUser);
     }
 
     [Fact]
@@ -193,10 +193,10 @@ public sealed class SandboxRedshiftTests(SandboxDatabaseFixture fixture, Xunit.A
         Assert.NotNull(credential.NextRefreshAt);
         Assert.Equal("IAMR:redshift-iamra-sandbox", await fixture.CurrentUserAsync(credential));
 
-        var workgroup = Sandbox.Audit.Find("GetWorkgroup", "Success").Last();
+        var workgroup = Sandbox.Audit.Find("GetWorkgroup", "Success")[^1];
         Assert.Equal("redshift-serverless.amazonaws.com", workgroup.EventSource);
         Assert.Equal("my-serverless-workgroup", workgroup.WorkgroupName);
-        Assert.Equal("IAMR:redshift-iamra-sandbox", Sandbox.Audit.Find("GetCredentials", "Success").Last().DbUser);
+        Assert.Equal("IAMR:redshift-iamra-sandbox", Sandbox.Audit.Find("GetCredentials", "Success")[^1].DbUser);
     }
 
     [Fact]
@@ -298,7 +298,7 @@ public sealed class SandboxRedshiftTests(SandboxDatabaseFixture fixture, Xunit.A
         Assert.Equal(RedshiftErrors.SignatureRejected, serverless.ErrorId);
         Assert.Contains("InvalidSignatureException", serverless.Message);
 
-        var audit = Sandbox.Audit.Find("DescribeClusters", "SignatureDoesNotMatch").Last();
+        var audit = Sandbox.Audit.Find("DescribeClusters", "SignatureDoesNotMatch")[^1];
         Assert.Equal(real.AccessKeyId, audit.AccessKeyId);
         Assert.Equal(403, audit.HttpStatus);
     }
@@ -421,13 +421,13 @@ public sealed class SandboxRedshiftTests(SandboxDatabaseFixture fixture, Xunit.A
 
         Assert.Equal("IAM:" + name, await fixture.CurrentUserAsync(credential));
         Assert.Equal(sessionsBefore + 1, Sandbox.CountCalls("CreateSession", "Success"));
-        var expired = Sandbox.Audit.Find("GetClusterCredentials", "ExpiredToken").Last();
+        var expired = Sandbox.Audit.Find("GetClusterCredentials", "ExpiredToken")[^1];
         Assert.Equal(session.AccessKeyId, expired.AccessKeyId);
         Assert.Equal(403, expired.HttpStatus);
-        var success = Sandbox.Audit.Find("GetClusterCredentials", "Success").Last();
+        var success = Sandbox.Audit.Find("GetClusterCredentials", "Success")[^1];
         Assert.Equal("IAM:" + name, success.DbUser);
         Assert.NotEqual(session.AccessKeyId, success.AccessKeyId);
-        Assert.Equal(success.AccessKeyId, Sandbox.Audit.Find("CreateSession", "Success").Last().AccessKeyId);
+        Assert.Equal(success.AccessKeyId, Sandbox.Audit.Find("CreateSession", "Success")[^1].AccessKeyId);
     }
 
     [Fact]

@@ -164,6 +164,7 @@ public sealed class HmacBotocoreCrossCheckTests
         return JsonDocument.Parse(run.Stdout).RootElement.Clone();
     }
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1716:Identifiers should not match keywords", Justification = "A test case record of this test class only; no other language consumes it.")]
     public sealed record Case(
         string Name,
         string Method,
