@@ -261,6 +261,7 @@ public static class ErrorIds
     }
 
     /// <summary>The module's CloudFormation stack (Get-RedshiftIamraStack).</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "The ids of the CloudFormation stack; 'stack' is the AWS term, not a LIFO collection.")]
     public static class Stack
     {
         public const string NotFound = "RedshiftIamraStackNotFound";
@@ -280,6 +281,7 @@ public static class ErrorIds
     }
 
     /// <summary>The module itself.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1716:Identifiers should not match keywords", Justification = "A group of string constants read as ErrorIds.Module.X; the PowerShell module is the word users know.")]
     public static class Module
     {
         public const string UnexpectedError = "RedshiftIamraUnexpectedError";

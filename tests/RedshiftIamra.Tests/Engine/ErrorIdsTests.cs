@@ -140,7 +140,7 @@ public class ErrorIdsTests
         Assert.True(stale.Count == 0, "In about_RedshiftIamra (ERROR IDS) but not in ErrorIds: " + string.Join(", ", stale));
 
         // What it means, then what to do: at least two sentences.
-        var thin = listed.Where(e => Regex.Matches(e.Text, @"[.!?](\s|$)").Count < 2 || e.Text.Length < 40).Select(e => e.Id).ToList();
+        var thin = listed.Where(e => Regex.Count(e.Text, @"[.!?](\s|$)") < 2 || e.Text.Length < 40).Select(e => e.Id).ToList();
         Assert.True(thin.Count == 0, "Say what it means and what to do for: " + string.Join(", ", thin));
     }
 
