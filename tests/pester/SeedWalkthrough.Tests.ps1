@@ -116,7 +116,8 @@ Describe 'The sample deployment, tested as its walkthrough does, with this modul
             -RolesAnywhereEndpointUrl $sandbox.RolesAnywhereEndpoint -CaBundlePath $sandbox.TlsCaBundlePath
         $config = Get-Content -Raw $env:AWS_CONFIG_FILE
         $config | Should -Match '\[profile redshift-iamra\]'
-        $config | Should -Match 'credential_process = .*ConvertTo-IamraCredentialProcess'
+        # The native helper where the module ships it (this build does), as the Go helper was a native program.
+        $config | Should -Match 'credential_process = .*redshift-iamra-credential-process.* .--path. '
         $config | Should -Match "region = $region"
     }
 

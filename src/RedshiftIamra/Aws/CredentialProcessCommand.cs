@@ -126,14 +126,35 @@ public static class CredentialProcessCommand
     {
         ArgumentNullException.ThrowIfNull(helperPath);
         var words = new[] { helperPath }.Concat(Credentials.CredentialHelperArguments.Words(spec)).ToList();
-        foreach (var word in words)
+        for (var i = 0; i < words.Count; i++)
         {
-            // One INI line holds the whole command: no layer below can carry a line break.
-            QuotingErrors.Refuse(word, "credential_process argument", "a credential_process line", c => c is '\r' or '\n' or '\0', "a line of the AWS config file cannot hold");
+            // One INI line holds the whole command: no layer below can carry a line break. The
+            // error names the value by its option (--ca-bundle-path: "CA bundle path").
+            var what = i == 0 ? "helper path" : words[i - 1].StartsWith("--", StringComparison.Ordinal) ? OptionValueName(words[i - 1]) : "credential_process argument";
+            QuotingErrors.Refuse(words[i], what, "a credential_process line", c => c is '\r' or '\n' or '\0', "a line of the AWS config file cannot hold");
         }
 
         return windows
             ? WindowsCommandLineQuoting.JoinCmdSafe(words, "credential_process argument")
             : PosixShellQuoting.Join(words, "credential_process argument");
+    }
+
+    /// <summary>What a helper option's value is, in words: <c>--ca-bundle-path</c> is "CA bundle path", <c>--path</c> "certificate path".</summary>
+    internal static string OptionValueName(string option)
+    {
+        if (option == "--path")
+        {
+            return "certificate path";
+        }
+
+        return string.Join(' ', option.TrimStart('-').Split('-').Select(part => part switch
+        {
+            "ca" => "CA",
+            "arn" => "ARN",
+            "url" => "URL",
+            "pkcs11" => "PKCS#11",
+            "uri" => "URI",
+            _ => part,
+        }));
     }
 }
