@@ -21,6 +21,13 @@ public sealed record CredentialHelperArguments
     /// <summary>The error id of a PKCS#11 source given to the native helper, which signs with files and stores only.</summary>
     public const string Pkcs11NotSupportedErrorId = ErrorIds.AwsProfile.HelperPkcs11NotSupported;
 
+    /// <summary>
+    /// What the command line names, never a secret: a <c>pkcs11:</c> URI may carry its PIN
+    /// (<c>pin-value</c>), so it is left out of the text a record would otherwise print.
+    /// </summary>
+    public override string ToString() =>
+        $"{ExecutableName} {(Pkcs11Uri is not null ? "PKCS#11 key" : Path ?? Thumbprint ?? Subject ?? "certificate store")} for {RoleArn ?? "no role"}";
+
     /// <summary>The helper's file name without extension.</summary>
     public const string ExecutableName = "redshift-iamra-credential-process";
 

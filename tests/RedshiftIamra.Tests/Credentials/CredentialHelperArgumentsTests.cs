@@ -263,4 +263,12 @@ public sealed class CredentialHelperArgumentsTests
             ExplicitEndpoint = endpoint is not null,
         };
     }
+
+    [Fact]
+    public void ToString_never_shows_a_PIN_from_the_URI()
+    {
+        var parsed = CredentialHelperArguments.Parse(["--pkcs11-uri", "pkcs11:token=etl;object=key?pin-value=731946", "--trust-anchor-arn", Anchor, "--profile-arn", Profile, "--role-arn", Role]);
+        Assert.DoesNotContain("731946", parsed.ToString(), StringComparison.Ordinal);
+        Assert.Contains(Role, parsed.ToString(), StringComparison.Ordinal);
+    }
 }
