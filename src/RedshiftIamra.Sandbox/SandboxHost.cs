@@ -366,7 +366,7 @@ public sealed class SandboxHost : IAsyncDisposable, IDisposable
             servers.Push(server);
 
             // S3 on its own listener: bodies stream to files instead of the 1 MiB in-memory limit.
-            var s3Service = new S3Service(s3, configuration, credentials, audit, clock, options.MaxClockSkew);
+            var s3Service = new S3Service(s3, configuration, credentials, audit, clock, options.MaxClockSkew, faults);
             var s3Server = new SandboxHttpServer(new IPEndPoint(IPAddress.Loopback, options.S3Port), pki.ServerCertificate, s3Service,
                 new SandboxHttpServerLimits { StreamBodies = true, MaxStreamedBodyBytes = options.MaxS3BodyBytes }, clock);
             s3Server.Start();

@@ -429,4 +429,37 @@ Describe 'Write-RedshiftTable -Method Staged in a long job' {
         Invoke-Psql "select count(*), min(name) from $t" | Should -Be '2|kept'
         Get-StagedKey | Should -BeNullOrEmpty -Because 'a stopped load deletes what it staged'
     }
+
+    It 'Ctrl+C while a part''s upload is unanswered (S3 has stored it) leaves the old rows and nothing staged' {
+        $t = New-TableName
+        Invoke-Psql "create table $t $tableSql; insert into $t (id, name) values (1, 'kept'), (2, 'kept')" | Out-Null
+        # The load's first PutObject is its write probe; every later one (its parts) is stored by
+        # the sandbox's S3 and then not answered for two minutes.
+        $firstPart = $sandbox.Faults.CallCount('PutObject') + 2
+        $rule = $sandbox.Faults.ForCalls('s3:PutObject', $firstPart, [long]::MaxValue, $sandbox.GetType().Assembly.GetType('RedshiftIamra.Sandbox.SandboxFault')::DelayAnswerBy([timespan]::FromMinutes(2)))
+        try {
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript({
+                    param($c, $module, $table, $st)
+                    Import-Module $module
+                    1..20000 | ForEach-Object { [pscustomobject]@{ id = $_; name = "row $_"; amount = $_; at = [datetime] '2026-03-01'; ok = $true; note = 'n' } } |
+                        Write-RedshiftTable -Connection $c -Table $table -Method Staged -Truncate @st
+                }).AddArgument($conn).AddArgument($ModulePath).AddArgument($t).AddArgument($staging)
+            $handle = $ps.BeginInvoke()
+            $deadline = (Get-Date).AddSeconds(90)
+            while (-not (Get-StagedKey | Where-Object { $_ -like '*.csv.gz' }) -and (Get-Date) -lt $deadline -and -not $handle.IsCompleted) { Start-Sleep -Milliseconds 200 }
+            Get-StagedKey | Where-Object { $_ -like '*.csv.gz' } | Should -Not -BeNullOrEmpty -Because 'S3 stored a part whose upload the load is still waiting on'
+            $handle.IsCompleted | Should -BeFalse -Because 'the part''s PutObject has not been answered'
+            $rule.Hits | Should -BeGreaterThan 0
+            $stop = $ps.BeginStop($null, $null)
+            # Well inside the two minutes the answer is held: Stop() cancels the upload, it does not wait for it.
+            $stop.AsyncWaitHandle.WaitOne(60000) | Should -BeTrue -Because 'Stop() returns once the load has rolled back and cleaned up'
+            $ps.EndStop($stop)
+            $ps.Dispose()
+            Invoke-Psql "select count(*), min(name) from $t" | Should -Be '2|kept'
+            Get-StagedKey | Should -BeNullOrEmpty -Because 'the clean-up deletes the part S3 stored although its upload was never answered'
+        } finally {
+            $null = $sandbox.Faults.Remove($rule)
+        }
+    }
 }

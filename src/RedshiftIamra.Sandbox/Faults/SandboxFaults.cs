@@ -20,6 +20,12 @@ public enum SandboxFaultKind
     /// <summary>Wait before handling the call (combines with the other kinds).</summary>
     Delay,
 
+    /// <summary>
+    /// Handle the call, then wait before answering (combines with the other kinds): the service
+    /// has done the work (an object is stored, a session issued) while the client has heard nothing.
+    /// </summary>
+    DelayAnswer,
+
     /// <summary>Handle the call, and when it succeeds answer a malformed body instead of the real one (no credentials are issued).</summary>
     MalformedBody,
 
@@ -130,6 +136,9 @@ public sealed record SandboxFault
 
     public static SandboxFault DelayBy(TimeSpan delay) => new() { Kind = SandboxFaultKind.Delay, Delay = delay };
 
+    /// <summary>Handles the call, then holds the answer for <paramref name="delay"/>.</summary>
+    public static SandboxFault DelayAnswerBy(TimeSpan delay) => new() { Kind = SandboxFaultKind.DelayAnswer, Delay = delay };
+
     public static SandboxFault MalformedBody(SandboxMalformedBody body) => new() { Kind = SandboxFaultKind.MalformedBody, Malformed = body };
 
     public static SandboxFault ShiftClock(TimeSpan offset) => new() { Kind = SandboxFaultKind.ClockShift, ClockOffset = offset };
@@ -152,6 +161,7 @@ public sealed record SandboxFault
     {
         SandboxFaultKind.Throttle => $"Throttle({StatusCode})",
         SandboxFaultKind.Delay => $"Delay({Delay.TotalMilliseconds:0}ms)",
+        SandboxFaultKind.DelayAnswer => $"DelayAnswer({Delay.TotalMilliseconds:0}ms)",
         SandboxFaultKind.ClockShift => $"ClockShift({ClockOffset})",
         SandboxFaultKind.MalformedBody => $"MalformedBody({Malformed})",
         SandboxFaultKind.TamperRequest => $"TamperRequest({Tamper})",

@@ -58,9 +58,11 @@ internal sealed class S3Service : ISandboxHttpHandler
     private readonly SandboxAuditLog _audit;
     private readonly TimeProvider _clock;
     private readonly TimeSpan _maxSkew;
+    private readonly SandboxFaults? _faults;
 
-    public S3Service(S3ObjectStore store, SandboxConfiguration configuration, SandboxCredentialStore credentials, SandboxAuditLog audit, TimeProvider clock, TimeSpan maxSkew)
+    public S3Service(S3ObjectStore store, SandboxConfiguration configuration, SandboxCredentialStore credentials, SandboxAuditLog audit, TimeProvider clock, TimeSpan maxSkew, SandboxFaults? faults = null)
     {
+        _faults = faults;
         _store = store;
         _configuration = configuration;
         _credentials = credentials;
@@ -94,13 +96,36 @@ internal sealed class S3Service : ISandboxHttpHandler
         string? bucket = null;
         string? key = null;
         SandboxHttpResponse response;
+        long callNumber = 0;
+        string? faultNames = null;
+        var answerDelay = TimeSpan.Zero;
         try
         {
             (bucket, key) = Address(request);
             operation = Operation(request, bucket, key);
-            var now = _clock.GetUtcNow();
-            var verified = Authenticate(request, now, audit);
-            response = await DispatchAsync(request, operation, bucket, key, verified, now, timeout.Token).ConfigureAwait(false);
+            IReadOnlyList<SandboxFault> faults = [];
+            if (_faults is not null)
+            {
+                (callNumber, faults) = _faults.Next("s3", operation);
+                faultNames = faults.Count == 0 ? null : string.Join(",", faults);
+            }
+
+            var fault = await PlayFaultsAsync(faults, timeout.Token).ConfigureAwait(false);
+            answerDelay = faults.Where(f => f.Kind == SandboxFaultKind.DelayAnswer).Aggregate(TimeSpan.Zero, (sum, f) => sum + f.Delay);
+            if (fault is { Kind: SandboxFaultKind.Reset })
+            {
+                response = SandboxHttpResponse.Reset();
+            }
+            else if (fault is not null)
+            {
+                response = FaultAnswer(request, fault, key ?? bucket);
+            }
+            else
+            {
+                var now = _clock.GetUtcNow();
+                var verified = Authenticate(request, now, audit);
+                response = await DispatchAsync(request, operation, bucket, key, verified, now, timeout.Token).ConfigureAwait(false);
+            }
         }
         catch (S3Exception e)
         {
@@ -127,7 +152,7 @@ internal sealed class S3Service : ISandboxHttpHandler
             EventSource = "s3.amazonaws.com",
             EventName = operation,
             RequestId = request.RequestId,
-            Outcome = response.Status < 300 ? "Success" : ErrorCodeOf(response),
+            Outcome = response.Abort ? "ConnectionReset" : response.Status < 300 ? "Success" : ErrorCodeOf(response),
             HttpStatus = response.Status,
             SourceIPAddress = request.RemoteEndPoint?.Address.ToString(),
             UserAgent = request.GetHeader("User-Agent"),
@@ -138,8 +163,70 @@ internal sealed class S3Service : ISandboxHttpHandler
             Key = key,
             ServerSideEncryption = operation is "PutObject" or "CreateMultipartUpload" ? request.GetHeader("x-amz-server-side-encryption") : null,
             KmsKeyId = operation is "PutObject" or "CreateMultipartUpload" ? request.GetHeader("x-amz-server-side-encryption-aws-kms-key-id") : null,
+            CallNumber = callNumber,
+            Fault = faultNames,
         });
         response.Headers.Add(new("x-amz-request-id", request.RequestId));
+        if (answerDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(answerDelay, cancellationToken).ConfigureAwait(false);
+        }
+
+        return response;
+    }
+
+    // ---- injected faults ----------------------------------------------------------------------
+
+    /// <summary>
+    /// Plays <see cref="SandboxFaultKind.Delay"/> and returns the fault that answers instead of S3,
+    /// if any. The request-shaping kinds (clock shift, tampering, malformed bodies) belong to the
+    /// JSON and Query services; S3 refuses them rather than ignore them.
+    /// </summary>
+    private static async Task<SandboxFault?> PlayFaultsAsync(IReadOnlyList<SandboxFault> faults, CancellationToken cancellationToken)
+    {
+        SandboxFault? answer = null;
+        foreach (var fault in faults)
+        {
+            switch (fault.Kind)
+            {
+                case SandboxFaultKind.Delay:
+                    await Task.Delay(fault.Delay, cancellationToken).ConfigureAwait(false);
+                    break;
+                case SandboxFaultKind.DelayAnswer:
+                    break;
+                case SandboxFaultKind.ClockShift or SandboxFaultKind.TamperRequest or SandboxFaultKind.MalformedBody:
+                    throw new S3Exception(501, "NotImplemented", $"The sandbox's S3 does not play the fault {fault}; it plays Delay, DelayAnswer, Reset, Scripted and error answers.");
+                default:
+                    answer ??= fault;
+                    break;
+            }
+        }
+
+        return answer;
+    }
+
+    /// <summary>
+    /// An error fault in S3's own words: throttling is <c>503 SlowDown</c>, an internal error
+    /// <c>500 InternalError</c>, an expired token <c>400 ExpiredToken</c> (Amazon S3 API
+    /// Reference, "Error responses", list of error codes); other errors as given.
+    /// </summary>
+    private static SandboxHttpResponse FaultAnswer(SandboxHttpRequest request, SandboxFault fault, string? resource) => fault.Kind switch
+    {
+        SandboxFaultKind.Scripted => Scripted(fault),
+        SandboxFaultKind.Throttle => Error(request, 503, "SlowDown", "Please reduce your request rate.", resource),
+        SandboxFaultKind.InternalError => Error(request, 500, "InternalError", "We encountered an internal error. Please try again.", resource),
+        SandboxFaultKind.ServiceUnavailable => Error(request, 503, "ServiceUnavailable", "Reduce your request rate.", resource),
+        SandboxFaultKind.ExpiredToken => Error(request, 400, "ExpiredToken", "The provided token has expired.", resource),
+        _ => Error(request, fault.StatusCode, fault.ErrorCode ?? "InternalError", fault.Message ?? string.Empty, resource),
+    };
+
+    private static SandboxHttpResponse Scripted(SandboxFault fault)
+    {
+        var response = new SandboxHttpResponse(fault.StatusCode, Encoding.UTF8.GetBytes(fault.Body ?? string.Empty), fault.ContentType)
+        {
+            OmitStandardHeaders = fault.OmitStandardHeaders,
+        };
+        response.Headers.AddRange(fault.Headers);
         return response;
     }
 

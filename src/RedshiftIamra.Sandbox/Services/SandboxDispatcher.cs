@@ -36,6 +36,7 @@ internal sealed class SandboxDispatcher : ISandboxHttpHandler
         var shift = TimeSpan.Zero;
         SandboxFault? malformed = null;
         SandboxFault? answer = null;
+        var answerDelay = TimeSpan.Zero;
         foreach (var fault in faults)
         {
             switch (fault.Kind)
@@ -45,6 +46,9 @@ internal sealed class SandboxDispatcher : ISandboxHttpHandler
                     break;
                 case SandboxFaultKind.Delay:
                     await Task.Delay(fault.Delay, cancellationToken).ConfigureAwait(false);
+                    break;
+                case SandboxFaultKind.DelayAnswer:
+                    answerDelay += fault.Delay;
                     break;
                 case SandboxFaultKind.TamperRequest:
                     request = Tamper(request, fault.Tamper);
@@ -82,6 +86,11 @@ internal sealed class SandboxDispatcher : ISandboxHttpHandler
 
         Write(call, response.Status, outcome, error, faultNames);
         response.Date ??= now;
+        if (answerDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(answerDelay, cancellationToken).ConfigureAwait(false);
+        }
+
         return response;
     }
 

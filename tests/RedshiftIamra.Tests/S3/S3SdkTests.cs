@@ -6,6 +6,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Amazon.S3.Transfer;
+using RedshiftIamra.Sandbox;
 
 namespace RedshiftIamra.Tests.S3;
 
@@ -138,6 +139,75 @@ public sealed class S3SdkTests : IClassFixture<S3PeersFixture>, IDisposable
         var mismatch = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => badKey.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "sdk/bad.csv", ContentBody = "x" }));
         Assert.Equal(("SignatureDoesNotMatch", HttpStatusCode.Forbidden), (mismatch.ErrorCode, mismatch.StatusCode));
         Assert.Null(_peers.Sandbox.S3.Head(bucket, "sdk/bad.csv"));
+    }
+
+    [Fact]
+    public async Task InjectedFaultsAnswerInS3sOwnWordsAndStoreNothing()
+    {
+        using var s3 = Client(_peers.Allowed);
+        var bucket = _peers.Sandbox.StagingBucket;
+        var faults = _peers.Sandbox.Faults;
+        var cases = new (SandboxFault Fault, string Code, HttpStatusCode Status)[]
+        {
+            (SandboxFault.Throttle(), "SlowDown", HttpStatusCode.ServiceUnavailable),
+            (SandboxFault.InternalError(), "InternalError", HttpStatusCode.InternalServerError),
+            (SandboxFault.ExpiredToken(), "ExpiredToken", HttpStatusCode.BadRequest),
+            (SandboxFault.ServiceError(403, "AccessDenied", "Access Denied"), "AccessDenied", HttpStatusCode.Forbidden),
+        };
+        foreach (var (fault, code, status) in cases)
+        {
+            var key = $"sdk/fault-{code}.csv";
+            var rule = faults.ForNextCalls("s3:PutObject", 1, fault);
+            var e = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = key, ContentBody = "a,b\n" }));
+            Assert.Equal((code, status), (e.ErrorCode, e.StatusCode));
+            Assert.Equal(1, rule.Hits);
+            Assert.Null(_peers.Sandbox.S3.Head(bucket, key));
+            Assert.Contains(_peers.Sandbox.GetAuditEvents(), a => a.EventName == "PutObject" && a.Key == key && a.Outcome == code && a.Fault == fault.ToString());
+        }
+
+        // The fault was for one call: the next one is S3 as usual.
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "sdk/fault-after.csv", ContentBody = "a,b\n" });
+        Assert.NotNull(_peers.Sandbox.S3.Head(bucket, "sdk/fault-after.csv"));
+
+        // Reset connections: the AWS SDK retries a reset read on its own, so the sixth call reads the object.
+        var reset = faults.ForNextCalls("s3:GetObject", 5, SandboxFault.Reset());
+        using (var read = await s3.GetObjectAsync(bucket, "sdk/fault-after.csv"))
+        using (var text = new StreamReader(read.ResponseStream))
+        {
+            Assert.Equal("a,b\n", await text.ReadToEndAsync());
+        }
+
+        Assert.Equal(5, reset.Hits);
+        Assert.Equal(5, _peers.Sandbox.GetAuditEvents().Count(a => a.EventName == "GetObject" && a.Outcome == "ConnectionReset" && a.HttpStatus == 0));
+
+        // A fault S3 does not play is refused, not ignored.
+        faults.ForNextCalls("s3:HeadObject", 1, SandboxFault.ShiftClock(TimeSpan.FromHours(1)));
+        var refused = await Assert.ThrowsAnyAsync<AmazonS3Exception>(() => s3.GetObjectMetadataAsync(bucket, "sdk/fault-after.csv"));
+        Assert.Equal(HttpStatusCode.NotImplemented, refused.StatusCode);
+    }
+
+    [Fact]
+    public async Task DelayAnswerStoresTheObjectWhileTheClientHasHeardNothing()
+    {
+        using var s3 = Client(_peers.Allowed);
+        var bucket = _peers.Sandbox.StagingBucket;
+        var rule = _peers.Sandbox.Faults.ForNextCalls("s3:PutObject", 1, SandboxFault.DelayAnswerBy(TimeSpan.FromMinutes(2)));
+        using var cancel = new CancellationTokenSource();
+        var put = s3.PutObjectAsync(new PutObjectRequest { BucketName = bucket, Key = "sdk/unanswered.csv", ContentBody = "a,b\n" }, cancel.Token);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (_peers.Sandbox.S3.Head(bucket, "sdk/unanswered.csv") is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        // S3 has the object; the client is still waiting for the answer. A caller that gives up now
+        // must still delete the key it started, not only the ones it heard back about.
+        Assert.NotNull(_peers.Sandbox.S3.Head(bucket, "sdk/unanswered.csv"));
+        Assert.False(put.IsCompleted);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => put);
+        Assert.Equal(1, rule.Hits);
+        Assert.NotNull(_peers.Sandbox.S3.Head(bucket, "sdk/unanswered.csv"));
     }
 
     /// <summary>HttpClients that trust the sandbox CA only (as the AWS CLI does with AWS_CA_BUNDLE).</summary>
