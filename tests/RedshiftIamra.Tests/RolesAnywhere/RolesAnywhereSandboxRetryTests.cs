@@ -100,6 +100,23 @@ public sealed class RolesAnywhereSandboxRetryTests
     }
 
     [Fact]
+    public async Task A_session_issued_whose_answer_is_lost_is_retried_and_the_retry_gets_its_own()
+    {
+        await using var sandbox = await SandboxHost.StartAsync();
+        sandbox.InjectFault("CreateSession", SandboxFault.DelayAnswerBy(TimeSpan.FromSeconds(10)));
+        var http = SandboxClients.FastHttp(sandbox, maxAttempts: 2, attemptTimeout: TimeSpan.FromMilliseconds(500));
+
+        var session = await SandboxClients.CreateAsync(SandboxClients.Client(sandbox, http), SandboxClients.Request(sandbox));
+
+        // The first call was handled (the audit says so) but never answered in time; the retry's answer is the one used.
+        var events = sandbox.GetAuditEvents();
+        Assert.Equal(["Success", "Success"], events.Select(e => e.Outcome));
+        Assert.Equal("DelayAnswer(10000ms)", events[0].Fault);
+        Assert.Equal(events[1].AccessKeyId, session.CredentialSet.Credentials.AccessKeyId);
+        Assert.NotEqual(events[0].AccessKeyId, session.CredentialSet.Credentials.AccessKeyId);
+    }
+
+    [Fact]
     public async Task A_reset_connection_is_retried()
     {
         await using var sandbox = await SandboxHost.StartAsync();
