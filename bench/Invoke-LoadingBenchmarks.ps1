@@ -28,13 +28,15 @@
 
     Run alone: dotnet pwsh bench/Invoke-LoadingBenchmarks.ps1 -ModulePath out/RedshiftIamra/<version>/RedshiftIamra.psd1 -RepoRoot . -Rows 200000
     Only the front's COPY/UNLOAD section (keeps the other figures in loading.json and BENCHMARKS.md): add -Section FrontCopy
+    Only the memory sweep (direct, staged and streamed export at Rows/100, Rows/10 and Rows rows): add -Section Memory
 #>
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
     [Parameter(Mandatory)] [string] $RepoRoot,
     [ValidateRange(1000, 100000000)] [int] $Rows = 1000000,
-    # All: every section; FrontCopy: only COPY/UNLOAD through the front (the other figures stay as recorded).
-    [ValidateSet('All', 'FrontCopy')] [string] $Section = 'All'
+    # All: every section; FrontCopy: only COPY/UNLOAD through the front; Memory: only the memory sweep
+    # (the other figures stay as recorded).
+    [ValidateSet('All', 'FrontCopy', 'Memory')] [string] $Section = 'All'
 )
 
 $ErrorActionPreference = 'Stop'
@@ -182,55 +184,81 @@ $self.Refresh()
     $results.table = $table
     }
 
-    Say '3. COPY from the sandbox S3 through the front (psql sends the statement; gzip CSV and Parquet)'
-    $front = [ordered]@{}
-    # Other work on the machine moves every figure here; the 1-minute load average at the start is recorded with them.
-    $front.loadAverage = if (Test-Path /proc/loadavg) { [double]((Get-Content /proc/loadavg) -split ' ')[0] } else { $null }
-    $gz = Join-Path $work 'data.csv.gz'
-    $source = [IO.File]::OpenRead($csv)
-    $target = [IO.File]::Create($gz)
-    $zip = [IO.Compression.GZipStream]::new($target, [IO.Compression.CompressionLevel]::Fastest)
-    try { $source.CopyTo($zip) } finally { $zip.Dispose(); $target.Dispose(); $source.Dispose() }
-    $upload = [IO.File]::OpenRead($gz)
-    try { $null = $sandbox.S3.PutAsync($sandbox.StagingBucket, 'bench-front/csv/data.csv.gz', $upload, [DateTimeOffset]::UtcNow, $null, [Threading.CancellationToken]::None).GetAwaiter().GetResult() } finally { $upload.Dispose() }
-    $frontUser = 'IAM:bench_loader'
-    $frontSession = $sandbox.SessionParameters
-    $frontRedshift = $sandbox.RedshiftParameters
-    $frontCredential = Get-IamraCertificate -Thumbprint $certificate | Get-IamraSession @frontSession |
-        Get-RedshiftDbCredential @frontRedshift -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser bench_loader -DbName dev
-    $frontPassword = ConvertFrom-SecureString $frontCredential.DbPassword -AsPlainText
-    $frontConnection = "host=127.0.0.1 port=$($sandbox.PostgresPort) dbname=dev user=$frontUser sslmode=verify-full sslrootcert=$root"
-    function Invoke-FrontPsql([string] $Command) {
-        $env:PGPASSWORD = $frontPassword
-        try {
-            $memoryFile = Join-Path $work 'psql-front-time.txt'
-            $clock = [System.Diagnostics.Stopwatch]::StartNew()
-            $output = if (Test-Path /usr/bin/time) { & /usr/bin/time -f '%M' -o $memoryFile psql $frontConnection -X -v ON_ERROR_STOP=1 -q -c $Command 2>&1 } else { & psql $frontConnection -X -v ON_ERROR_STOP=1 -q -c $Command 2>&1 }
-            $seconds = $clock.Elapsed.TotalSeconds
-            if ($LASTEXITCODE -ne 0) { throw "psql through the front failed: $Command $output" }
-            [pscustomobject]@{ seconds = [math]::Round($seconds, 3); peakWorkingSetMB = $null }
-        } finally { Remove-Item Env:PGPASSWORD -ErrorAction SilentlyContinue }
+    if ($Section -in 'All', 'FrontCopy') {
+        Say '3. COPY from the sandbox S3 through the front (psql sends the statement; gzip CSV and Parquet)'
+        $front = [ordered]@{}
+        # Other work on the machine moves every figure here; the 1-minute load average at the start is recorded with them.
+        $front.loadAverage = if (Test-Path /proc/loadavg) { [double]((Get-Content /proc/loadavg) -split ' ')[0] } else { $null }
+        $gz = Join-Path $work 'data.csv.gz'
+        $source = [IO.File]::OpenRead($csv)
+        $target = [IO.File]::Create($gz)
+        $zip = [IO.Compression.GZipStream]::new($target, [IO.Compression.CompressionLevel]::Fastest)
+        try { $source.CopyTo($zip) } finally { $zip.Dispose(); $target.Dispose(); $source.Dispose() }
+        $upload = [IO.File]::OpenRead($gz)
+        try { $null = $sandbox.S3.PutAsync($sandbox.StagingBucket, 'bench-front/csv/data.csv.gz', $upload, [DateTimeOffset]::UtcNow, $null, [Threading.CancellationToken]::None).GetAwaiter().GetResult() } finally { $upload.Dispose() }
+        $frontUser = 'IAM:bench_loader'
+        $frontSession = $sandbox.SessionParameters
+        $frontRedshift = $sandbox.RedshiftParameters
+        $frontCredential = Get-IamraCertificate -Thumbprint $certificate | Get-IamraSession @frontSession |
+            Get-RedshiftDbCredential @frontRedshift -ClusterIdentifier $sandbox.ClusterIdentifier -DbUser bench_loader -DbName dev
+        $frontPassword = ConvertFrom-SecureString $frontCredential.DbPassword -AsPlainText
+        $frontConnection = "host=127.0.0.1 port=$($sandbox.PostgresPort) dbname=dev user=$frontUser sslmode=verify-full sslrootcert=$root"
+        function Invoke-FrontPsql([string] $Command) {
+            $env:PGPASSWORD = $frontPassword
+            try {
+                $memoryFile = Join-Path $work 'psql-front-time.txt'
+                $clock = [System.Diagnostics.Stopwatch]::StartNew()
+                $output = if (Test-Path /usr/bin/time) { & /usr/bin/time -f '%M' -o $memoryFile psql $frontConnection -X -v ON_ERROR_STOP=1 -q -c $Command 2>&1 } else { & psql $frontConnection -X -v ON_ERROR_STOP=1 -q -c $Command 2>&1 }
+                $seconds = $clock.Elapsed.TotalSeconds
+                if ($LASTEXITCODE -ne 0) { throw "psql through the front failed: $Command $output" }
+                [pscustomobject]@{ seconds = [math]::Round($seconds, 3); peakWorkingSetMB = $null }
+            } finally { Remove-Item Env:PGPASSWORD -ErrorAction SilentlyContinue }
+        }
+        New-BenchTable 'bench_front_csv'
+        $front.copyCsvGzip = Show 'COPY ... CSV GZIP from S3 through the front' (Invoke-FrontPsql "copy public.bench_front_csv from 's3://$($sandbox.StagingBucket)/bench-front/csv/' iam_role default csv gzip ignoreheader 1") $Rows
+        New-BenchTable 'bench_front_reference'
+        $front.psqlCopyGzip = Show 'psql \copy from program gzip -dc (no front)' (Invoke-DirectPsql "\copy public.bench_front_reference from program 'gzip -dc $gz' with (format csv, header)" -Measure) $Rows
+        $front.unloadParquet = Show 'UNLOAD ... FORMAT AS PARQUET through the front' (Invoke-FrontPsql "unload ('select * from public.bench_front_csv') to 's3://$($sandbox.StagingBucket)/bench-front/parquet/part_' iam_role default format as parquet allowoverwrite") $Rows
+        New-BenchTable 'bench_front_parquet'
+        $front.copyParquet = Show 'COPY ... FORMAT AS PARQUET through the front' (Invoke-FrontPsql "copy public.bench_front_parquet from 's3://$($sandbox.StagingBucket)/bench-front/parquet/' iam_role default format as parquet") $Rows
+        $front.check = foreach ($t in 'bench_front_csv', 'bench_front_reference', 'bench_front_parquet') {
+            $env:PGPASSWORD = $directPassword
+            "$t=" + (& psql $directConnection -X -A -t -c "select count(*) || '/' || count(note) || '/' || sum(id) from public.$t")
+        }
+        Remove-Item Env:PGPASSWORD
+        Write-Host "   check (rows/non-null notes/sum of ids): $($front.check -join '  ')"
+        $front.gzipMB = [math]::Round((Get-Item $gz).Length / 1MB, 1)
+        $frontTable = @(
+            foreach ($k in 'copyCsvGzip', 'psqlCopyGzip', 'unloadParquet', 'copyParquet') { [pscustomobject]@{ Work = 'front'; Method = $k; RowsPerSecond = $front[$k].rowsPerSecond; Seconds = $front[$k].seconds; VsPsql = Ratio $front[$k].rowsPerSecond $front.psqlCopyGzip.rowsPerSecond } }
+        )
+        $frontTable | Format-Table -AutoSize | Out-String | Write-Host
+        $front.table = $frontTable
+        $results.frontCopy = $front
     }
-    New-BenchTable 'bench_front_csv'
-    $front.copyCsvGzip = Show 'COPY ... CSV GZIP from S3 through the front' (Invoke-FrontPsql "copy public.bench_front_csv from 's3://$($sandbox.StagingBucket)/bench-front/csv/' iam_role default csv gzip ignoreheader 1") $Rows
-    New-BenchTable 'bench_front_reference'
-    $front.psqlCopyGzip = Show 'psql \copy from program gzip -dc (no front)' (Invoke-DirectPsql "\copy public.bench_front_reference from program 'gzip -dc $gz' with (format csv, header)" -Measure) $Rows
-    $front.unloadParquet = Show 'UNLOAD ... FORMAT AS PARQUET through the front' (Invoke-FrontPsql "unload ('select * from public.bench_front_csv') to 's3://$($sandbox.StagingBucket)/bench-front/parquet/part_' iam_role default format as parquet allowoverwrite") $Rows
-    New-BenchTable 'bench_front_parquet'
-    $front.copyParquet = Show 'COPY ... FORMAT AS PARQUET through the front' (Invoke-FrontPsql "copy public.bench_front_parquet from 's3://$($sandbox.StagingBucket)/bench-front/parquet/' iam_role default format as parquet") $Rows
-    $front.check = foreach ($t in 'bench_front_csv', 'bench_front_reference', 'bench_front_parquet') {
-        $env:PGPASSWORD = $directPassword
-        "$t=" + (& psql $directConnection -X -A -t -c "select count(*) || '/' || count(note) || '/' || sum(id) from public.$t")
+
+    if ($Section -in 'All', 'Memory') {
+        Say '4. Memory at several row counts (each run in a pwsh of its own; module share = peak working set - working set after connecting)'
+        $memoryRows = @(@([int]($Rows / 100), [int]($Rows / 10), $Rows) | Where-Object { $_ -ge 1000 } | Select-Object -Unique)
+        $memoryTable = foreach ($n in $memoryRows) {
+            $file = $csv
+            if ($n -ne $Rows) {
+                $file = Join-Path $work "data-$n.csv"
+                [IO.File]::WriteAllLines($file, [Linq.Enumerable]::Take([IO.File]::ReadLines($csv), $n + 1))
+            }
+            New-BenchTable 'bench_memory'
+            $runs = [ordered]@{}
+            $runs.direct = Invoke-ModuleChild "Write-RedshiftTable -Table bench_memory -Path '$file' -Method Direct -PassThru"
+            New-BenchTable 'bench_memory'
+            $runs.staged = Invoke-ModuleChild "Write-RedshiftTable -Table bench_memory -Path '$file' -Method Staged @staging -PassThru"
+            $runs.exportStream = Invoke-ModuleChild "Export-RedshiftQuery 'select * from public.bench_memory' -Path '$(Join-Path $work "memory-$n.csv")' -ExportMethod Stream -PassThru"
+            foreach ($k in $runs.Keys) {
+                $r = $runs[$k]
+                [pscustomobject]@{ Rows = $n; Method = $k; BeforeMB = $r.workingSetBeforeMB; PeakMB = $r.peakWorkingSetMB; ModuleMB = [math]::Round($r.peakWorkingSetMB - $r.workingSetBeforeMB, 1); Seconds = $r.seconds }
+            }
+        }
+        $memoryTable | Format-Table -AutoSize | Out-String | Write-Host
+        $results.memory = [ordered]@{ table = @($memoryTable) }
     }
-    Remove-Item Env:PGPASSWORD
-    Write-Host "   check (rows/non-null notes/sum of ids): $($front.check -join '  ')"
-    $front.gzipMB = [math]::Round((Get-Item $gz).Length / 1MB, 1)
-    $frontTable = @(
-        foreach ($k in 'copyCsvGzip', 'psqlCopyGzip', 'unloadParquet', 'copyParquet') { [pscustomobject]@{ Work = 'front'; Method = $k; RowsPerSecond = $front[$k].rowsPerSecond; Seconds = $front[$k].seconds; VsPsql = Ratio $front[$k].rowsPerSecond $front.psqlCopyGzip.rowsPerSecond } }
-    )
-    $frontTable | Format-Table -AutoSize | Out-String | Write-Host
-    $front.table = $frontTable
-    $results.frontCopy = $front
 } finally {
     Stop-RedshiftIamraSandbox
     Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
@@ -240,73 +268,84 @@ $commit = (& git -C $RepoRoot rev-parse --short HEAD 2>$null) ?? 'unknown'
 $machine = "$([Environment]::ProcessorCount) cores, $([System.Runtime.InteropServices.RuntimeInformation]::OSDescription)"
 $date = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')
 $jsonPath = Join-Path $RepoRoot 'bench/loading.json'
-$frontCommand = "dotnet pwsh bench/Invoke-LoadingBenchmarks.ps1 -Rows $Rows$(if ($Section -ne 'All') { " -Section $Section" } else { ' (or build.ps1 bench)' })"
-$results.frontCopy.rows = $Rows
-$results.frontCopy.date = $date
-$results.frontCopy.commit = $commit
-$results.frontCopy.command = $frontCommand
-$frontLines = @(
-    '## COPY and UNLOAD through the front'
-    ''
-    "From ``$frontCommand`` ($date, commit $commit, $machine): $($Rows.ToString('N0')) rows x 10 columns, the loading benchmark's CSV file gzip-compressed ($($results.frontCopy.gzipMB) MB). 1-minute load average $($results.frontCopy.loadAverage) at the start (the ratios hold better than the rates when the machine is shared). psql sends each statement; the time is psql's wall clock (the work is in the sandbox's process and PostgreSQL). Ratio = rows/s of this / rows/s of psql \copy of the same gzip file."
-    ''
-    '| method | what it includes | rows/s | seconds | vs psql \copy |'
-    '|---|---|---|---|---|'
-)
-$frontWhat = @{
-    copyCsvGzip   = 'COPY ... CSV GZIP IGNOREHEADER 1 from the sandbox S3 through the front: the sandbox reads the object from disk, gunzips, splits and checks every field as Redshift does, and feeds PostgreSQL''s COPY FROM STDIN inside the client''s transaction'
-    psqlCopyGzip  = 'psql \copy from program ''gzip -dc'' of the same file straight to the sandbox''s PostgreSQL (no front, no S3, no field checks): the physical limit here'
-    unloadParquet = 'UNLOAD ... FORMAT AS PARQUET through the front: the query''s rows as text from PostgreSQL, typed into Parquet columns (Snappy), one file into the sandbox S3'
-    copyParquet   = 'COPY ... FORMAT AS PARQUET from those files through the front: Parquet columns read, checked and fed to COPY FROM STDIN'
-}
-foreach ($row in $results.frontCopy.table) {
-    $frontLines += "| $($row.Method) | $($frontWhat[$row.Method]) | $('{0:N0}' -f $row.RowsPerSecond) | $($row.Seconds) | $($row.VsPsql) |"
-}
+$markdown = Join-Path $RepoRoot 'BENCHMARKS.md'
+$command = "dotnet pwsh bench/Invoke-LoadingBenchmarks.ps1 -Rows $Rows$(if ($Section -ne 'All') { " -Section $Section" } else { ' (or build.ps1 bench)' })"
 
-if ($Section -eq 'FrontCopy') {
-    # Only this section: the other recorded figures stay as they are.
-    $document = Get-Content -Raw $jsonPath | ConvertFrom-Json -AsHashtable
-    $document.results.frontCopy = $results.frontCopy
-    $document | ConvertTo-Json -Depth 8 | Set-Content $jsonPath
-    $markdown = Join-Path $RepoRoot 'BENCHMARKS.md'
-    $existing = Get-Content -Raw $markdown
-    $start = $existing.IndexOf('## COPY and UNLOAD through the front')
+# Replaces (or appends) one "## " section of BENCHMARKS.md; the other sections stay as they are.
+function Set-BenchmarkSection([string] $Heading, [string[]] $Lines) {
+    $existing = if (Test-Path $markdown) { Get-Content -Raw $markdown } else { "# Benchmarks`n" }
+    $start = $existing.IndexOf("## $Heading")
     if ($start -ge 0) {
         $next = $existing.IndexOf("`n## ", $start + 3)
         $existing = $existing.Substring(0, $start).TrimEnd() + $(if ($next -ge 0) { "`n`n" + $existing.Substring($next + 1) } else { '' })
     }
-    Set-Content -Path $markdown -Value ($existing.TrimEnd() + "`n`n" + ($frontLines -join "`n") + "`n") -NoNewline
-    Write-Host 'Wrote the frontCopy figures of bench/loading.json and the front COPY/UNLOAD section of BENCHMARKS.md'
-    return
+    Set-Content -Path $markdown -Value ($existing.TrimEnd() + "`n`n" + (@("## $Heading", '') + $Lines -join "`n") + "`n") -NoNewline
 }
-
-$document = [ordered]@{ date = $date; commit = $commit; machine = $machine; command = "dotnet pwsh bench/Invoke-LoadingBenchmarks.ps1 -Rows $Rows (or build.ps1 bench)"; results = $results }
+foreach ($part in 'frontCopy', 'memory') {
+    if ($results.Contains($part)) {
+        $results[$part].rows = $Rows; $results[$part].date = $date; $results[$part].commit = $commit; $results[$part].command = $command
+    }
+}
+if ($Section -eq 'All') {
+    $document = [ordered]@{ date = $date; commit = $commit; machine = $machine; command = $command; results = $results }
+} else {
+    # One section: the other recorded figures stay as they are.
+    $document = Get-Content -Raw $jsonPath | ConvertFrom-Json -AsHashtable
+    $part = @{ FrontCopy = 'frontCopy'; Memory = 'memory' }[$Section]
+    $document.results[$part] = $results[$part]
+}
 $document | ConvertTo-Json -Depth 8 | Set-Content $jsonPath
 
-# The same figures as a section of BENCHMARKS.md (replaced on each run; build.ps1 bench rewrites the rest first).
-$what = @{
-    'load moduleDirect'     = 'Write-RedshiftTable -Path -Method Direct: CSV read and typed in pwsh, batched INSERTs through the front, one transaction'
-    'load moduleStaged'     = 'Write-RedshiftTable -Path -Method Staged: CSV read and typed, gzip parts to the sandbox S3, COPY ... MANIFEST by the front (the sandbox, in another process, reads S3 and feeds PostgreSQL), clean-up'
-    'load npgsqlInsertLoop' = 'hand-written C# Npgsql loop: split lines, 1,000-row parameterised INSERTs through the front, one transaction'
-    'load psqlCopy'         = 'psql \copy from: PostgreSQL''s COPY FROM STDIN straight to the sandbox''s PostgreSQL (no front, no types checked by the client)'
-    'export moduleStream'   = 'Export-RedshiftQuery -ExportMethod Stream: rows through the front into one CSV file'
-    'export moduleUnload'   = 'Export-RedshiftQuery -ExportMethod Unload: UNLOAD by the front to the sandbox S3, download, join into one CSV, clean-up'
-    'export psqlCopy'       = 'psql \copy (select ...) to: PostgreSQL''s COPY TO STDOUT straight from the sandbox''s PostgreSQL (no front)'
+if ($Section -eq 'All') {
+    $what = @{
+        'load moduleDirect'     = 'Write-RedshiftTable -Path -Method Direct: CSV read and typed in pwsh, batched INSERTs through the front, one transaction'
+        'load moduleStaged'     = 'Write-RedshiftTable -Path -Method Staged: CSV read and typed, gzip parts to the sandbox S3, COPY ... MANIFEST by the front (the sandbox, in another process, reads S3 and feeds PostgreSQL), clean-up'
+        'load npgsqlInsertLoop' = 'hand-written C# Npgsql loop: split lines, 1,000-row parameterised INSERTs through the front, one transaction'
+        'load psqlCopy'         = 'psql \copy from: PostgreSQL''s COPY FROM STDIN straight to the sandbox''s PostgreSQL (no front, no types checked by the client)'
+        'export moduleStream'   = 'Export-RedshiftQuery -ExportMethod Stream: rows through the front into one CSV file'
+        'export moduleUnload'   = 'Export-RedshiftQuery -ExportMethod Unload: UNLOAD by the front to the sandbox S3, download, join into one CSV, clean-up'
+        'export psqlCopy'       = 'psql \copy (select ...) to: PostgreSQL''s COPY TO STDOUT straight from the sandbox''s PostgreSQL (no front)'
+    }
+    $lines = @(
+        "From ``$command`` ($date, commit $commit, $machine): $($Rows.ToString('N0')) rows x 10 columns, a $($results.dataMB) MB CSV file. Each measurement in a process of its own, timed around the work only; peak working set of that process (pwsh's own baseline included for the module)."
+        ''
+        '| work | method | what it includes | rows/s | seconds | peak working set | vs psql \copy | vs Npgsql loop |'
+        '|---|---|---|---|---|---|---|---|'
+    )
+    foreach ($row in $results.table) {
+        $lines += "| $($row.Work) | $($row.Method) | $($what["$($row.Work) $($row.Method)"]) | $('{0:N0}' -f $row.RowsPerSecond) | $($row.Seconds) | $($row.PeakMB) MB | $($row.VsPsql) | $($row.VsNpgsqlLoop) |"
+    }
+    Set-BenchmarkSection 'Loading and export' $lines
 }
-$lines = @(
-    '## Loading and export'
-    ''
-    "From ``$($document.command)`` ($($document.date), commit $($document.commit), $($document.machine)): $($Rows.ToString('N0')) rows x 10 columns, a $($results.dataMB) MB CSV file. Each measurement in a process of its own, timed around the work only; peak working set of that process (pwsh's own baseline included for the module)."
-    ''
-    '| work | method | what it includes | rows/s | seconds | peak working set | vs psql \copy | vs Npgsql loop |'
-    '|---|---|---|---|---|---|---|---|'
-)
-foreach ($row in $results.table) {
-    $lines += "| $($row.Work) | $($row.Method) | $($what["$($row.Work) $($row.Method)"]) | $('{0:N0}' -f $row.RowsPerSecond) | $($row.Seconds) | $($row.PeakMB) MB | $($row.VsPsql) | $($row.VsNpgsqlLoop) |"
+if ($results.Contains('frontCopy')) {
+    $frontWhat = @{
+        copyCsvGzip   = 'COPY ... CSV GZIP IGNOREHEADER 1 from the sandbox S3 through the front: the sandbox reads the object from disk, gunzips, splits and checks every field as Redshift does, and feeds PostgreSQL''s COPY FROM STDIN inside the client''s transaction'
+        psqlCopyGzip  = 'psql \copy from program ''gzip -dc'' of the same file straight to the sandbox''s PostgreSQL (no front, no S3, no field checks): the physical limit here'
+        unloadParquet = 'UNLOAD ... FORMAT AS PARQUET through the front: the query''s rows as text from PostgreSQL, typed into Parquet columns (Snappy), one file into the sandbox S3'
+        copyParquet   = 'COPY ... FORMAT AS PARQUET from those files through the front: Parquet columns read, checked and fed to COPY FROM STDIN'
+    }
+    $frontLines = @(
+        "From ``$command`` ($date, commit $commit, $machine): $($Rows.ToString('N0')) rows x 10 columns, the loading benchmark's CSV file gzip-compressed ($($results.frontCopy.gzipMB) MB). 1-minute load average $($results.frontCopy.loadAverage) at the start (the ratios hold better than the rates when the machine is shared). psql sends each statement; the time is psql's wall clock (the work is in the sandbox's process and PostgreSQL). Ratio = rows/s of this / rows/s of psql \copy of the same gzip file."
+        ''
+        '| method | what it includes | rows/s | seconds | vs psql \copy |'
+        '|---|---|---|---|---|'
+    )
+    foreach ($row in $results.frontCopy.table) {
+        $frontLines += "| $($row.Method) | $($frontWhat[$row.Method]) | $('{0:N0}' -f $row.RowsPerSecond) | $($row.Seconds) | $($row.VsPsql) |"
+    }
+    Set-BenchmarkSection 'COPY and UNLOAD through the front' $frontLines
 }
-$markdown = Join-Path $RepoRoot 'BENCHMARKS.md'
-$existing = if (Test-Path $markdown) { Get-Content -Raw $markdown } else { "# Benchmarks`n" }
-$cut = $existing.IndexOf('## Loading and export')
-if ($cut -ge 0) { $existing = $existing.Substring(0, $cut) }
-Set-Content -Path $markdown -Value ($existing.TrimEnd() + "`n`n" + ($lines -join "`n") + "`n`n" + ($frontLines -join "`n") + "`n") -NoNewline
-Write-Host 'Wrote bench/loading.json and the loading sections of BENCHMARKS.md'
+if ($results.Contains('memory')) {
+    $l3 = (& lscpu 2>$null | Select-String '^L3 cache:\s*(.+)$' | ForEach-Object { $_.Matches[0].Groups[1].Value.Trim() }) ?? 'unknown'
+    $memoryLines = @(
+        "From ``$command`` ($date, commit $commit, $machine): the same CSV file cut to each row count. Each run in a pwsh of its own: working set after import, login and connect (before), the process's peak working set (peak), and the module's share = peak - before. Bounded means the share does not grow with the row count. Most of the share is the garbage collector's allocation budget (gen0), which .NET sizes from the processor's cache (L3 $l3 here); `DOTNET_GCgen0size` lowers it."
+        ''
+        '| rows | method | before (MB) | peak (MB) | module share (MB) | seconds |'
+        '|---|---|---|---|---|---|'
+    )
+    foreach ($row in $results.memory.table) {
+        $memoryLines += "| $('{0:N0}' -f $row.Rows) | $($row.Method) | $($row.BeforeMB) | $($row.PeakMB) | $($row.ModuleMB) | $($row.Seconds) |"
+    }
+    Set-BenchmarkSection 'Memory while loading and exporting' $memoryLines
+}
+Write-Host "Wrote bench/loading.json and BENCHMARKS.md ($Section)"
