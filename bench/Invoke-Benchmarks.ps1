@@ -31,20 +31,39 @@ function Measure-Repeated([scriptblock] $Action, [int] $Count = $Repeats, [int] 
     [ordered]@{ medianMs = [math]::Round($sorted[[int][math]::Floor($sorted.Count / 2)], 2); minMs = [math]::Round($sorted[0], 2); maxMs = [math]::Round($sorted[-1], 2); samples = $sorted.Count }
 }
 
-function Invoke-Pwsh([string] $Command) {
-    $arguments = @($pwshCommand | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $Command)
-    & $pwshCommand[0] @arguments
+function Invoke-Pwsh([string] $Command, [string[]] $Pwsh = $pwshCommand) {
+    $arguments = @($Pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $Command)
+    & $Pwsh[0] @arguments
     if ($LASTEXITCODE -ne 0) { throw "pwsh -c '$Command' failed ($LASTEXITCODE)" }
 }
 
 function Ratio($a, $b) { if ($b -gt 0) { [math]::Round($a / $b, 2) } else { $null } }
 function Say([string] $Text) { Write-Host $Text -ForegroundColor Cyan }
 
-Say '1. Import: pwsh -NoProfile -c "Import-Module RedshiftIamra" against pwsh -NoProfile -c exit'
-$bare = Measure-Repeated { Invoke-Pwsh 'exit' }
-$import = Measure-Repeated { Invoke-Pwsh "Import-Module '$ModulePath'" }
-$results.import = [ordered]@{ barePwsh = $bare; importModule = $import; addedMs = [math]::Round($import.medianMs - $bare.medianMs, 1); goalAddedMs = 150 }
-Write-Host ("   bare pwsh {0} ms, with import {1} ms: import adds {2} ms (goal < 150)" -f $bare.medianMs, $import.medianMs, $results.import.addedMs)
+# Two PowerShells: the IL-only local tool the repo pins, and a ReadyToRun one as package installs ship it.
+$readyToRun = & (Join-Path $PSScriptRoot 'New-ReadyToRunPwsh.ps1') -RepoRoot $RepoRoot
+$results.readyToRunPwsh = $readyToRun.Origin
+$trivial = Join-Path ([IO.Path]::GetTempPath()) "iamra-bench-trivial-$PID"
+$null = New-Item -ItemType Directory -Force $trivial
+Set-Content (Join-Path $trivial 'Trivial.psm1') 'function Get-Trivial { 1 }'
+Set-Content (Join-Path $trivial 'Trivial.psd1') "@{ RootModule = 'Trivial.psm1'; ModuleVersion = '1.0.0'; FunctionsToExport = @('Get-Trivial') }"
+
+Say '1. Import: pwsh -NoProfile -c "Import-Module RedshiftIamra" against pwsh -NoProfile -c exit and a trivial psd1+psm1 module'
+function Measure-Import([string[]] $Pwsh) {
+    $bare = Measure-Repeated { Invoke-Pwsh 'exit' $Pwsh }
+    $trivialImport = Measure-Repeated { Invoke-Pwsh "Import-Module '$trivial/Trivial.psd1'" $Pwsh }
+    $import = Measure-Repeated { Invoke-Pwsh "Import-Module '$ModulePath'" $Pwsh }
+    [ordered]@{ barePwsh = $bare; trivialModule = $trivialImport; importModule = $import; addedMs = [math]::Round($import.medianMs - $bare.medianMs, 1)
+        vsTrivial = Ratio $import.medianMs $trivialImport.medianMs; goalAddedMs = 150; goalVsTrivial = 1.2 }
+}
+$results.import = Measure-Import $pwshCommand
+$results.importReadyToRun = Measure-Import $readyToRun.Command
+Remove-Item $trivial -Recurse -Force
+$bare = $results.import.barePwsh
+foreach ($k in 'import', 'importReadyToRun') {
+    $i = $results[$k]
+    Write-Host ("   {0}: bare pwsh {1} ms, trivial module {2} ms, with RedshiftIamra {3} ms: import adds {4} ms (goal < 150 over a ReadyToRun pwsh), {5}x the trivial module's (goal <= 1.2)" -f $(if ($k -eq 'import') { 'local tool (IL)' } else { 'ReadyToRun pwsh' }), $i.barePwsh.medianMs, $i.trivialModule.medianMs, $i.importModule.medianMs, $i.addedMs, $i.vsTrivial)
+}
 
 Say 'Starting the sandbox (Roles Anywhere, Redshift, PostgreSQL with TLS)'
 $sandbox = Start-RedshiftIamraSandbox -Database -ImportClientCertificate
@@ -136,7 +155,12 @@ Get-IamraCertificate -Thumbprint $thumbprint | Get-IamraSession -TrustAnchorArn 
 "@
     $fresh = Measure-Repeated { Invoke-Pwsh $script } -Count ([math]::Max(3, [int]($Repeats / 2)))
     $results.coldFreshProcess = [ordered]@{ module = $fresh; barePwsh = $bare; awsCliPlusPsql = $chain; aboveBarePwshMs = [math]::Round($fresh.medianMs - $bare.medianMs, 1); goalAboveBareMs = 300 }
-    Write-Host ("   fresh pwsh + pipeline {0} ms = bare pwsh + {1} ms (goal <= 300); AWS CLI + psql {2} ms" -f $fresh.medianMs, $results.coldFreshProcess.aboveBarePwshMs, $chain.medianMs)
+    Write-Host ("   local tool (IL): fresh pwsh + pipeline {0} ms = bare pwsh + {1} ms (goal <= 300); AWS CLI + psql {2} ms" -f $fresh.medianMs, $results.coldFreshProcess.aboveBarePwshMs, $chain.medianMs)
+    $freshR2r = Measure-Repeated { Invoke-Pwsh $script $readyToRun.Command } -Count ([math]::Max(3, [int]($Repeats / 2)))
+    $bareR2r = $results.importReadyToRun.barePwsh
+    $results.coldFreshProcessReadyToRun = [ordered]@{ module = $freshR2r; barePwsh = $bareR2r; aboveBarePwshMs = [math]::Round($freshR2r.medianMs - $bareR2r.medianMs, 1)
+        timesBarePwsh = Ratio $freshR2r.medianMs $bareR2r.medianMs; goalTimesBare = 3 }
+    Write-Host ("   ReadyToRun pwsh: fresh pwsh + pipeline {0} ms = {1}x a bare ReadyToRun pwsh start ({2} ms; goal <= 3x)" -f $freshR2r.medianMs, $results.coldFreshProcessReadyToRun.timesBarePwsh, $bareR2r.medianMs)
 
     Say '4. Warm path: a new pooled connection + select 1, credentials cached'
     $warmConnection = Get-IamraSession @session -Thumbprint $thumbprint |
@@ -243,13 +267,15 @@ Medians of repeated runs after a warm-up; they are measurements, not pass/fail t
 - Date: $($document.date)
 - Commit: $commit
 - Machine: $machine
-- PowerShell: $($document.pwsh)
+- PowerShell: $($document.pwsh): the local tool the repo pins (IL only), and $($r.readyToRunPwsh)
 
 | # | measurement | RedshiftIamra | reference | ratio | goal |
 |---|---|---|---|---|---|
-| 1 | import (added to ``pwsh -c exit``) | $($r.import.addedMs) ms ($($r.import.importModule.medianMs) ms total) | bare pwsh $($r.import.barePwsh.medianMs) ms | | < 150 ms added |
+| 1 | import (added to ``pwsh -c exit``), local tool (IL) | $($r.import.addedMs) ms ($($r.import.importModule.medianMs) ms total) | bare pwsh $($r.import.barePwsh.medianMs) ms; trivial psd1+psm1 module $($r.import.trivialModule.medianMs) ms | $($r.import.vsTrivial)x the trivial module | |
+| 1b | import, ReadyToRun pwsh | $($r.importReadyToRun.addedMs) ms ($($r.importReadyToRun.importModule.medianMs) ms total) | bare ReadyToRun pwsh $($r.importReadyToRun.barePwsh.medianMs) ms; trivial module $($r.importReadyToRun.trivialModule.medianMs) ms | $($r.importReadyToRun.vsTrivial)x the trivial module | <= 150 ms added, <= 1.2x |
 | 2 | cold path in a running session: certificate → session → credential → TLS connection → ``select 1`` | $($r.coldInSession.module.medianMs) ms | AWS CLI ``get-cluster-credentials`` with static keys in the environment + psql (CLI start, the call, TLS login, select 1): $($r.coldInSession.awsCliStaticKeysPlusPsql.medianMs) ms; with our pwsh credential_process: $($r.coldInSession.awsCliPlusPsql.medianMs) ms | $($r.coldInSession.speedup)x faster than the static-keys chain | < 150 ms, >= 3x |
-| 3 | cold path in a fresh process | $($r.coldFreshProcess.module.medianMs) ms (bare pwsh + $($r.coldFreshProcess.aboveBarePwshMs) ms) | AWS CLI + psql $($r.coldFreshProcess.awsCliPlusPsql.medianMs) ms | | <= 300 ms above bare pwsh |
+| 3 | cold path in a fresh process, local tool (IL) | $($r.coldFreshProcess.module.medianMs) ms (bare pwsh + $($r.coldFreshProcess.aboveBarePwshMs) ms) | AWS CLI + psql $($r.coldFreshProcess.awsCliPlusPsql.medianMs) ms | | |
+| 3b | cold path in a fresh process, ReadyToRun pwsh | $($r.coldFreshProcessReadyToRun.module.medianMs) ms (bare + $($r.coldFreshProcessReadyToRun.aboveBarePwshMs) ms) | bare ReadyToRun pwsh $($r.coldFreshProcessReadyToRun.barePwsh.medianMs) ms | $($r.coldFreshProcessReadyToRun.timesBarePwsh)x the bare start | <= 3x |
 | 4 | warm path: new pooled connection + ``select 1`` | $($r.warm.module.medianMs) ms, $($r.warm.apiCalls) API calls | CLI chain $($r.coldInSession.awsCliPlusPsql.medianMs) ms | $($r.warm.speedupOverCliChain)x faster | < 2 ms, 0 calls |
 | 5 | fan-in: 64 concurrent ``Get-RedshiftDbCredential`` | $($r.fanIn.createSessionCalls) CreateSession, $($r.fanIn.getClusterCredentialsCalls) GetClusterCredentials, $($r.fanIn.wallMs) ms | | | one call each |
 | 6 | signing (µs per CreateSession signature) | $(($r.signing | ForEach-Object { "$($_.key) $($_.medianMicroseconds)" }) -join '; ') | | | |

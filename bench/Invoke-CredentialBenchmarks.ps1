@@ -123,12 +123,22 @@ try {
     $pwshWarm = Measure-Process 'pwsh line, warm (per-user cache)' $pwshArgv
     $pwshCold = Measure-Process 'pwsh line, cold (one CreateSession)' $pwshArgv $emptyCache
     $processRows.AddRange([object[]]@($pwshWarm, $pwshCold))
+    # The same line on a ReadyToRun pwsh (as package installs ship PowerShell): the program is swapped, the arguments kept.
+    $readyToRun = & (Join-Path $PSScriptRoot 'New-ReadyToRunPwsh.ps1') -RepoRoot $RepoRoot
+    $programParts = if ($pwshArgv.Count -gt 1 -and $pwshArgv[1] -like '*pwsh.dll') { 2 } else { 1 }
+    $r2rArgv = @($readyToRun.Command) + @($pwshArgv | Select-Object -Skip $programParts)
+    $r2rWarm = Measure-Process 'pwsh line on a ReadyToRun pwsh, warm' $r2rArgv
+    $r2rCold = Measure-Process 'pwsh line on a ReadyToRun pwsh, cold (one CreateSession)' $r2rArgv $emptyCache
+    $processRows.AddRange([object[]]@($r2rWarm, $r2rCold))
     if ($native) {
         $processRatios = [ordered]@{
             warmOverBareMs         = [math]::Round($nativeWarm.medianMs - $bare.medianMs, 1)
             coldOverBare           = [math]::Round($nativeCold.medianMs / $bare.medianMs, 2)
             pwshOverNativeWarm     = [math]::Round($pwshWarm.medianMs / $nativeWarm.medianMs, 1)
             pwshOverNativeCold     = [math]::Round($pwshCold.medianMs / $nativeCold.medianMs, 1)
+            readyToRunPwshOverNativeWarm = [math]::Round($r2rWarm.medianMs / $nativeWarm.medianMs, 1)
+            readyToRunPwshOverNativeCold = [math]::Round($r2rCold.medianMs / $nativeCold.medianMs, 1)
+            readyToRunPwsh         = $readyToRun.Origin
             pwshIncludes           = "the pwsh that wrote the profile: $($pwshArgv[0])$(if ($pwshArgv[0] -match 'dotnet') { ' (the local .NET tool the repo pins, IL only)' })"
         }
     }
@@ -178,7 +188,7 @@ if ($processRows.Count -gt 0) {
     foreach ($row in $processRows) { $lines += "| $($row.mode) | $($row.medianMs) | $($row.minMs) | $($row.maxMs) | $($row.createSession) |" }
     if ($processRatios) {
         $lines += ''
-        $lines += "Warm call $($processRatios.warmOverBareMs) ms over the helper's bare start (goal: within 30 ms); cold call $($processRatios.coldOverBare)x its bare start (goal: <= 4x); the pwsh line is $($processRatios.pwshOverNativeWarm)x slower warm and $($processRatios.pwshOverNativeCold)x slower cold (goal: >= 10x). Through the AWS CLI (``aws sts get-caller-identity``, the CLI's own start included) see ``bench/credentials.json``."
+        $lines += "Warm call $($processRatios.warmOverBareMs) ms over the helper's bare start (goal: within 30 ms); cold call $($processRatios.coldOverBare)x its bare start (goal: <= 4x); the pwsh line is $($processRatios.pwshOverNativeWarm)x slower warm and $($processRatios.pwshOverNativeCold)x slower cold (goal: >= 10x), and on a ReadyToRun pwsh ($($processRatios.readyToRunPwsh)) $($processRatios.readyToRunPwshOverNativeWarm)x and $($processRatios.readyToRunPwshOverNativeCold)x. Through the AWS CLI (``aws sts get-caller-identity``, the CLI's own start included) see ``bench/credentials.json``."
     }
     $section = ($lines -join "`n") + "`n"
     $markdown = Join-Path $RepoRoot 'BENCHMARKS.md'
