@@ -24,14 +24,6 @@ try
         return 0;
     }
 
-    if (arguments.IsPkcs11)
-    {
-        throw new IamraException(CredentialHelperArguments.Pkcs11NotSupportedErrorId, IamraErrorCategory.NotImplemented,
-            $"{CredentialHelperArguments.ExecutableName} does not sign with PKCS#11 tokens. Use the pwsh line instead: Set-IamraAwsProfile writes it for a PKCS#11 key " +
-            "(pwsh -NoProfile -NonInteractive -Command \"Import-Module RedshiftIamra; ConvertTo-IamraCredentialProcess -Pkcs11Uri ... -TrustAnchorArn ... -ProfileArn ... -RoleArn ...\").",
-            "--pkcs11-uri");
-    }
-
     var certificate = CertificateFinder.FindSingle(arguments.ToQuery(), arguments.Latest);
     var json = await CredentialProcess.GetJsonAsync(arguments.ToOptions(certificate), null, NullOperationLog.Instance, CancellationToken.None).ConfigureAwait(false);
     Console.Out.Write(json);
