@@ -3,6 +3,7 @@ using RedshiftIamra;
 using RedshiftIamra.Aws;
 using RedshiftIamra.Certificates;
 using RedshiftIamra.Credentials;
+using RedshiftIamra.Pkcs11;
 
 // redshift-iamra-credential-process: what a credential_process profile runs when the module
 // ships the native helper for the platform. Standard output gets the credential_process JSON
@@ -40,4 +41,9 @@ catch (Exception e) when (e is not OutOfMemoryException)
 {
     Console.Error.WriteLine($"{CredentialHelperArguments.ExecutableName}: {e.GetType().Name}: {e.Message}");
     return 1;
+}
+finally
+{
+    // A token key: log out, close the session and finalise the PKCS#11 module before exiting.
+    Pkcs11Tokens.Finish();
 }

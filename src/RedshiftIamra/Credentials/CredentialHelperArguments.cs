@@ -133,7 +133,9 @@ public sealed record CredentialHelperArguments
           --thumbprint HEX                          certificate store (Windows; the .NET store elsewhere)
           --subject S | --issuer I | --serial-number N [--latest]
               [--store-location CurrentUser|LocalMachine] [--store-name My]
-          --pkcs11-uri pkcs11:... [--pkcs11-library FILE]
+          --pkcs11-uri pkcs11:... [--pkcs11-library FILE] [--path FILE]
+              a key in a PKCS#11 token; the PIN from the URI's pin-source=file:/path,
+              the certificate from the token (same CKA_ID) or --path
         Options:
           --chain-path FILE                 intermediate certificates
           --session-duration-seconds N      900 to 43200 (default 3600)

@@ -135,6 +135,27 @@ internal sealed class Pkcs11Library
         }
     }
 
+    /// <summary><c>C_Finalize</c> on every loaded module (see <see cref="Pkcs11Tokens.Finish"/>); a later <see cref="Load"/> initialises again.</summary>
+    public static void FinishAll()
+    {
+        lock (s_gate)
+        {
+            foreach (var library in s_loaded.Values)
+            {
+                try
+                {
+                    library.Module.Finish();
+                }
+                catch (Pkcs11CallException)
+                {
+                    // Exiting all the same.
+                }
+            }
+
+            s_loaded.Clear();
+        }
+    }
+
     private static string Describe(Exception e)
     {
         var message = e.Message;

@@ -504,6 +504,17 @@ public static class Pkcs11Tokens
 
     /// <summary>Logs out of and closes every token session.</summary>
     public static void CloseAll() => IamraContext.Current.Tokens.Release();
+
+    /// <summary>
+    /// For a process about to exit (the credential_process helper): closes every token session,
+    /// then finalises every loaded PKCS#11 library (<c>C_Finalize</c>), so an HSM client closes its
+    /// connections cleanly. Never in the PowerShell module, where other code may share a library.
+    /// </summary>
+    public static void Finish()
+    {
+        CloseAll();
+        Pkcs11Library.FinishAll();
+    }
 }
 
 /// <summary>The tokens one <see cref="IamraContext"/> has a session with, one per library and token.</summary>
