@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 // The Cryptoki names are the standard's (CKR_PIN_INCORRECT, CKM_ECDSA, ...): messages and logs
@@ -163,7 +164,7 @@ internal enum TokenFlags : ulong
 internal readonly record struct CkLayout(int UlongSize, int PointerSize, bool Packed)
 {
     /// <summary>This process's layout.</summary>
-    public static CkLayout Host { get; } = new(Marshal.SizeOf<CULong>(), IntPtr.Size, OperatingSystem.IsWindows());
+    public static CkLayout Host { get; } = new(Unsafe.SizeOf<CULong>(), IntPtr.Size, OperatingSystem.IsWindows());
 
     /// <summary>The offset of the first function pointer in <c>CK_FUNCTION_LIST</c>, after its <c>CK_VERSION</c> (two bytes).</summary>
     public int FunctionsOffset => Align(2, PointerSize);
