@@ -3,6 +3,7 @@ using RedshiftIamra;
 using RedshiftIamra.Aws;
 using RedshiftIamra.Certificates;
 using RedshiftIamra.Credentials;
+using RedshiftIamra.Pkcs11;
 
 // redshift-iamra-credential-process: what a credential_process profile runs when the module
 // ships the native helper for the platform. Standard output gets the credential_process JSON
@@ -24,14 +25,6 @@ try
         return 0;
     }
 
-    if (arguments.IsPkcs11)
-    {
-        throw new IamraException(CredentialHelperArguments.Pkcs11NotSupportedErrorId, IamraErrorCategory.NotImplemented,
-            $"{CredentialHelperArguments.ExecutableName} does not sign with PKCS#11 tokens. Use the pwsh line instead: Set-IamraAwsProfile writes it for a PKCS#11 key " +
-            "(pwsh -NoProfile -NonInteractive -Command \"Import-Module RedshiftIamra; ConvertTo-IamraCredentialProcess -Pkcs11Uri ... -TrustAnchorArn ... -ProfileArn ... -RoleArn ...\").",
-            "--pkcs11-uri");
-    }
-
     var certificate = CertificateFinder.FindSingle(arguments.ToQuery(), arguments.Latest);
     var json = await CredentialProcess.GetJsonAsync(arguments.ToOptions(certificate), null, NullOperationLog.Instance, CancellationToken.None).ConfigureAwait(false);
     Console.Out.Write(json);
@@ -48,4 +41,9 @@ catch (Exception e) when (e is not OutOfMemoryException)
 {
     Console.Error.WriteLine($"{CredentialHelperArguments.ExecutableName}: {e.GetType().Name}: {e.Message}");
     return 1;
+}
+finally
+{
+    // A token key: log out, close the session and finalise the PKCS#11 module before exiting.
+    Pkcs11Tokens.Finish();
 }

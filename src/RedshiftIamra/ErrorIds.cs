@@ -109,7 +109,6 @@ public static class ErrorIds
         public const string CannotHoldPassword = "IamraProfileCannotHoldPassword";
         public const string NeedsCertificateSource = "IamraProfileNeedsCertificateSource";
         public const string InvalidHelperArgument = "IamraInvalidHelperArgument";
-        public const string HelperPkcs11NotSupported = "IamraHelperPkcs11NotSupported";
     }
 
     /// <summary>The local credential server (container credentials protocol, IMDSv2 emulation).</summary>

@@ -51,7 +51,7 @@ Describe 'Every cmdlet' {
 Describe 'Importing the module' {
     It 'loads no dependency and does no heavy work at import (measured in a fresh process)' {
         $result = Invoke-FreshPwsh @"
-`$watched = 'AWSSDK.Core', 'Npgsql', 'Microsoft.Extensions.Logging.Abstractions', 'RedshiftIamra', 'RedshiftIamra.Sandbox', 'Pkcs11Interop'
+`$watched = 'AWSSDK.Core', 'Npgsql', 'Microsoft.Extensions.Logging.Abstractions', 'RedshiftIamra', 'RedshiftIamra.Sandbox'
 `$before = [System.AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { `$_.GetName().Name }
 `$sw = [System.Diagnostics.Stopwatch]::StartNew()
 Import-Module '$ModulePath'
@@ -66,7 +66,7 @@ Import-Module '$ModulePath'
         $elapsed = [double] (($lines | Where-Object { $_ -like 'ELAPSED=*' }) -replace 'ELAPSED=')
         Write-Host ("      import time: {0:N0} ms (measured, not asserted)" -f $elapsed)
         $added = ($lines | Where-Object { $_ -like 'ADDED=*' }) -replace 'ADDED='
-        $added | Should -BeNullOrEmpty -Because 'AWSSDK.Core, Npgsql, Pkcs11Interop and the network stack load only when a cmdlet needs them'
+        $added | Should -BeNullOrEmpty -Because 'AWSSDK.Core, Npgsql and the network stack load only when a cmdlet needs them'
     }
 
     It 'auto-loads no other module at import (scheduled jobs and credential_process pay every import)' {

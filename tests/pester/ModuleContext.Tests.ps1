@@ -134,7 +134,6 @@ Stop-RedshiftIamraSandbox
     'RedshiftIamra.IamraContext.<Current>k__BackingField' = 'the context itself, the one owner of the module''s state'
     'RedshiftIamra.Pkcs11.Pkcs11Library.s_loaded' = 'loaded native PKCS#11 libraries: a library is loaded and initialised once per process and cannot be unloaded safely'
     'RedshiftIamra.Pkcs11.Pkcs11Library.s_gate' = 'the lock of the loaded libraries'
-    'RedshiftIamra.Pkcs11.Pkcs11Library.s_resolverSet' = 'the native library resolver is set once per assembly'
     'RedshiftIamra.Pkcs11.Pkcs11Library.<DefaultCandidates>k__BackingField' = 'the default library paths (a test replaces them)'
     'RedshiftIamra.Credentials.IamraCredentialServer.s_nextId' = 'a counter that numbers credential servers; it holds nothing'
     'RedshiftIamra.Aws.AwsRequestSender.<Default>k__BackingField' = 'a stateless sender (system clock and signer); its clock offsets are in the context'

@@ -3,9 +3,7 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     Import-Module $ModulePath -Force
-    $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
-    $rid = "$os-$("$([System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture)".ToLowerInvariant())"
-    $helper = Join-Path (Split-Path $ModulePath) "bin/native/$rid/redshift-iamra-credential-process$(if ($IsWindows) { '.exe' })"
+    $helper = Get-NativeHelperPath
     $script:HelperMissing = -not (Test-Path -LiteralPath $helper)
     if ($HelperMissing -and $InCI) {
         throw "The native credential_process helper was not built: $helper is missing (build.ps1 build publishes it)."
@@ -23,33 +21,6 @@ BeforeAll {
     $env:REDSHIFTIAMRA_CACHE_DIR = $cacheDir
     $awsMissing = -not (Get-Command aws -ErrorAction SilentlyContinue)
     if ($awsMissing -and $InCI) { throw 'The AWS CLI (aws) is not on PATH.' }
-
-    # The profile's credential_process as botocore reads it, split as botocore splits it.
-    function Get-ProfileArgv([string] $Profile) {
-        $json = & python3 -c "import json,shlex,botocore.session; print(json.dumps(shlex.split(botocore.session.Session(profile='$Profile').get_scoped_config()['credential_process'])))"
-        $LASTEXITCODE | Should -Be 0
-        , @($json | ConvertFrom-Json)
-    }
-
-    # Runs the helper; its exit code, standard output and standard error.
-    function Invoke-Helper([string[]] $Arguments) {
-        $info = [System.Diagnostics.ProcessStartInfo]::new($helper)
-        foreach ($a in $Arguments) { $info.ArgumentList.Add($a) }
-        $info.RedirectStandardOutput = $true
-        $info.RedirectStandardError = $true
-        $info.UseShellExecute = $false
-        $p = [System.Diagnostics.Process]::Start($info)
-        $stdout = $p.StandardOutput.ReadToEndAsync()
-        $stderr = $p.StandardError.ReadToEnd()
-        $p.WaitForExit()
-        [pscustomobject]@{ ExitCode = $p.ExitCode; Stdout = $stdout.Result; Stderr = $stderr }
-    }
-
-    function Invoke-Aws([string] $Profile, $Moto) {
-        $stderrFile = Join-Path $work 'aws-stderr.txt'
-        $output = & aws sts get-caller-identity --profile $Profile --endpoint-url $Moto.Url --output json 2>$stderrFile
-        [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output | Out-String); Stderr = (Get-Content -Raw $stderrFile) }
-    }
 }
 
 AfterAll {
@@ -64,7 +35,7 @@ Describe 'The native credential_process helper' {
     }
 
     It 'prints its name and the module version with --version' {
-        $r = Invoke-Helper @('--version')
+        $r = Invoke-NativeHelper @('--version')
         $r.ExitCode | Should -Be 0
         $r.Stdout.Trim() | Should -Be "redshift-iamra-credential-process $((Import-PowerShellDataFile $ModulePath).ModuleVersion)"
         $r.Stderr | Should -BeNullOrEmpty
@@ -97,14 +68,14 @@ Describe 'The native credential_process helper' {
             $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $work 'no-credentials'
             $before = $sandbox.CountCalls('CreateSession', 'Success')
 
-            $first = Invoke-Aws native-cache $moto
+            $first = Invoke-AwsCallerIdentity native-cache $moto
             $first.ExitCode | Should -Be 0 -Because $first.Stderr
             ($first.Output | ConvertFrom-Json).Arn | Should -Match '^arn:aws:(sts|iam)::'
             $first.Stderr | Should -BeNullOrEmpty
             $sandbox.CountCalls('CreateSession', 'Success') | Should -Be ($before + 1)
             @(Get-ChildItem $cacheDir -File -Filter '*.json').Count | Should -Be 1 -Because 'the helper keeps the session in the per-user cache'
 
-            $second = Invoke-Aws native-cache $moto
+            $second = Invoke-AwsCallerIdentity native-cache $moto
             $second.ExitCode | Should -Be 0 -Because $second.Stderr
             ($second.Output | ConvertFrom-Json).Arn | Should -Be ($first.Output | ConvertFrom-Json).Arn
             $sandbox.CountCalls('CreateSession', 'Success') | Should -Be ($before + 1) -Because 'the second call is served from the cache'
@@ -119,7 +90,7 @@ Describe 'The native credential_process helper' {
         Set-IamraAwsProfile -ProfileName native-share @certificate @session -ConfigPath $config
         $env:AWS_CONFIG_FILE = $config
         try { $argv = Get-ProfileArgv native-share } finally { Remove-Item Env:AWS_CONFIG_FILE -ErrorAction SilentlyContinue }
-        $r = Invoke-Helper $argv[1..($argv.Count - 1)]
+        $r = Invoke-NativeHelper $argv[1..($argv.Count - 1)]
         $r.ExitCode | Should -Be 0 -Because $r.Stderr
         $before = $sandbox.CountCalls('CreateSession', 'Success')
         $fromPwsh = ConvertTo-IamraCredentialProcess @certificate @session | ConvertFrom-Json
@@ -135,7 +106,7 @@ Describe 'The native credential_process helper' {
             $env:AWS_CONFIG_FILE = $config
             $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $work 'no-credentials'
             (Get-ProfileArgv native-store)[0..2] | Should -Be @((Resolve-Path -LiteralPath $helper).Path, '--thumbprint', $sandbox.ClientCertificate.Thumbprint)
-            $r = Invoke-Aws native-store $moto
+            $r = Invoke-AwsCallerIdentity native-store $moto
             $r.ExitCode | Should -Be 0 -Because $r.Stderr
             ($r.Output | ConvertFrom-Json).Arn | Should -Match '^arn:aws:(sts|iam)::'
         } finally {
@@ -145,7 +116,7 @@ Describe 'The native credential_process helper' {
     }
 
     It 'prints exactly the credential_process JSON and nothing else' {
-        $r = Invoke-Helper (@('--path', $certificate.Path, '--private-key-path', $certificate.PrivateKeyPath, '--chain-path', $certificate.ChainPath,
+        $r = Invoke-NativeHelper (@('--path', $certificate.Path, '--private-key-path', $certificate.PrivateKeyPath, '--chain-path', $certificate.ChainPath,
                 '--trust-anchor-arn', $session.TrustAnchorArn, '--profile-arn', $session.ProfileArn, '--role-arn', $session.RoleArn,
                 '--roles-anywhere-endpoint-url', $session.RolesAnywhereEndpointUrl, '--ca-bundle-path', $session.CaBundlePath))
         $r.ExitCode | Should -Be 0 -Because $r.Stderr
@@ -154,23 +125,25 @@ Describe 'The native credential_process helper' {
     }
 
     It 'fails with exit code 1 and a clear message for a bad argument, on standard error only' {
-        $r = Invoke-Helper @('--path', $certificate.Path, '--session-duration-seconds', 'hunter2-secret', '--trust-anchor-arn', $session.TrustAnchorArn, '--profile-arn', $session.ProfileArn, '--role-arn', $session.RoleArn)
+        $r = Invoke-NativeHelper @('--path', $certificate.Path, '--session-duration-seconds', 'hunter2-secret', '--trust-anchor-arn', $session.TrustAnchorArn, '--profile-arn', $session.ProfileArn, '--role-arn', $session.RoleArn)
         $r.ExitCode | Should -Be 1
         $r.Stdout | Should -BeNullOrEmpty
         $r.Stderr | Should -Match 'IamraInvalidHelperArgument: --session-duration-seconds takes a whole number of seconds'
         $r.Stderr | Should -Not -Match 'hunter2'
 
-        $r = Invoke-Helper @('--path', (Join-Path $work 'missing.pem'), '--trust-anchor-arn', $session.TrustAnchorArn, '--profile-arn', $session.ProfileArn, '--role-arn', $session.RoleArn)
+        $r = Invoke-NativeHelper @('--path', (Join-Path $work 'missing.pem'), '--trust-anchor-arn', $session.TrustAnchorArn, '--profile-arn', $session.ProfileArn, '--role-arn', $session.RoleArn)
         $r.ExitCode | Should -Be 1
         $r.Stdout | Should -BeNullOrEmpty
         $r.Stderr | Should -Match '^redshift-iamra-credential-process: Iamra\w+: .*missing\.pem'
     }
 
-    It 'refuses a PKCS#11 source naming the pwsh line, and never echoes the PIN' {
-        $r = Invoke-Helper @('--pkcs11-uri', 'pkcs11:token=etl;object=key?pin-value=4242-secret-pin', '--trust-anchor-arn', $session.TrustAnchorArn, '--profile-arn', $session.ProfileArn, '--role-arn', $session.RoleArn)
+    It 'takes a PKCS#11 source: a library that is missing is named, and the PIN of the URI is never echoed' {
+        $library = Join-Path $work 'no-such-pkcs11.so'
+        $r = Invoke-NativeHelper @('--pkcs11-uri', 'pkcs11:token=etl;object=key?pin-value=4242-secret-pin', '--pkcs11-library', $library,
+            '--trust-anchor-arn', $session.TrustAnchorArn, '--profile-arn', $session.ProfileArn, '--role-arn', $session.RoleArn)
         $r.ExitCode | Should -Be 1
         $r.Stdout | Should -BeNullOrEmpty
-        $r.Stderr | Should -Match 'IamraHelperPkcs11NotSupported: .*pwsh .*ConvertTo-IamraCredentialProcess -Pkcs11Uri'
+        $r.Stderr | Should -Match "^redshift-iamra-credential-process: IamraPkcs11LibraryNotFound: .*$([regex]::Escape($library))"
         $r.Stderr | Should -Not -Match '4242'
     }
 
@@ -187,7 +160,7 @@ Describe 'The native credential_process helper' {
         try {
             $env:AWS_CONFIG_FILE = $brokenConfig
             $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $work 'no-credentials'
-            $r = Invoke-Aws native-broken $moto
+            $r = Invoke-AwsCallerIdentity native-broken $moto
             $r.ExitCode | Should -Not -Be 0
             $r.Stderr | Should -Match 'key-gone\.pem'
             $r.Stderr | Should -Not -Match 'BEGIN|END' -Because 'no key material is printed'

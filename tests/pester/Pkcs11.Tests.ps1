@@ -171,19 +171,13 @@ Describe 'Get-IamraCertificate -Pkcs11Uri' {
         ($identities | Format-List | Out-String) | Should -Match 'KeyLabel\s+: rsa'
     }
 
-    It 'loads Pkcs11Interop from the module (bin/lib, or its ReadyToRun image for this runtime) into the private load context, and the native module from there' {
+    It 'signs through the engine''s own PKCS#11 binding in the private load context: no third-party PKCS#11 assembly is shipped or loaded' {
         if (Skip-WithoutSoftHsm) { return }
         $identity = Get-IamraCertificate -Pkcs11Uri "$base;object=rsa$query"
-        $interop = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Pkcs11Interop' }
-        @($interop).Count | Should -Be 1
-        [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($interop).Name | Should -Be 'RedshiftIamra'
         [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($identity.SigningKey.GetType().Assembly).Name | Should -Be 'RedshiftIamra'
-        $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
-        $rid = "$os-$("$([System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture)".ToLowerInvariant())"
-        $interop.Location | Should -BeIn @(
-            (Join-Path (Split-Path $ModulePath) 'bin/lib/Pkcs11Interop.dll')
-            (Join-Path (Split-Path $ModulePath) "bin/r2r/$rid/net$([Environment]::Version.Major).0/Pkcs11Interop.dll"))
-        $identity.SigningKey.SignSha256([byte[]] (1, 2, 3)).Length | Should -BeGreaterThan 200
+        $identity.SigningKey.SignSha256([byte[]] (1, 2, 3)).Length | Should -Be 256
+        [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -like 'Pkcs11*' } | Should -BeNullOrEmpty
+        Get-ChildItem (Split-Path $ModulePath) -Recurse -File -Filter 'Pkcs11*.dll' | Should -BeNullOrEmpty
     }
 
     It 'names one key with -TokenLabel and -KeyLabel or -KeyId, the PIN as a SecureString' {
@@ -389,10 +383,57 @@ Describe 'Set-IamraAwsProfile -Pkcs11Uri' {
         Test-Path $configPath | Should -BeFalse
     }
 
-    It 'writes a credential_process that runs unattended with pin-source, and it works' -Skip:$IsWindows {
+    It 'writes the native helper''s line for a token key, with pin-source and no PIN, and the AWS CLI gets credentials through it' -Skip:$IsWindows {
+        if (Skip-WithoutSoftHsm) { return }
+        $helper = Get-NativeHelperPath
+        if (-not (Test-Path -LiteralPath $helper)) {
+            if ($InCI) { throw "The native credential_process helper was not built: $helper is missing (build.ps1 build publishes it)." }
+            Set-ItResult -Skipped -Because 'the native helper was not built for this platform'; return
+        }
+        if (-not (Get-Command aws -ErrorAction SilentlyContinue)) {
+            if ($InCI) { throw 'The AWS CLI (aws) is not on PATH.' }
+            Set-ItResult -Skipped -Because 'the AWS CLI is not installed'; return
+        }
+        $configPath = Join-Path $work 'aws-config-native'
+        Set-IamraAwsProfile -ProfileName hsm-native -Pkcs11Uri "$base;object=p384?pin-source=file:$pinFile&module-path=$softHsm" @sessionParameters -ConfigPath $configPath
+        Get-Content -Raw $configPath | Should -Not -Match ([regex]::Escape($pin))
+
+        $moto = Start-MotoServer
+        $saved = $env:AWS_CONFIG_FILE, $env:AWS_SHARED_CREDENTIALS_FILE, $env:REDSHIFTIAMRA_CACHE_DIR
+        try {
+            $env:AWS_CONFIG_FILE = $configPath
+            $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $work 'no-credentials'
+            $env:REDSHIFTIAMRA_CACHE_DIR = Join-Path $work 'native-cache'
+            $argv = Get-ProfileArgv hsm-native
+            $argv[0] | Should -Be (Resolve-Path -LiteralPath $helper).Path
+            $argv[1] | Should -Be '--pkcs11-uri'
+            $argv[2] | Should -Be "pkcs11:token=$token;object=p384;id=%03;type=private?module-path=$softHsm&pin-source=file:$pinFile"
+            $before = $sandbox.CountCalls('CreateSession', 'Success')
+
+            # SOFTHSM2_CONF reaches the helper through the environment, as any HSM client's configuration would.
+            $r = Invoke-AwsCallerIdentity hsm-native $moto
+            $r.ExitCode | Should -Be 0 -Because $r.Stderr
+            ($r.Output | ConvertFrom-Json).Arn | Should -Match '^arn:aws:(sts|iam)::'
+            $r.Stderr | Should -BeNullOrEmpty
+            $sandbox.CountCalls('CreateSession', 'Success') | Should -Be ($before + 1) -Because 'the helper signed CreateSession with the token key'
+
+            # The same line, run directly: the credential_process JSON and nothing else.
+            Remove-Item $env:REDSHIFTIAMRA_CACHE_DIR -Recurse -Force -ErrorAction SilentlyContinue
+            $direct = Invoke-NativeHelper $argv[1..($argv.Count - 1)]
+            $direct.ExitCode | Should -Be 0 -Because $direct.Stderr
+            ($direct.Stdout | ConvertFrom-Json).AccessKeyId | Should -Match '^ASIA'
+            $direct.Stderr | Should -BeNullOrEmpty
+            $sandbox.CountCalls('CreateSession', 'Success') | Should -Be ($before + 2)
+        } finally {
+            $env:AWS_CONFIG_FILE, $env:AWS_SHARED_CREDENTIALS_FILE, $env:REDSHIFTIAMRA_CACHE_DIR = $saved
+            Stop-MotoServer $moto
+        }
+    }
+
+    It 'with -UsePowerShell writes the pwsh line, which runs unattended with pin-source too' -Skip:$IsWindows {
         if (Skip-WithoutSoftHsm) { return }
         $configPath = Join-Path $work 'aws-config'
-        Set-IamraAwsProfile -ProfileName hsm -Pkcs11Uri "$base;object=p256?pin-source=file:$pinFile&module-path=$softHsm" @sessionParameters -ConfigPath $configPath
+        Set-IamraAwsProfile -ProfileName hsm -Pkcs11Uri "$base;object=p256?pin-source=file:$pinFile&module-path=$softHsm" @sessionParameters -ConfigPath $configPath -UsePowerShell
         $text = Get-Content -Raw $configPath
         $text | Should -Not -Match ([regex]::Escape($pin))
         $line = ($text -split "`n" | Where-Object { $_ -like 'credential_process = *' }).Substring('credential_process = '.Length).Trim()

@@ -187,3 +187,44 @@ function Start-MotoServer {
 function Stop-MotoServer($Moto) {
     if ($Moto -and -not $Moto.Process.HasExited) { $Moto.Process.Kill($true); $Moto.Process.WaitForExit(5000) | Out-Null }
 }
+
+# The native credential_process helper of the staged module for this platform
+# (bin/native/<rid>/redshift-iamra-credential-process); the path, whether or not it was built.
+function Get-NativeHelperPath {
+    $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
+    $rid = "$os-$("$([System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture)".ToLowerInvariant())"
+    Join-Path (Split-Path $ModulePath) "bin/native/$rid/redshift-iamra-credential-process$(if ($IsWindows) { '.exe' })"
+}
+
+# A profile's credential_process as botocore reads it from $env:AWS_CONFIG_FILE, split as botocore splits it.
+function Get-ProfileArgv([string] $Profile) {
+    $json = & python3 -c "import json,shlex,botocore.session; print(json.dumps(shlex.split(botocore.session.Session(profile='$Profile').get_scoped_config()['credential_process'])))"
+    if ($LASTEXITCODE -ne 0) { throw "botocore could not read the profile '$Profile' from $env:AWS_CONFIG_FILE." }
+    , @($json | ConvertFrom-Json)
+}
+
+# Runs the native helper with these arguments: its exit code, standard output and standard error.
+function Invoke-NativeHelper([string[]] $Arguments) {
+    $info = [System.Diagnostics.ProcessStartInfo]::new((Get-NativeHelperPath))
+    foreach ($a in $Arguments) { $info.ArgumentList.Add($a) }
+    $info.RedirectStandardOutput = $true
+    $info.RedirectStandardError = $true
+    $info.UseShellExecute = $false
+    $p = [System.Diagnostics.Process]::Start($info)
+    $stdout = $p.StandardOutput.ReadToEndAsync()
+    $stderr = $p.StandardError.ReadToEnd()
+    $p.WaitForExit()
+    [pscustomobject]@{ ExitCode = $p.ExitCode; Stdout = $stdout.Result; Stderr = $stderr }
+}
+
+# aws sts get-caller-identity with a profile, against moto_server, as a job would run it:
+# exit code, output and standard error.
+function Invoke-AwsCallerIdentity([string] $Profile, $Moto) {
+    $stderrFile = [IO.Path]::GetTempFileName()
+    try {
+        $output = & aws sts get-caller-identity --profile $Profile --endpoint-url $Moto.Url --output json 2>$stderrFile
+        [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = ($output | Out-String); Stderr = (Get-Content -Raw $stderrFile) }
+    } finally {
+        Remove-Item $stderrFile -ErrorAction SilentlyContinue
+    }
+}

@@ -99,16 +99,14 @@ public sealed class SetIamraAwsProfileCommand : RolesAnywhereCmdlet
             ExplicitEndpoint = RolesAnywhereEndpointUrl is not null,
         };
 
-        // The native helper, when the module ships it for this platform and the source is one it
-        // signs with (files and stores; a PKCS#11 key needs the pwsh line).
-        var helper = UsePowerShell.IsPresent || query.Pkcs11 is not null
+        // The native helper, when the module ships it for this platform: the same line for every
+        // certificate source (files, stores, PKCS#11 keys).
+        var helper = UsePowerShell.IsPresent
             ? null
             : Credentials.CredentialHelperArguments.FindHelper(System.IO.Path.GetDirectoryName(spec.ModuleManifestPath)!);
         if (helper is null && !UsePowerShell.IsPresent)
         {
-            WriteVerbose(query.Pkcs11 is not null
-                ? "The native credential_process helper does not sign with PKCS#11 tokens: writing the pwsh line."
-                : $"The module has no native credential_process helper for {Credentials.CredentialHelperArguments.HostRid()}: writing the pwsh line.");
+            WriteVerbose($"The module has no native credential_process helper for {Credentials.CredentialHelperArguments.HostRid()}: writing the pwsh line.");
         }
 
         return helper is null ? CredentialProcessCommand.Build(spec) : CredentialProcessCommand.BuildNative(helper, spec);

@@ -10,14 +10,6 @@ namespace RedshiftIamra.Certificates;
 public static class CertificateFinder
 {
     /// <summary>
-    /// The PKCS#11 path is in this build. The native helper turns it off (the
-    /// <c>RedshiftIamra.Pkcs11.IsSupported</c> switch, substituted by the trimmer from
-    /// ILLink.Substitutions.xml), so its AOT image leaves out the PKCS#11 binding, which needs
-    /// runtime marshalling code.
-    /// </summary>
-    internal static bool Pkcs11IsSupported => !AppContext.TryGetSwitch("RedshiftIamra.Pkcs11.IsSupported", out var on) || on;
-
-    /// <summary>
     /// Every certificate the query names, usable or not, each with the facts and reason.
     /// Input errors (a missing file, a wrong password, a malformed thumbprint, a store that
     /// does not exist on this platform) throw <see cref="IamraException"/>.
@@ -29,12 +21,6 @@ public static class CertificateFinder
 
         if (query.Pkcs11 is not null)
         {
-            if (!Pkcs11IsSupported)
-            {
-                throw new IamraException(ErrorIds.AwsProfile.HelperPkcs11NotSupported, IamraErrorCategory.NotImplemented,
-                    "This build does not sign with PKCS#11 tokens: use the module's cmdlets (or the pwsh credential_process line) for a PKCS#11 key.", query.Describe());
-            }
-
             var extra = query.ChainPath is null ? new List<X509Certificate2>() : CertificateFileLoader.LoadBundle(query.ChainPath);
             return Pkcs11.Pkcs11Identities.Find(query.Pkcs11, extra, at);
         }

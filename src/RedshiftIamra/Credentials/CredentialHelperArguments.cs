@@ -18,9 +18,6 @@ public sealed record CredentialHelperArguments
     /// <summary>The error id of a command line the helper cannot use.</summary>
     public const string InvalidArgumentErrorId = ErrorIds.AwsProfile.InvalidHelperArgument;
 
-    /// <summary>The error id of a PKCS#11 source given to the native helper, which signs with files and stores only.</summary>
-    public const string Pkcs11NotSupportedErrorId = ErrorIds.AwsProfile.HelperPkcs11NotSupported;
-
     /// <summary>
     /// What the command line names, never a secret: a <c>pkcs11:</c> URI may carry its PIN
     /// (<c>pin-value</c>), so it is left out of the text a record would otherwise print.
@@ -136,7 +133,9 @@ public sealed record CredentialHelperArguments
           --thumbprint HEX                          certificate store (Windows; the .NET store elsewhere)
           --subject S | --issuer I | --serial-number N [--latest]
               [--store-location CurrentUser|LocalMachine] [--store-name My]
-          --pkcs11-uri pkcs11:... [--pkcs11-library FILE]
+          --pkcs11-uri pkcs11:... [--pkcs11-library FILE] [--path FILE]
+              a key in a PKCS#11 token; the PIN from the URI's pin-source=file:/path,
+              the certificate from the token (same CKA_ID) or --path
         Options:
           --chain-path FILE                 intermediate certificates
           --session-duration-seconds N      900 to 43200 (default 3600)
@@ -267,12 +266,27 @@ public sealed record CredentialHelperArguments
     /// <summary>The certificate source is PKCS#11.</summary>
     public bool IsPkcs11 => Pkcs11Uri is not null;
 
-    /// <summary>The store query, or the file query, the arguments name (not for PKCS#11).</summary>
+    /// <summary>
+    /// The query the arguments name: the token key of <c>--pkcs11-uri</c> (its library from
+    /// <c>--pkcs11-library</c> or the URI, its certificate file from <c>--path</c> when it is not on
+    /// the token), or the files, or the store selector. The PIN comes from the URI's
+    /// <c>pin-source</c>: nobody can be asked for one.
+    /// </summary>
     public CertificateQuery ToQuery()
     {
         if (IsPkcs11)
         {
-            throw new InvalidOperationException("A PKCS#11 source is not a file or store query.");
+            var pkcs11 = Pkcs11.Pkcs11Query.FromUri(Pkcs11.Pkcs11Uri.Parse(Pkcs11Uri!));
+            return new CertificateQuery
+            {
+                Pkcs11 = pkcs11 with
+                {
+                    LibraryPath = Pkcs11Library ?? pkcs11.LibraryPath,
+                    LibraryOrigin = Pkcs11Library is not null ? "--pkcs11-library" : pkcs11.LibraryOrigin,
+                    CertificatePath = Path,
+                },
+                ChainPath = ChainPath,
+            };
         }
 
         return new CertificateQuery

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace RedshiftIamra.Pkcs11;
 
@@ -10,12 +11,8 @@ namespace RedshiftIamra.Pkcs11;
 /// (<c>$env:SOFTHSM2_CONF = ...</c>) would never reach the module: copy the variables that
 /// differ into the native environment before a module is initialised.
 /// </summary>
-internal static class NativeEnvironment
+internal static unsafe class NativeEnvironment
 {
-    private delegate int SetEnvFunction([MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
-
-    private delegate IntPtr GetEnvFunction([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
-
     /// <summary>Copies every variable whose native value is missing or different; returns their names (never values).</summary>
     public static IReadOnlyList<string> Sync()
     {
@@ -32,8 +29,8 @@ internal static class NativeEnvironment
             return changed;
         }
 
-        var setenv = Marshal.GetDelegateForFunctionPointer<SetEnvFunction>(setPointer);
-        var getenv = Marshal.GetDelegateForFunctionPointer<GetEnvFunction>(getPointer);
+        var setenv = (delegate* unmanaged[Cdecl]<byte*, byte*, int, int>)setPointer;
+        var getenv = (delegate* unmanaged[Cdecl]<byte*, byte*>)getPointer;
         foreach (DictionaryEntry entry in Environment.GetEnvironmentVariables())
         {
             if (entry.Key is not string name || entry.Value is not string value || name.Length == 0 || name.Contains('=', StringComparison.Ordinal) || value.Contains('\0', StringComparison.Ordinal))
@@ -41,18 +38,31 @@ internal static class NativeEnvironment
                 continue;
             }
 
-            var native = getenv(name);
-            if (native != IntPtr.Zero && Marshal.PtrToStringUTF8(native) == value)
+            var nameBytes = Utf8Z(name);
+            var valueBytes = Utf8Z(value);
+            fixed (byte* namePointer = nameBytes)
+            fixed (byte* valuePointer = valueBytes)
             {
-                continue;
-            }
+                var native = getenv(namePointer);
+                if (native is not null && Marshal.PtrToStringUTF8((IntPtr)native) == value)
+                {
+                    continue;
+                }
 
-            if (setenv(name, value, 1) == 0)
-            {
-                changed.Add(name);
+                if (setenv(namePointer, valuePointer, 1) == 0)
+                {
+                    changed.Add(name);
+                }
             }
         }
 
         return changed;
+    }
+
+    private static byte[] Utf8Z(string text)
+    {
+        var bytes = new byte[Encoding.UTF8.GetByteCount(text) + 1];
+        Encoding.UTF8.GetBytes(text, bytes);
+        return bytes;
     }
 }

@@ -1,4 +1,4 @@
-using Net.Pkcs11Interop.Common;
+using RedshiftIamra.Pkcs11.Native;
 
 namespace RedshiftIamra.Pkcs11;
 

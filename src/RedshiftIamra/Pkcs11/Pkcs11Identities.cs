@@ -2,9 +2,8 @@ using System.Formats.Asn1;
 using System.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Net.Pkcs11Interop.Common;
-using Net.Pkcs11Interop.HighLevelAPI;
 using RedshiftIamra.Certificates;
+using RedshiftIamra.Pkcs11.Native;
 using RedshiftIamra.Signing;
 
 namespace RedshiftIamra.Pkcs11;
@@ -51,31 +50,31 @@ internal static class Pkcs11Identities
 
     private static Pkcs11Token OpenToken(Pkcs11Library library, Pkcs11Query query)
     {
-        List<(ISlot Slot, ITokenInfo Info)> present;
+        List<(ulong Slot, TokenInfo Info)> present;
         try
         {
-            present = library.Library.GetSlotList(SlotsType.WithTokenPresent)
-                .Select(slot => (slot, slot.GetTokenInfo()))
+            present = library.Module.GetSlotsWithToken()
+                .Select(slot => (slot, library.Module.GetTokenInfo(slot)))
                 .ToList();
         }
-        catch (Pkcs11Exception e)
+        catch (Pkcs11CallException e)
         {
-            throw Pkcs11Errors.FromReturnValue(e.RV, e.Method, $"The PKCS#11 library {library.Path}", e);
+            throw Pkcs11Errors.FromReturnValue(e.ReturnValue, e.Function, $"The PKCS#11 library {library.Path}", e);
         }
 
         var matching = present.Where(t =>
                 (query.TokenLabel is null || Same(t.Info.Label, query.TokenLabel))
                 && (query.TokenSerial is null || Same(t.Info.SerialNumber, query.TokenSerial))
-                && (query.TokenManufacturer is null || Same(t.Info.ManufacturerId, query.TokenManufacturer))
+                && (query.TokenManufacturer is null || Same(t.Info.Manufacturer, query.TokenManufacturer))
                 && (query.TokenModel is null || Same(t.Info.Model, query.TokenModel))
-                && (query.SlotId is null || t.Slot.SlotId == query.SlotId))
+                && (query.SlotId is null || t.Slot == query.SlotId))
             .ToList();
 
         var known = present.Count == 0
             ? "there is no token at all (is it inserted, is the HSM client configured?)"
-            : "the tokens there are: " + string.Join(", ", present.Select(t => t.Info.TokenFlags.TokenInitialized
-                ? $"'{t.Info.Label?.Trim()}' (serial {t.Info.SerialNumber?.Trim()}, slot {t.Slot.SlotId})"
-                : $"an uninitialised token in slot {t.Slot.SlotId}"));
+            : "the tokens there are: " + string.Join(", ", present.Select(t => t.Info.Initialized
+                ? $"'{t.Info.Label}' (serial {t.Info.SerialNumber}, slot {t.Slot})"
+                : $"an uninitialised token in slot {t.Slot}"));
         if (matching.Count == 0)
         {
             var wanted = query.TokenLabel is not null ? $"labelled '{query.TokenLabel}'" : "matching the URI";
@@ -92,9 +91,9 @@ internal static class Pkcs11Identities
         return Pkcs11Tokens.GetOrAdd(library, matching[0].Slot, matching[0].Info);
     }
 
-    private static bool Same(string? tokenValue, string wanted) => string.Equals(tokenValue?.Trim(), wanted.Trim(), StringComparison.Ordinal);
+    private static bool Same(string tokenValue, string wanted) => string.Equals(tokenValue.Trim(), wanted.Trim(), StringComparison.Ordinal);
 
-    private static List<IamraCertificate> Collect(ISession session, Pkcs11Token token, Pkcs11Query query, List<X509Certificate2>? fileCertificates, IReadOnlyList<X509Certificate2> chainExtra, DateTimeOffset now)
+    private static List<IamraCertificate> Collect(CryptokiSession session, Pkcs11Token token, Pkcs11Query query, List<X509Certificate2>? fileCertificates, IReadOnlyList<X509Certificate2> chainExtra, DateTimeOffset now)
     {
         var tokenCertificates = ReadCertificates(session);
         var keys = FindKeys(session, query.KeyLabel, query.KeyId);
@@ -278,28 +277,27 @@ internal static class Pkcs11Identities
         return value;
     }
 
-    private static List<KeyFacts> FindKeys(ISession session, string? label, byte[]? id)
+    private static List<KeyFacts> FindKeys(CryptokiSession session, string? label, byte[]? id)
     {
-        var factory = session.Factories.ObjectAttributeFactory;
-        var template = new List<IObjectAttribute> { factory.Create(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY) };
+        var template = new List<CkAttribute> { CkAttribute.Of(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY) };
         if (label is not null)
         {
-            template.Add(factory.Create(CKA.CKA_LABEL, label));
+            template.Add(CkAttribute.Of(CKA.CKA_LABEL, label));
         }
 
         if (id is not null)
         {
-            template.Add(factory.Create(CKA.CKA_ID, id));
+            template.Add(new CkAttribute(CKA.CKA_ID, id));
         }
 
         var keys = new List<KeyFacts>();
-        foreach (var handle in session.FindAllObjects(template))
+        foreach (var handle in session.FindObjects(template))
         {
-            var attributes = session.GetAttributeValue(handle, new List<CKA> { CKA.CKA_ID, CKA.CKA_LABEL, CKA.CKA_KEY_TYPE, CKA.CKA_SIGN });
-            var keyId = attributes[0].CannotBeRead ? Array.Empty<byte>() : attributes[0].GetValueAsByteArray() ?? Array.Empty<byte>();
-            var keyLabel = attributes[1].CannotBeRead ? null : attributes[1].GetValueAsString();
-            var keyType = attributes[2].CannotBeRead ? CKK.CKK_VENDOR_DEFINED : (CKK)attributes[2].GetValueAsUlong();
-            var canSign = attributes[3].CannotBeRead || attributes[3].GetValueAsBool();
+            var attributes = session.GetAttributes(handle, [CKA.CKA_ID, CKA.CKA_LABEL, CKA.CKA_KEY_TYPE, CKA.CKA_SIGN]);
+            var keyId = attributes.Bytes(0) ?? Array.Empty<byte>();
+            var keyLabel = attributes.Text(1);
+            var keyType = (CKK?)attributes.Ulong(2) ?? CKK.CKK_VENDOR_DEFINED;
+            var canSign = attributes.Bool(3) ?? true;
             byte[]? modulus = null, parameters = null, point = null;
             if (keyType == CKK.CKK_RSA)
             {
@@ -318,47 +316,36 @@ internal static class Pkcs11Identities
     }
 
     /// <summary>The EC point of the public key object with the key's id, when the token has one.</summary>
-    private static byte[]? PublicPoint(ISession session, byte[] id, string? label)
+    private static byte[]? PublicPoint(CryptokiSession session, byte[] id, string? label)
     {
         if (id.Length == 0)
         {
             return null;
         }
 
-        var factory = session.Factories.ObjectAttributeFactory;
-        var found = session.FindAllObjects(new List<IObjectAttribute>
-        {
-            factory.Create(CKA.CKA_CLASS, CKO.CKO_PUBLIC_KEY),
-            factory.Create(CKA.CKA_ID, id),
-        });
+        var found = session.FindObjects([CkAttribute.Of(CKA.CKA_CLASS, CKO.CKO_PUBLIC_KEY), new CkAttribute(CKA.CKA_ID, id)]);
         return found.Count == 1 ? ReadBytes(session, found[0], CKA.CKA_EC_POINT) : null;
     }
 
-    private static byte[]? ReadBytes(ISession session, IObjectHandle handle, CKA attribute)
+    private static byte[]? ReadBytes(CryptokiSession session, ulong handle, CKA attribute)
     {
         try
         {
-            var value = session.GetAttributeValue(handle, new List<CKA> { attribute })[0];
-            return value.CannotBeRead ? null : value.GetValueAsByteArray();
+            return session.GetAttributes(handle, [attribute]).Bytes(0);
         }
-        catch (Pkcs11Exception)
+        catch (Pkcs11CallException)
         {
             return null;
         }
     }
 
-    private static List<TokenCertificate> ReadCertificates(ISession session)
+    private static List<TokenCertificate> ReadCertificates(CryptokiSession session)
     {
-        var factory = session.Factories.ObjectAttributeFactory;
         var list = new List<TokenCertificate>();
-        foreach (var handle in session.FindAllObjects(new List<IObjectAttribute>
+        foreach (var handle in session.FindObjects([CkAttribute.Of(CKA.CKA_CLASS, CKO.CKO_CERTIFICATE), CkAttribute.Of(CKA.CKA_CERTIFICATE_TYPE, CKC.CKC_X_509)]))
         {
-            factory.Create(CKA.CKA_CLASS, CKO.CKO_CERTIFICATE),
-            factory.Create(CKA.CKA_CERTIFICATE_TYPE, CKC.CKC_X_509),
-        }))
-        {
-            var attributes = session.GetAttributeValue(handle, new List<CKA> { CKA.CKA_ID, CKA.CKA_LABEL, CKA.CKA_VALUE });
-            if (attributes[2].CannotBeRead || attributes[2].GetValueAsByteArray() is not { Length: > 0 } der)
+            var attributes = session.GetAttributes(handle, [CKA.CKA_ID, CKA.CKA_LABEL, CKA.CKA_VALUE]);
+            if (attributes.Bytes(2) is not { Length: > 0 } der)
             {
                 continue;
             }
@@ -373,8 +360,8 @@ internal static class Pkcs11Identities
                 continue;
             }
 
-            var id = attributes[0].CannotBeRead ? Array.Empty<byte>() : attributes[0].GetValueAsByteArray() ?? Array.Empty<byte>();
-            var label = attributes[1].CannotBeRead ? null : attributes[1].GetValueAsString();
+            var id = attributes.Bytes(0) ?? Array.Empty<byte>();
+            var label = attributes.Text(1);
             list.Add(new TokenCertificate(id, label, certificate));
         }
 

@@ -1,7 +1,5 @@
-using System.Reflection;
 using System.Runtime.InteropServices;
-using Net.Pkcs11Interop.Common;
-using Net.Pkcs11Interop.HighLevelAPI;
+using RedshiftIamra.Pkcs11.Native;
 
 namespace RedshiftIamra.Pkcs11;
 
@@ -17,22 +15,19 @@ internal sealed class Pkcs11Library
 
     private static readonly object s_gate = new();
     private static readonly Dictionary<string, Pkcs11Library> s_loaded = new(StringComparer.Ordinal);
-    private static bool s_resolverSet;
 
-    private Pkcs11Library(string path, Pkcs11InteropFactories factories, IPkcs11Library library, string description)
+    private Pkcs11Library(string path, Cryptoki module, string description)
     {
         Path = path;
-        Factories = factories;
-        Library = library;
+        Module = module;
         Description = description;
     }
 
     /// <summary>The full path of the module file.</summary>
     public string Path { get; }
 
-    public Pkcs11InteropFactories Factories { get; }
-
-    public IPkcs11Library Library { get; }
+    /// <summary>The module's functions.</summary>
+    public Cryptoki Module { get; }
 
     /// <summary>The module's own description and manufacturer, for messages.</summary>
     public string Description { get; }
@@ -102,39 +97,62 @@ internal sealed class Pkcs11Library
                     $"The PKCS#11 library '{path}' (from {origin}) does not exist. Check the path, or install the token's PKCS#11 module (e.g. softhsm2, opensc, or the HSM vendor's client).", path);
             }
 
-            EnsureNativeResolver();
             NativeEnvironment.Sync();
-            var factories = new Pkcs11InteropFactories();
-            IPkcs11Library library;
+            Cryptoki module;
             try
             {
-                library = factories.Pkcs11LibraryFactory.LoadPkcs11Library(factories, path, AppType.MultiThreaded);
+                module = Cryptoki.Load(path);
             }
-            catch (Pkcs11Exception e)
-            {
-                throw new IamraException(Pkcs11Errors.LibraryInvalid, IamraErrorCategory.OpenError,
-                    $"The PKCS#11 library '{path}' (from {origin}) loaded but failed to initialise ({e.Method}: {e.RV}). Check the module's own configuration (e.g. SOFTHSM2_CONF for SoftHSM, the HSM client's configuration file).", path, e);
-            }
-            catch (Exception e) when (e is UnmanagedException or DllNotFoundException or EntryPointNotFoundException or BadImageFormatException or LibraryArchitectureException or UnsupportedPlatformException)
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException or Pkcs11CallException)
             {
                 throw new IamraException(Pkcs11Errors.LibraryInvalid, IamraErrorCategory.OpenError,
                     $"'{path}' (from {origin}) is not a PKCS#11 module that can be loaded here: {Describe(e)}. Give the PKCS#11 library itself (it exports C_GetFunctionList), built for this process's architecture ({RuntimeInformation.ProcessArchitecture}).", path, e);
             }
 
+            try
+            {
+                module.Initialize();
+            }
+            catch (Pkcs11CallException e)
+            {
+                throw new IamraException(Pkcs11Errors.LibraryInvalid, IamraErrorCategory.OpenError,
+                    $"The PKCS#11 library '{path}' (from {origin}) loaded but failed to initialise ({e.Function}: {e.ReturnValue}). Check the module's own configuration (e.g. SOFTHSM2_CONF for SoftHSM, the HSM client's configuration file).", path, e);
+            }
+
             string description;
             try
             {
-                var info = library.GetInfo();
-                description = $"{info.LibraryDescription?.Trim()} ({info.ManufacturerId?.Trim()}, version {info.LibraryVersion})";
+                description = module.GetDescription();
             }
-            catch (Pkcs11Exception)
+            catch (Pkcs11CallException)
             {
                 description = path;
             }
 
-            loaded = new Pkcs11Library(path, factories, library, description);
+            loaded = new Pkcs11Library(path, module, description);
             s_loaded[path] = loaded;
             return loaded;
+        }
+    }
+
+    /// <summary><c>C_Finalize</c> on every loaded module (see <see cref="Pkcs11Tokens.Finish"/>); a later <see cref="Load"/> initialises again.</summary>
+    public static void FinishAll()
+    {
+        lock (s_gate)
+        {
+            foreach (var library in s_loaded.Values)
+            {
+                try
+                {
+                    library.Module.Finish();
+                }
+                catch (Pkcs11CallException)
+                {
+                    // Exiting all the same.
+                }
+            }
+
+            s_loaded.Clear();
         }
     }
 
@@ -147,50 +165,5 @@ internal sealed class Pkcs11Library
         }
 
         return message.TrimEnd('.');
-    }
-
-    /// <summary>
-    /// Pkcs11Interop calls <c>dlopen</c> through <c>[DllImport("libdl")]</c>. Current glibc ships
-    /// only <c>libdl.so.2</c> (no unversioned <c>libdl.so</c> without the -dev package), so the
-    /// default probing fails: resolve the name to the versioned library (or libc, which holds
-    /// dlopen since glibc 2.34). Works in any load context, including the module's private one.
-    /// </summary>
-    private static void EnsureNativeResolver()
-    {
-        if (s_resolverSet || OperatingSystem.IsWindows())
-        {
-            return;
-        }
-
-        s_resolverSet = true;
-        try
-        {
-            NativeLibrary.SetDllImportResolver(typeof(Pkcs11InteropFactories).Assembly, ResolveNative);
-        }
-        catch (InvalidOperationException)
-        {
-            // Another resolver is already set for Pkcs11Interop: leave it.
-        }
-    }
-
-    private static IntPtr ResolveNative(string name, Assembly assembly, DllImportSearchPath? searchPath)
-    {
-        if (name != "libdl")
-        {
-            return IntPtr.Zero;
-        }
-
-        var candidates = OperatingSystem.IsMacOS()
-            ? new[] { "libdl.dylib", "/usr/lib/libSystem.B.dylib" }
-            : new[] { "libdl.so.2", "libc.so.6", "libdl.so", "libc.so" };
-        foreach (var candidate in candidates)
-        {
-            if (NativeLibrary.TryLoad(candidate, out var handle) && NativeLibrary.TryGetExport(handle, "dlopen", out _))
-            {
-                return handle;
-            }
-        }
-
-        return IntPtr.Zero;
     }
 }

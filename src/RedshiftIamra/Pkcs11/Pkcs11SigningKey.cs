@@ -1,5 +1,4 @@
-using Net.Pkcs11Interop.Common;
-using Net.Pkcs11Interop.HighLevelAPI;
+using RedshiftIamra.Pkcs11.Native;
 using RedshiftIamra.Signing;
 
 namespace RedshiftIamra.Pkcs11;
@@ -11,7 +10,7 @@ namespace RedshiftIamra.Pkcs11;
 public sealed class Pkcs11SigningKey : ISigningKey
 {
     private readonly object _gate = new();
-    private IObjectHandle? _handle;
+    private ulong? _handle;
     private int _handleGeneration = -1;
 
     internal Pkcs11SigningKey(Pkcs11Token token, SigningKeyAlgorithm algorithm, byte[] id, string? label)
@@ -52,27 +51,26 @@ public sealed class Pkcs11SigningKey : ISigningKey
     public override string ToString() => Description;
 
     /// <summary>The key's object handle in <paramref name="session"/>, found again after the token reopened its session.</summary>
-    internal IObjectHandle HandleIn(ISession session, int generation)
+    internal ulong HandleIn(CryptokiSession session, int generation)
     {
         lock (_gate)
         {
             if (_handle is not null && _handleGeneration == generation)
             {
-                return _handle;
+                return _handle.Value;
             }
 
-            var factory = session.Factories.ObjectAttributeFactory;
-            var template = new List<IObjectAttribute>
+            var template = new List<CkAttribute>
             {
-                factory.Create(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY),
-                factory.Create(CKA.CKA_ID, KeyId),
+                CkAttribute.Of(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY),
+                new(CKA.CKA_ID, KeyId),
             };
             if (KeyLabel is not null)
             {
-                template.Add(factory.Create(CKA.CKA_LABEL, KeyLabel));
+                template.Add(CkAttribute.Of(CKA.CKA_LABEL, KeyLabel));
             }
 
-            var found = session.FindAllObjects(template);
+            var found = session.FindObjects(template);
             if (found.Count == 0)
             {
                 throw new IamraException(Pkcs11Errors.KeyNotFound, IamraErrorCategory.ObjectNotFound,
@@ -81,7 +79,7 @@ public sealed class Pkcs11SigningKey : ISigningKey
 
             _handle = found[0];
             _handleGeneration = generation;
-            return _handle;
+            return found[0];
         }
     }
 }

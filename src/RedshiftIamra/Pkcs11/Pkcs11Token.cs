@@ -3,8 +3,7 @@ using System.Runtime.InteropServices;
 using System.Security;
 using System.Security.Cryptography;
 using System.Text;
-using Net.Pkcs11Interop.Common;
-using Net.Pkcs11Interop.HighLevelAPI;
+using RedshiftIamra.Pkcs11.Native;
 using RedshiftIamra.Signing;
 
 namespace RedshiftIamra.Pkcs11;
@@ -22,8 +21,8 @@ public sealed class Pkcs11Token : IDisposable
         [0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20];
 
     private readonly object _gate = new();
-    private ISlot _slot;
-    private ISession? _session;
+    private ulong _slot;
+    private CryptokiSession? _session;
     private bool _loggedIn;
     private SecureString? _pin;
     private HashSet<CKM>? _mechanisms;
@@ -33,14 +32,14 @@ public sealed class Pkcs11Token : IDisposable
     private int _loginAttempts;
     private bool _disposed;
 
-    internal Pkcs11Token(Pkcs11Library library, ISlot slot, ITokenInfo info)
+    internal Pkcs11Token(Pkcs11Library library, ulong slot, TokenInfo info)
     {
         Library = library;
         _slot = slot;
-        Label = info.Label?.Trim() ?? string.Empty;
-        SerialNumber = info.SerialNumber?.Trim() ?? string.Empty;
-        Manufacturer = info.ManufacturerId?.Trim() ?? string.Empty;
-        Model = info.Model?.Trim() ?? string.Empty;
+        Label = info.Label;
+        SerialNumber = info.SerialNumber;
+        Manufacturer = info.Manufacturer;
+        Model = info.Model;
     }
 
     internal Pkcs11Library Library { get; }
@@ -80,7 +79,7 @@ public sealed class Pkcs11Token : IDisposable
     internal static string KeyOf(string libraryPath, string serial, string label) => string.Join('\u001f', libraryPath, serial, label);
 
     /// <summary>Points the token at the slot it was just found in (slot ids can change when a token is re-inserted).</summary>
-    internal void Rebind(ISlot slot)
+    internal void Rebind(ulong slot)
     {
         lock (_gate)
         {
@@ -107,8 +106,7 @@ public sealed class Pkcs11Token : IDisposable
                 return;
             }
 
-            var info = Call(() => _slot.GetTokenInfo(), "C_GetTokenInfo");
-            var flags = info.TokenFlags;
+            var flags = Call(() => Library.Module.GetTokenInfo(_slot), "C_GetTokenInfo");
             if (!flags.LoginRequired || SessionIsLoggedIn())
             {
                 _loggedIn = true;
@@ -138,7 +136,7 @@ public sealed class Pkcs11Token : IDisposable
     }
 
     /// <summary>Runs <paramref name="action"/> on the open session, under the token's lock.</summary>
-    internal T Use<T>(Func<ISession, T> action)
+    internal T Use<T>(Func<CryptokiSession, T> action)
     {
         lock (_gate)
         {
@@ -148,9 +146,9 @@ public sealed class Pkcs11Token : IDisposable
             {
                 return action(_session!);
             }
-            catch (Pkcs11Exception e)
+            catch (Pkcs11CallException e)
             {
-                throw Pkcs11Errors.FromReturnValue(e.RV, e.Method, Description, e);
+                throw Pkcs11Errors.FromReturnValue(e.ReturnValue, e.Function, Description, e);
             }
         }
     }
@@ -167,10 +165,10 @@ public sealed class Pkcs11Token : IDisposable
                     _mechanismsRead = true;
                     try
                     {
-                        var list = _slot.GetMechanismList();
+                        var list = Library.Module.GetMechanisms(_slot);
                         _mechanisms = list.Count == 0 ? null : list.ToHashSet();
                     }
-                    catch (Pkcs11Exception)
+                    catch (Pkcs11CallException)
                     {
                         _mechanisms = null;
                     }
@@ -200,13 +198,13 @@ public sealed class Pkcs11Token : IDisposable
                     var handle = key.HandleIn(_session!, _generation);
                     return SignWith(key, handle, data);
                 }
-                catch (Pkcs11Exception e) when (attempt == 1 && IsLost(e.RV))
+                catch (Pkcs11CallException e) when (attempt == 1 && IsLost(e.ReturnValue))
                 {
                     DropSession();
                 }
-                catch (Pkcs11Exception e)
+                catch (Pkcs11CallException e)
                 {
-                    throw Pkcs11Errors.FromReturnValue(e.RV, e.Method, $"{Description}, key {key.Name}", e);
+                    throw Pkcs11Errors.FromReturnValue(e.ReturnValue, e.Function, $"{Description}, key {key.Name}", e);
                 }
             }
         }
@@ -229,7 +227,7 @@ public sealed class Pkcs11Token : IDisposable
                 {
                     _session.Logout();
                 }
-                catch (Pkcs11Exception)
+                catch (Pkcs11CallException)
                 {
                     // Closing the session below logs out all the same.
                 }
@@ -243,20 +241,19 @@ public sealed class Pkcs11Token : IDisposable
 
     public override string ToString() => Description;
 
-    private byte[] SignWith(Pkcs11SigningKey key, IObjectHandle handle, byte[] data)
+    private byte[] SignWith(Pkcs11SigningKey key, ulong handle, byte[] data)
     {
         var mechanisms = Mechanisms;
         var session = _session!;
-        var factory = session.Factories.MechanismFactory;
         if (key.Algorithm == SigningKeyAlgorithm.Rsa)
         {
             if (!_sha256RsaRefused && (mechanisms is null || mechanisms.Contains(CKM.CKM_SHA256_RSA_PKCS)))
             {
                 try
                 {
-                    return session.Sign(factory.Create(CKM.CKM_SHA256_RSA_PKCS), handle, data);
+                    return session.Sign(CKM.CKM_SHA256_RSA_PKCS, handle, data);
                 }
-                catch (Pkcs11Exception e) when (e.RV is CKR.CKR_MECHANISM_INVALID && (mechanisms is null || mechanisms.Contains(CKM.CKM_RSA_PKCS)))
+                catch (Pkcs11CallException e) when (e.ReturnValue is CKR.CKR_MECHANISM_INVALID && (mechanisms is null || mechanisms.Contains(CKM.CKM_RSA_PKCS)))
                 {
                     _sha256RsaRefused = true;
                 }
@@ -264,7 +261,7 @@ public sealed class Pkcs11Token : IDisposable
 
             if (mechanisms is null || mechanisms.Contains(CKM.CKM_RSA_PKCS))
             {
-                return session.Sign(factory.Create(CKM.CKM_RSA_PKCS), handle, Sha256DigestInfo(data));
+                return session.Sign(CKM.CKM_RSA_PKCS, handle, Sha256DigestInfo(data));
             }
 
             throw MechanismMissing(key, "CKM_SHA256_RSA_PKCS or CKM_RSA_PKCS");
@@ -275,7 +272,7 @@ public sealed class Pkcs11Token : IDisposable
             throw MechanismMissing(key, "CKM_ECDSA");
         }
 
-        var raw = session.Sign(factory.Create(CKM.CKM_ECDSA), handle, SHA256.HashData(data));
+        var raw = session.Sign(CKM.CKM_ECDSA, handle, SHA256.HashData(data));
         return EcdsaRawToDer(raw);
     }
 
@@ -333,7 +330,7 @@ public sealed class Pkcs11Token : IDisposable
             return;
         }
 
-        _session = Call(() => _slot.OpenSession(SessionType.ReadOnly), "C_OpenSession");
+        _session = Call(() => Library.Module.OpenSession(_slot), "C_OpenSession");
         _loggedIn = false;
         _generation++;
     }
@@ -347,7 +344,7 @@ public sealed class Pkcs11Token : IDisposable
         }
 
         EnsureSession();
-        var flags = Call(() => _slot.GetTokenInfo(), "C_GetTokenInfo").TokenFlags;
+        var flags = Call(() => Library.Module.GetTokenInfo(_slot), "C_GetTokenInfo");
         if (!flags.LoginRequired || SessionIsLoggedIn())
         {
             _loggedIn = true;
@@ -367,9 +364,9 @@ public sealed class Pkcs11Token : IDisposable
     {
         try
         {
-            return _session!.GetSessionInfo().State is CKS.CKS_RO_USER_FUNCTIONS or CKS.CKS_RW_USER_FUNCTIONS;
+            return _session!.State is CKS.CKS_RO_USER_FUNCTIONS or CKS.CKS_RW_USER_FUNCTIONS;
         }
-        catch (Pkcs11Exception)
+        catch (Pkcs11CallException)
         {
             return false;
         }
@@ -383,7 +380,7 @@ public sealed class Pkcs11Token : IDisposable
             if (pin is null)
             {
                 // A PIN pad or biometric reader (CKF_PROTECTED_AUTHENTICATION_PATH): the token asks.
-                _session!.Login(CKU.CKU_USER, (byte[]?)null);
+                _session!.Login(CKU.CKU_USER, null);
             }
             else
             {
@@ -392,21 +389,21 @@ public sealed class Pkcs11Token : IDisposable
 
             _loggedIn = true;
         }
-        catch (Pkcs11Exception e) when (e.RV == CKR.CKR_USER_ALREADY_LOGGED_IN)
+        catch (Pkcs11CallException e) when (e.ReturnValue == CKR.CKR_USER_ALREADY_LOGGED_IN)
         {
             _loggedIn = true;
         }
-        catch (Pkcs11Exception e)
+        catch (Pkcs11CallException e)
         {
-            if (e.RV is CKR.CKR_PIN_INCORRECT or CKR.CKR_PIN_INVALID or CKR.CKR_PIN_LEN_RANGE or CKR.CKR_PIN_LOCKED)
+            if (e.ReturnValue is CKR.CKR_PIN_INCORRECT or CKR.CKR_PIN_INVALID or CKR.CKR_PIN_LEN_RANGE or CKR.CKR_PIN_LOCKED)
             {
                 // The PIN that worked before no longer does (changed, or locked): forget it.
                 _pin?.Dispose();
                 _pin = null;
             }
 
-            var error = Pkcs11Errors.FromReturnValue(e.RV, e.Method, Description, e);
-            if (e.RV != CKR.CKR_PIN_INCORRECT)
+            var error = Pkcs11Errors.FromReturnValue(e.ReturnValue, e.Function, Description, e);
+            if (e.ReturnValue != CKR.CKR_PIN_INCORRECT)
             {
                 throw error;
             }
@@ -415,13 +412,13 @@ public sealed class Pkcs11Token : IDisposable
             string? warning = null;
             try
             {
-                var flags = _slot.GetTokenInfo().TokenFlags;
+                var flags = Library.Module.GetTokenInfo(_slot);
                 warning = flags.UserPinLocked ? " The token has now locked the PIN."
                     : flags.UserPinFinalTry ? " The token says one more wrong PIN locks it."
                     : flags.UserPinCountLow ? " The token says few tries are left before it locks."
                     : null;
             }
-            catch (Pkcs11Exception)
+            catch (Pkcs11CallException)
             {
             }
 
@@ -464,9 +461,9 @@ public sealed class Pkcs11Token : IDisposable
 
         try
         {
-            session.CloseSession();
+            session.Close();
         }
-        catch (Pkcs11Exception)
+        catch (Pkcs11CallException)
         {
             // The token already forgot it.
         }
@@ -478,9 +475,9 @@ public sealed class Pkcs11Token : IDisposable
         {
             return action();
         }
-        catch (Pkcs11Exception e)
+        catch (Pkcs11CallException e)
         {
-            throw Pkcs11Errors.FromReturnValue(e.RV, e.Method ?? function, Description, e);
+            throw Pkcs11Errors.FromReturnValue(e.ReturnValue, e.Function.Length == 0 ? function : e.Function, Description, e);
         }
     }
 
@@ -500,13 +497,24 @@ public static class Pkcs11Tokens
     /// <summary>The tokens with a session now.</summary>
     public static IReadOnlyList<Pkcs11Token> All => IamraContext.Current.Tokens.All;
 
-    internal static Pkcs11Token GetOrAdd(Pkcs11Library library, ISlot slot, ITokenInfo info) => IamraContext.Current.Tokens.GetOrAdd(library, slot, info);
+    internal static Pkcs11Token GetOrAdd(Pkcs11Library library, ulong slot, TokenInfo info) => IamraContext.Current.Tokens.GetOrAdd(library, slot, info);
 
     /// <summary>Logs out of and closes one token's session (the next use opens and logs in again).</summary>
     public static void Close(Pkcs11Token token) => IamraContext.Current.Tokens.Close(token);
 
     /// <summary>Logs out of and closes every token session.</summary>
     public static void CloseAll() => IamraContext.Current.Tokens.Release();
+
+    /// <summary>
+    /// For a process about to exit (the credential_process helper): closes every token session,
+    /// then finalises every loaded PKCS#11 library (<c>C_Finalize</c>), so an HSM client closes its
+    /// connections cleanly. Never in the PowerShell module, where other code may share a library.
+    /// </summary>
+    public static void Finish()
+    {
+        CloseAll();
+        Pkcs11Library.FinishAll();
+    }
 }
 
 /// <summary>The tokens one <see cref="IamraContext"/> has a session with, one per library and token.</summary>
@@ -540,9 +548,9 @@ public sealed class Pkcs11TokenSet : IContextPart
         }
     }
 
-    internal Pkcs11Token GetOrAdd(Pkcs11Library library, ISlot slot, ITokenInfo info)
+    internal Pkcs11Token GetOrAdd(Pkcs11Library library, ulong slot, TokenInfo info)
     {
-        var key = Pkcs11Token.KeyOf(library.Path, info.SerialNumber?.Trim() ?? string.Empty, info.Label?.Trim() ?? string.Empty);
+        var key = Pkcs11Token.KeyOf(library.Path, info.SerialNumber, info.Label);
         lock (_gate)
         {
             if (_tokens.TryGetValue(key, out var token))
@@ -588,7 +596,7 @@ public sealed class Pkcs11TokenSet : IContextPart
             {
                 token.Dispose();
             }
-            catch (Exception e) when (e is Pkcs11Exception or IamraException)
+            catch (Exception e) when (e is Pkcs11CallException or IamraException)
             {
                 // Closing must not fail because one token is gone.
             }

@@ -90,12 +90,31 @@ public sealed class CredentialHelperArgumentsTests
     }
 
     [Fact]
-    public void A_pkcs11_uri_is_read_as_a_token_source()
+    public void A_pkcs11_uri_is_read_as_a_token_source_with_its_library_certificate_file_and_pin_source()
     {
-        var parsed = CredentialHelperArguments.Parse(["--pkcs11-uri", "pkcs11:token=etl;object=key", "--pkcs11-library", "/usr/lib/softhsm/libsofthsm2.so", "--trust-anchor-arn", Anchor, "--profile-arn", Profile, "--role-arn", Role]);
+        var parsed = CredentialHelperArguments.Parse(["--pkcs11-uri", "pkcs11:token=etl;object=key;id=%01?pin-source=file:/etc/iamra/pin", "--pkcs11-library", "/usr/lib/softhsm/libsofthsm2.so",
+            "--path", "/etc/iamra/key.pem", "--chain-path", "/etc/iamra/chain.pem", "--trust-anchor-arn", Anchor, "--profile-arn", Profile, "--role-arn", Role]);
         Assert.True(parsed.IsPkcs11);
-        Assert.Equal("pkcs11:token=etl;object=key", parsed.Pkcs11Uri);
-        Assert.Throws<InvalidOperationException>(() => parsed.ToQuery());
+        Assert.Equal("pkcs11:token=etl;object=key;id=%01?pin-source=file:/etc/iamra/pin", parsed.Pkcs11Uri);
+
+        var query = parsed.ToQuery();
+        Assert.Null(query.Path);
+        Assert.Equal("/etc/iamra/chain.pem", query.ChainPath);
+        var pkcs11 = query.Pkcs11!;
+        Assert.Equal("etl", pkcs11.TokenLabel);
+        Assert.Equal("key", pkcs11.KeyLabel);
+        Assert.Equal([0x01], pkcs11.KeyId!);
+        Assert.Equal("/usr/lib/softhsm/libsofthsm2.so", pkcs11.LibraryPath);
+        Assert.Equal("--pkcs11-library", pkcs11.LibraryOrigin);
+        Assert.Equal("/etc/iamra/key.pem", pkcs11.CertificatePath);
+        Assert.Equal("file:/etc/iamra/pin", pkcs11.PinSource);
+        Assert.Null(pkcs11.Pin);
+        Assert.Null(pkcs11.PinPrompt); // nobody to ask: a credential_process has no terminal
+
+        // Without --pkcs11-library, the URI's module-path names the library.
+        var fromUri = CredentialHelperArguments.Parse(["--pkcs11-uri", "pkcs11:token=etl?module-path=/opt/hsm/lib.so", "--trust-anchor-arn", Anchor, "--profile-arn", Profile, "--role-arn", Role]).ToQuery().Pkcs11!;
+        Assert.Equal("/opt/hsm/lib.so", fromUri.LibraryPath);
+        Assert.Equal("module-path in the URI", fromUri.LibraryOrigin);
     }
 
     [Fact]

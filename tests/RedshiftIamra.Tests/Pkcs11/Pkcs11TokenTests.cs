@@ -3,11 +3,11 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
-using Net.Pkcs11Interop.Common;
 using Pkcs11Uri = RedshiftIamra.Pkcs11.Pkcs11Uri;
 using RedshiftIamra.Aws;
 using RedshiftIamra.Certificates;
 using RedshiftIamra.Pkcs11;
+using RedshiftIamra.Pkcs11.Native;
 using RedshiftIamra.Sessions;
 using RedshiftIamra.Signing;
 using RedshiftIamra.Tests.Signing;
@@ -119,7 +119,7 @@ public sealed class Pkcs11TokenTests(SoftHsmFixture hsm)
         var viaRsaPkcs = key.Token.Use(session =>
         {
             var handle = key.HandleIn(session, -1);
-            return session.Sign(session.Factories.MechanismFactory.Create(CKM.CKM_RSA_PKCS), handle, Pkcs11Token.Sha256DigestInfo(data));
+            return session.Sign(CKM.CKM_RSA_PKCS, handle, Pkcs11Token.Sha256DigestInfo(data));
         });
 
         Assert.Equal(key.SignSha256(data), viaRsaPkcs); // PKCS#1 v1.5 is deterministic
@@ -193,7 +193,7 @@ public sealed class Pkcs11TokenTests(SoftHsmFixture hsm)
 
         // Close every session of the slot behind the module's back (as a token reset would).
         var library = Pkcs11Library.Load(hsm.Library, "test");
-        library.Library.GetSlotList(SlotsType.WithTokenPresent).Single(s => s.GetTokenInfo().Label.Trim() == SoftHsmFixture.Token).CloseAllSessions();
+        library.Module.CloseAllSessions(library.Module.GetSlotsWithToken().Single(s => library.Module.GetTokenInfo(s).Label == SoftHsmFixture.Token));
 
         var signature = key.SignSha256("after a reset"u8.ToArray());
 

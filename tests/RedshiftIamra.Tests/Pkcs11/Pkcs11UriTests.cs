@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Security;
-using Net.Pkcs11Interop.Common;
+using RedshiftIamra.Pkcs11.Native;
 using Pkcs11Uri = RedshiftIamra.Pkcs11.Pkcs11Uri;
 using RedshiftIamra.Pkcs11;
 
@@ -89,15 +89,15 @@ public sealed class Pkcs11UriTests
     }
 
     [Theory]
-    [InlineData(CKR.CKR_PIN_INCORRECT, Pkcs11Errors.PinIncorrect, IamraErrorCategory.AuthenticationError, "refused the PIN")]
-    [InlineData(CKR.CKR_PIN_LOCKED, Pkcs11Errors.PinLocked, IamraErrorCategory.AuthenticationError, "locked")]
-    [InlineData(CKR.CKR_MECHANISM_INVALID, Pkcs11Errors.MechanismNotSupported, IamraErrorCategory.NotImplemented, "CKM_ECDSA")]
-    [InlineData(CKR.CKR_KEY_FUNCTION_NOT_PERMITTED, Pkcs11Errors.KeyUnusable, IamraErrorCategory.PermissionDenied, "CKA_SIGN")]
-    [InlineData(CKR.CKR_DEVICE_REMOVED, Pkcs11Errors.TokenError, IamraErrorCategory.ResourceUnavailable, "inserted")]
-    [InlineData(CKR.CKR_GENERAL_ERROR, Pkcs11Errors.TokenError, IamraErrorCategory.InvalidOperation, "CKR_GENERAL_ERROR")]
-    public void Token_return_values_map_to_stable_ids_and_messages_that_say_what_to_do(CKR rv, string id, IamraErrorCategory category, string text)
+    [InlineData((ulong)CKR.CKR_PIN_INCORRECT, Pkcs11Errors.PinIncorrect, IamraErrorCategory.AuthenticationError, "refused the PIN")]
+    [InlineData((ulong)CKR.CKR_PIN_LOCKED, Pkcs11Errors.PinLocked, IamraErrorCategory.AuthenticationError, "locked")]
+    [InlineData((ulong)CKR.CKR_MECHANISM_INVALID, Pkcs11Errors.MechanismNotSupported, IamraErrorCategory.NotImplemented, "CKM_ECDSA")]
+    [InlineData((ulong)CKR.CKR_KEY_FUNCTION_NOT_PERMITTED, Pkcs11Errors.KeyUnusable, IamraErrorCategory.PermissionDenied, "CKA_SIGN")]
+    [InlineData((ulong)CKR.CKR_DEVICE_REMOVED, Pkcs11Errors.TokenError, IamraErrorCategory.ResourceUnavailable, "inserted")]
+    [InlineData((ulong)CKR.CKR_GENERAL_ERROR, Pkcs11Errors.TokenError, IamraErrorCategory.InvalidOperation, "CKR_GENERAL_ERROR")]
+    public void Token_return_values_map_to_stable_ids_and_messages_that_say_what_to_do(ulong rv, string id, IamraErrorCategory category, string text)
     {
-        var e = Pkcs11Errors.FromReturnValue(rv, "C_Sign", "PKCS#11 token 't'");
+        var e = Pkcs11Errors.FromReturnValue((CKR)rv, "C_Sign", "PKCS#11 token 't'");
         Assert.Equal(id, e.ErrorId);
         Assert.Equal(category, e.Category);
         Assert.Contains(text, e.Message);
