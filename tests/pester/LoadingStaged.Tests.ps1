@@ -404,60 +404,58 @@ Describe 'Write-RedshiftTable -Method Staged in a long job' {
         }
     }
 
+    BeforeAll {
+        # A staged -Truncate load of $Rows pipeline rows into a table holding two old rows, in a
+        # runspace of its own so that the test can press Ctrl+C (Stop()) while it runs.
+        function Start-StoppableLoad([string] $Table, [int] $Rows) {
+            Invoke-Psql "create table $Table $tableSql; insert into $Table (id, name) values (1, 'kept'), (2, 'kept')" | Out-Null
+            $ps = [powershell]::Create()
+            $null = $ps.AddScript({
+                    param($c, $module, $table, $st, $rows)
+                    Import-Module $module
+                    1..$rows | ForEach-Object { [pscustomobject]@{ id = $_; name = "row $_"; amount = $_; at = [datetime] '2026-03-01'; ok = $true; note = 'n' } } |
+                        Write-RedshiftTable -Connection $c -Table $table -Method Staged -Truncate @st
+                }).AddArgument($conn).AddArgument($ModulePath).AddArgument($Table).AddArgument($staging).AddArgument($Rows)
+            @{ PowerShell = $ps; Handle = $ps.BeginInvoke() }
+        }
+        # Presses Ctrl+C, then checks what a stopped load must leave: the old rows, nothing staged.
+        function Stop-LoadAndCheck($Load, [string] $Table, [string] $Because) {
+            $Load.Handle.IsCompleted | Should -BeFalse -Because 'the load was still running when it was stopped'
+            $stop = $Load.PowerShell.BeginStop($null, $null)
+            $stop.AsyncWaitHandle.WaitOne(60000) | Should -BeTrue -Because 'Stop() returns once the load has rolled back and cleaned up'
+            $Load.PowerShell.EndStop($stop)
+            $Load.PowerShell.Dispose()
+            Invoke-Psql "select count(*), min(name) from $Table" | Should -Be '2|kept'
+            Get-StagedKey | Should -BeNullOrEmpty -Because $Because
+        }
+    }
+
     It 'Stop() (Ctrl+C) in the middle of a staged -Truncate load leaves the old rows and nothing staged' {
         $t = New-TableName
-        Invoke-Psql "create table $t $tableSql; insert into $t (id, name) values (1, 'kept'), (2, 'kept')" | Out-Null
         $before = $sandbox.GetAuditEvents().Count
-        $ps = [powershell]::Create()
-        $null = $ps.AddScript({
-                param($c, $module, $table, $st)
-                Import-Module $module
-                1..5000000 | ForEach-Object { [pscustomobject]@{ id = $_; name = "row $_"; amount = $_; at = [datetime] '2026-03-01'; ok = $true; note = 'n' } } |
-                    Write-RedshiftTable -Connection $c -Table $table -Method Staged -Truncate @st
-            }).AddArgument($conn).AddArgument($ModulePath).AddArgument($t).AddArgument($staging)
-        $handle = $ps.BeginInvoke()
+        $load = Start-StoppableLoad $t 5000000
         # Wait until the load has probed the bucket (it has started staging), then press Ctrl+C.
         $deadline = (Get-Date).AddSeconds(60)
-        while (-not (Get-StagedPut $before) -and (Get-Date) -lt $deadline -and -not $handle.IsCompleted) { Start-Sleep -Milliseconds 200 }
+        while (-not (Get-StagedPut $before) -and (Get-Date) -lt $deadline -and -not $load.Handle.IsCompleted) { Start-Sleep -Milliseconds 200 }
         Get-StagedPut $before | Should -Not -BeNullOrEmpty -Because 'the load had started staging when it was stopped'
         Start-Sleep -Seconds 2
-        $handle.IsCompleted | Should -BeFalse -Because 'five million rows are still flowing'
-        $stop = $ps.BeginStop($null, $null)
-        $stop.AsyncWaitHandle.WaitOne(60000) | Should -BeTrue -Because 'Stop() returns once the load has rolled back and cleaned up'
-        $ps.EndStop($stop)
-        $ps.Dispose()
-        Invoke-Psql "select count(*), min(name) from $t" | Should -Be '2|kept'
-        Get-StagedKey | Should -BeNullOrEmpty -Because 'a stopped load deletes what it staged'
+        Stop-LoadAndCheck $load $t -Because 'a stopped load deletes what it staged'
     }
 
     It 'Ctrl+C while a part''s upload is unanswered (S3 has stored it) leaves the old rows and nothing staged' {
-        $t = New-TableName
-        Invoke-Psql "create table $t $tableSql; insert into $t (id, name) values (1, 'kept'), (2, 'kept')" | Out-Null
         # The load's first PutObject is its write probe; every later one (its parts) is stored by
         # the sandbox's S3 and then not answered for two minutes.
         $firstPart = $sandbox.Faults.CallCount('PutObject') + 2
         $rule = $sandbox.Faults.ForCalls('s3:PutObject', $firstPart, [long]::MaxValue, $sandbox.GetType().Assembly.GetType('RedshiftIamra.Sandbox.SandboxFault')::DelayAnswerBy([timespan]::FromMinutes(2)))
         try {
-            $ps = [powershell]::Create()
-            $null = $ps.AddScript({
-                    param($c, $module, $table, $st)
-                    Import-Module $module
-                    1..20000 | ForEach-Object { [pscustomobject]@{ id = $_; name = "row $_"; amount = $_; at = [datetime] '2026-03-01'; ok = $true; note = 'n' } } |
-                        Write-RedshiftTable -Connection $c -Table $table -Method Staged -Truncate @st
-                }).AddArgument($conn).AddArgument($ModulePath).AddArgument($t).AddArgument($staging)
-            $handle = $ps.BeginInvoke()
+            $t = New-TableName
+            $load = Start-StoppableLoad $t 20000
             $deadline = (Get-Date).AddSeconds(90)
-            while (-not (Get-StagedKey | Where-Object { $_ -like '*.csv.gz' }) -and (Get-Date) -lt $deadline -and -not $handle.IsCompleted) { Start-Sleep -Milliseconds 200 }
+            while (-not (Get-StagedKey | Where-Object { $_ -like '*.csv.gz' }) -and (Get-Date) -lt $deadline -and -not $load.Handle.IsCompleted) { Start-Sleep -Milliseconds 200 }
             Get-StagedKey | Where-Object { $_ -like '*.csv.gz' } | Should -Not -BeNullOrEmpty -Because 'S3 stored a part whose upload the load is still waiting on'
-            $handle.IsCompleted | Should -BeFalse -Because 'the part''s PutObject has not been answered'
             $rule.Hits | Should -BeGreaterThan 0
-            $stop = $ps.BeginStop($null, $null)
             # Well inside the two minutes the answer is held: Stop() cancels the upload, it does not wait for it.
-            $stop.AsyncWaitHandle.WaitOne(60000) | Should -BeTrue -Because 'Stop() returns once the load has rolled back and cleaned up'
-            $ps.EndStop($stop)
-            $ps.Dispose()
-            Invoke-Psql "select count(*), min(name) from $t" | Should -Be '2|kept'
-            Get-StagedKey | Should -BeNullOrEmpty -Because 'the clean-up deletes the part S3 stored although its upload was never answered'
+            Stop-LoadAndCheck $load $t -Because 'the clean-up deletes the part S3 stored although its upload was never answered'
         } finally {
             $null = $sandbox.Faults.Remove($rule)
         }
