@@ -27,7 +27,11 @@ function Measure-Repeated([scriptblock] $Action, [int] $Count = $Repeats, [int] 
         & $Action | Out-Null
         $clock.Elapsed.TotalMilliseconds
     }
-    $sorted = @($samples | Sort-Object)
+    Get-Summary $samples
+}
+
+function Get-Summary([double[]] $Samples) {
+    $sorted = @($Samples | Sort-Object)
     [ordered]@{ medianMs = [math]::Round($sorted[[int][math]::Floor($sorted.Count / 2)], 2); minMs = [math]::Round($sorted[0], 2); maxMs = [math]::Round($sorted[-1], 2); samples = $sorted.Count }
 }
 
@@ -49,10 +53,19 @@ Set-Content (Join-Path $trivial 'Trivial.psm1') 'function Get-Trivial { 1 }'
 Set-Content (Join-Path $trivial 'Trivial.psd1') "@{ RootModule = 'Trivial.psm1'; ModuleVersion = '1.0.0'; FunctionsToExport = @('Get-Trivial') }"
 
 Say '1. Import: pwsh -NoProfile -c "Import-Module RedshiftIamra" against pwsh -NoProfile -c exit and a trivial psd1+psm1 module'
+# The three starts take turns, run by run, so that the machine's other work weighs on each alike.
 function Measure-Import([string[]] $Pwsh) {
-    $bare = Measure-Repeated { Invoke-Pwsh 'exit' $Pwsh }
-    $trivialImport = Measure-Repeated { Invoke-Pwsh "Import-Module '$trivial/Trivial.psd1'" $Pwsh }
-    $import = Measure-Repeated { Invoke-Pwsh "Import-Module '$ModulePath'" $Pwsh }
+    $commands = [ordered]@{ bare = 'exit'; trivial = "Import-Module '$trivial/Trivial.psd1'"; module = "Import-Module '$ModulePath'" }
+    foreach ($c in $commands.Values) { Invoke-Pwsh $c $Pwsh | Out-Null }
+    $samples = @{ bare = @(); trivial = @(); module = @() }
+    for ($i = 0; $i -lt $Repeats; $i++) {
+        foreach ($k in $commands.Keys) {
+            $clock = [System.Diagnostics.Stopwatch]::StartNew()
+            Invoke-Pwsh $commands[$k] $Pwsh | Out-Null
+            $samples[$k] += $clock.Elapsed.TotalMilliseconds
+        }
+    }
+    $bare, $trivialImport, $import = foreach ($k in 'bare', 'trivial', 'module') { Get-Summary $samples[$k] }
     [ordered]@{ barePwsh = $bare; trivialModule = $trivialImport; importModule = $import; addedMs = [math]::Round($import.medianMs - $bare.medianMs, 1)
         vsTrivial = Ratio $import.medianMs $trivialImport.medianMs; goalAddedMs = 150; goalVsTrivial = 1.2 }
 }
