@@ -280,10 +280,12 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         {
             await using var raw = _store.OpenRead(file);
             DataFieldList fields;
+            Parquet.Schema.DataField? rleBoolean;
             try
             {
                 await using var reader = await Parquet.ParquetReader.CreateAsync(raw, cancellationToken: cancellationToken).ConfigureAwait(false);
                 fields = new DataFieldList(reader.Schema.GetDataFields());
+                rleBoolean = ParquetBulk.RleBooleanColumn(reader, fields.Items);
             }
             catch (Exception e) when (e is IOException or InvalidDataException or Parquet.ParquetException or NotSupportedException)
             {
@@ -303,6 +305,12 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
                         $"File '{HttpsUrl(file)}' has an incompatible Parquet schema for column 's3://{file.Bucket}/{file.Key}.{columns[c].Name}'. Column type: {columns[c].FormattedType.ToUpperInvariant()}, Parquet schema:\n{ParquetBulk.Describe(fields.Items[c])}",
                         context, file, columns[c], cancellationToken).ConfigureAwait(false);
                 }
+            }
+
+            if (rleBoolean is not null)
+            {
+                throw new RedshiftSqlException(SqlStates.FeatureNotSupported,
+                    $"File '{HttpsUrl(file)}': the BOOLEAN column '{rleBoolean.Name}' has RLE-encoded data pages (as Parquet data page V2 writes them), which the sandbox cannot read yet.");
             }
         }
 
