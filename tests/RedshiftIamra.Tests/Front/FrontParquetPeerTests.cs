@@ -18,12 +18,6 @@ public sealed class FrontParquetPeerTests(SandboxFrontFixture fixture) : IClassF
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private async Task<AwsCli> CliAsync()
-    {
-        var response = await SandboxClients.CreateAsync(SandboxClients.Client(fixture.Sandbox), SandboxClients.Request(fixture.Sandbox));
-        return new AwsCli(fixture.Sandbox.S3Endpoint, response.CredentialSet.Credentials, fixture.Sandbox.TlsCaBundlePath);
-    }
-
     private async Task<NpgsqlConnection> OpenAsync(string prefix)
     {
         var credential = await fixture.NewUserCredentialAsync(prefix);
@@ -77,7 +71,7 @@ public sealed class FrontParquetPeerTests(SandboxFrontFixture fixture) : IClassF
     [Fact]
     public async Task UnloadedParquetReadByApacheArrowsParquetHasTheReadmesTypesEveryValueAndSnappyRowGroups()
     {
-        var cli = await CliAsync();
+        var cli = await fixture.S3CliAsync();
         var bucket = fixture.Sandbox.StagingBucket;
         await using var connection = await OpenAsync("pqpeer");
         await ExecuteAsync(connection,
@@ -115,13 +109,11 @@ public sealed class FrontParquetPeerTests(SandboxFrontFixture fixture) : IClassF
             "d5 Optional Int32 DECIMAL(5,2)",
         ];
 
-        var local = Path.Combine(_directory, "unloaded.parquet");
-        await cli.OkAsync("s3", "cp", $"s3://{bucket}/pqpeer/unload/src_000.parquet", local);
-        using (var file = new ParquetFileReader(local))
+        using (var file = await DownloadAsync(cli, $"s3://{bucket}/pqpeer/unload/src_000.parquet"))
         {
             using var metadata = file.FileMetaData;
             var descriptor = metadata.Schema;
-            Assert.Equal(schema, Enumerable.Range(0, descriptor.NumColumns).Select(c => Describe(descriptor.Column(c))));
+            Assert.Equal(schema, Schema(metadata));
             Assert.Equal((4, 1), (metadata.NumRows, metadata.NumRowGroups));
             using var group = file.RowGroup(0);
             var groupMetadata = group.MetaData;
@@ -179,16 +171,28 @@ public sealed class FrontParquetPeerTests(SandboxFrontFixture fixture) : IClassF
         }
 
         // No rows: the same schema, no row group.
-        var empty = Path.Combine(_directory, "empty.parquet");
-        await cli.OkAsync("s3", "cp", $"s3://{bucket}/pqpeer/empty/src_000.parquet", empty);
-        using (var file = new ParquetFileReader(empty))
+        using (var file = await DownloadAsync(cli, $"s3://{bucket}/pqpeer/empty/src_000.parquet"))
         {
             using var metadata = file.FileMetaData;
-            var descriptor = metadata.Schema;
-            Assert.Equal(schema, Enumerable.Range(0, descriptor.NumColumns).Select(c => Describe(descriptor.Column(c))));
+            Assert.Equal(schema, Schema(metadata));
             Assert.Equal((0, 0), (metadata.NumRows, metadata.NumRowGroups));
         }
     }
+
+    /// <summary>An object of the sandbox's S3, downloaded and opened with ParquetSharp.</summary>
+    private async Task<ParquetFileReader> DownloadAsync(AwsCli cli, string uri)
+    {
+        var local = Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".parquet");
+        await cli.OkAsync("s3", "cp", uri, local);
+        return new ParquetFileReader(local);
+    }
+
+    private static string[] Schema(FileMetaData metadata)
+    {
+        var descriptor = metadata.Schema;
+        return Enumerable.Range(0, descriptor.NumColumns).Select(c => Describe(descriptor.Column(c))).ToArray();
+    }
+
     /// <summary>INT96 as Impala and Spark write it: nanoseconds of the day (8 bytes), then the Julian day (4 bytes).</summary>
     internal static Int96 ToInt96(DateTime value)
     {
@@ -300,7 +304,7 @@ public sealed class FrontParquetPeerTests(SandboxFrontFixture fixture) : IClassF
     private async Task CopyAndCompareAsync(string path, string name, PeerColumn[] columns)
     {
         AssertPeerFileHolds(path, columns);
-        var cli = await CliAsync();
+        var cli = await fixture.S3CliAsync();
         var bucket = fixture.Sandbox.StagingBucket;
         await cli.OkAsync("s3", "cp", path, $"s3://{bucket}/pqpeer/copy/{name}/data.parquet");
         var table = "pqpeer_" + name.Replace('-', '_');
@@ -365,7 +369,7 @@ public sealed class FrontParquetPeerTests(SandboxFrontFixture fixture) : IClassF
         var columns = LoadedColumns();
         var path = Path.Combine(_directory, "v2.parquet");
         WritePeerFile(path, columns, Compression.Snappy, dictionary: true, decimalsAsIntegers: true, ParquetDataPageVersion.V2);
-        var cli = await CliAsync();
+        var cli = await fixture.S3CliAsync();
         var bucket = fixture.Sandbox.StagingBucket;
         await cli.OkAsync("s3", "cp", path, $"s3://{bucket}/pqpeer/v2bool/data.parquet");
         await using (var connection = await OpenAsync("pqpeerv2"))
@@ -403,7 +407,7 @@ public sealed class FrontParquetPeerTests(SandboxFrontFixture fixture) : IClassF
             writer.Close();
         }
 
-        var cli = await CliAsync();
+        var cli = await fixture.S3CliAsync();
         var bucket = fixture.Sandbox.StagingBucket;
         await cli.OkAsync("s3", "cp", path, $"s3://{bucket}/pqpeer/incompatible/incompatible.parquet");
         var credential = await fixture.NewUserCredentialAsync("pqpeerbad");
