@@ -83,6 +83,9 @@ internal sealed class BulkOptions
 
     public bool Manifest { get; set; }
 
+    /// <summary>FILLRECORD: columns missing at the end of a record (for Parquet, of the file) load as NULL.</summary>
+    public bool FillRecord { get; set; }
+
     public bool ManifestVerbose { get; set; }
 
     public string? Region { get; set; }
@@ -279,6 +282,9 @@ internal static class BulkStatementParser
                     break;
                 case "EMPTYASNULL":
                     options.EmptyAsNull = true;
+                    break;
+                case "FILLRECORD" when !unload:
+                    options.FillRecord = true;
                     break;
                 case "BLANKSASNULL":
                     options.BlanksAsNull = true;

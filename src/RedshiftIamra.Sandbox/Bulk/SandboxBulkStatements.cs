@@ -122,6 +122,10 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         {
             ParquetBulk.RefuseOptions(copy.Options, unload: false);
         }
+        else if (copy.Options.FillRecord)
+        {
+            throw new RedshiftSqlException(SqlStates.FeatureNotSupported, $"FILLRECORD is not supported by the sandbox yet for {copy.Options.Format.ToString().ToUpperInvariant()} COPY: it takes FILLRECORD with PARQUET.");
+        }
 
         var role = AssumeRole(copy.Options, session);
         var (table, tableId, allColumns) = await DescribeTableAsync(copy.Table, backend, cancellationToken).ConfigureAwait(false);
@@ -292,12 +296,13 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
                 throw await SpectrumErrorAsync(15001, $"File '{HttpsUrl(file)}' is not a valid Parquet file: {e.Message}", context, file, null, cancellationToken).ConfigureAwait(false);
             }
 
-            if (fields.Items.Length != columns.Count)
+            // FILLRECORD: a file with fewer columns than the table loads NULL into the table's last columns.
+            if (fields.Items.Length != columns.Count && !(copy.Options.FillRecord && fields.Items.Length < columns.Count))
             {
                 throw await SpectrumErrorAsync(15007, $"Unmatched number of columns between table and file. Table columns: {columns.Count}, Data columns: {fields.Items.Length}, File name: {HttpsUrl(file)}", context, file, null, cancellationToken).ConfigureAwait(false);
             }
 
-            for (var c = 0; c < columns.Count; c++)
+            for (var c = 0; c < fields.Items.Length; c++)
             {
                 if (!ParquetBulk.Compatible(fields.Items[c], columns[c]))
                 {
@@ -337,7 +342,9 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
                         var data = new string?[columns.Count][];
                         for (var c = 0; c < columns.Count; c++)
                         {
-                            data[c] = await ParquetBulk.ReadAsTextAsync(group, fields[c], token).ConfigureAwait(false);
+                            data[c] = c < fields.Length
+                                ? await ParquetBulk.ReadAsTextAsync(group, fields[c], token).ConfigureAwait(false)
+                                : new string?[group.RowCount];
                         }
 
                         for (var r = 0; r < group.RowCount; r++)
