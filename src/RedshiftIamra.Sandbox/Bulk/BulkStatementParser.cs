@@ -86,6 +86,9 @@ internal sealed class BulkOptions
     /// <summary>FILLRECORD: columns missing at the end of a record (for Parquet, of the file) load as NULL.</summary>
     public bool FillRecord { get; set; }
 
+    /// <summary>EXPLICIT_IDS: IDENTITY columns take the file's values (without it, COPY leaves them out).</summary>
+    public bool ExplicitIds { get; set; }
+
     public bool ManifestVerbose { get; set; }
 
     public string? Region { get; set; }
@@ -285,6 +288,9 @@ internal static class BulkStatementParser
                     break;
                 case "FILLRECORD" when !unload:
                     options.FillRecord = true;
+                    break;
+                case "EXPLICIT_IDS" when !unload:
+                    options.ExplicitIds = true;
                     break;
                 case "BLANKSASNULL":
                     options.BlanksAsNull = true;

@@ -122,9 +122,10 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         {
             ParquetBulk.RefuseOptions(copy.Options, unload: false);
         }
-        else if (copy.Options.FillRecord)
+        else if (copy.Options.FillRecord || copy.Options.ExplicitIds)
         {
-            throw new RedshiftSqlException(SqlStates.FeatureNotSupported, $"FILLRECORD is not supported by the sandbox yet for {copy.Options.Format.ToString().ToUpperInvariant()} COPY: it takes FILLRECORD with PARQUET.");
+            var option = copy.Options.FillRecord ? "FILLRECORD" : "EXPLICIT_IDS";
+            throw new RedshiftSqlException(SqlStates.FeatureNotSupported, $"{option} is not supported by the sandbox yet for {copy.Options.Format.ToString().ToUpperInvariant()} COPY: it takes {option} with PARQUET.");
         }
 
         var role = AssumeRole(copy.Options, session);
@@ -134,6 +135,11 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         {
             columns = names.Select(n => allColumns.FirstOrDefault(c => c.Name == n)
                 ?? throw new RedshiftSqlException(SqlStates.UndefinedColumn, $"column \"{n}\" of relation \"{table}\" does not exist")).ToList();
+        }
+
+        if (copy.Options.Format == BulkFormat.Parquet)
+        {
+            columns = IdentityColumns(copy, allColumns, columns);
         }
 
         var files = ResolveFiles(copy, role);
@@ -408,6 +414,31 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         return new StatementOutcome("COPY " + loaded.ToString(CultureInfo.InvariantCulture), [$"Load into table '{shortName}' completed, {loaded} record(s) loaded successfully."]);
     }
 
+    /// <summary>
+    /// The columns a COPY loads as EXPLICIT_IDS says ("Loading default column values"): without a column
+    /// list, IDENTITY columns are left out unless EXPLICIT_IDS is given; a column list that names an
+    /// IDENTITY column needs EXPLICIT_IDS, and EXPLICIT_IDS with a list that leaves one out fails.
+    /// </summary>
+    private static List<TargetColumn> IdentityColumns(CopyStatement copy, List<TargetColumn> allColumns, List<TargetColumn> columns)
+    {
+        if (copy.Columns is null)
+        {
+            return copy.Options.ExplicitIds ? columns : columns.Where(c => !c.Identity).ToList();
+        }
+
+        if (columns.FirstOrDefault(c => c.Identity) is { } listed && !copy.Options.ExplicitIds)
+        {
+            throw new RedshiftSqlException(SqlStates.InternalError, $"The column list names the IDENTITY column \"{listed.Name}\": COPY loads it only with EXPLICIT_IDS.");
+        }
+
+        if (copy.Options.ExplicitIds && allColumns.FirstOrDefault(c => c.Identity && !columns.Contains(c)) is { } omitted)
+        {
+            throw new RedshiftSqlException(SqlStates.InternalError, $"EXPLICIT_IDS was given but the column list leaves out the IDENTITY column \"{omitted.Name}\".");
+        }
+
+        return columns;
+    }
+
     private sealed record DataFieldList(Parquet.Schema.DataField[] Items);
 
     private string HttpsUrl(S3ObjectInfo file) => $"https://s3.{_settings.Region}.amazonaws.com/{file.Bucket}/{file.Key}";
@@ -582,10 +613,10 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
 
         var columns = new List<TargetColumn>();
         await backend.QueryAsync(
-            $"select a.attname, t.typname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atttypmod from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = {id} and a.attnum > 0 and not a.attisdropped order by a.attnum",
+            $"select a.attname, t.typname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atttypmod, a.attidentity = 'a' from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = {id} and a.attnum > 0 and not a.attisdropped order by a.attnum",
             row =>
             {
-                columns.Add(new TargetColumn(row[0]!, row[1]!, row[2]!, row[3] is "t" or "true", int.Parse(row[4]!, CultureInfo.InvariantCulture)));
+                columns.Add(new TargetColumn(row[0]!, row[1]!, row[2]!, row[3] is "t" or "true", int.Parse(row[4]!, CultureInfo.InvariantCulture), row[5] is "t" or "true"));
                 return ValueTask.CompletedTask;
             }, cancellationToken).ConfigureAwait(false);
         return (name!, id.Value, columns);

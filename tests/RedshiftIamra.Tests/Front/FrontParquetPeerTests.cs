@@ -500,6 +500,77 @@ public sealed class FrontParquetPeerTests(SandboxFrontFixture fixture) : IClassF
             Assert.Equal(("0A000", "FILLRECORD is not supported by the sandbox yet for CSV COPY: it takes FILLRECORD with PARQUET."), (csv.SqlState, csv.MessageText));
         }
     }
+
+    [Fact]
+    public async Task ExplicitIdsLoadsTheFilesValuesIntoAnIdentityColumnWhichWithoutItIsLeftOutAndGenerated()
+    {
+        var cli = await fixture.S3CliAsync();
+        var bucket = fixture.Sandbox.StagingBucket;
+        async Task PutAsync(string key, Column[] columns, Action<RowGroupWriter> write)
+        {
+            var path = Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".parquet");
+            using (var writer = new ParquetFileWriter(path, columns, Compression.Snappy))
+            {
+                using var group = writer.AppendRowGroup();
+                write(group);
+                writer.Close();
+            }
+
+            await cli.OkAsync("s3", "cp", path, $"s3://{bucket}/{key}");
+        }
+
+        static void Names(RowGroupWriter group)
+        {
+            using var names = group.NextColumn().LogicalWriter<string?>();
+            names.WriteBatch(["Ann", "Bo"]);
+        }
+
+        await PutAsync("pqpeer/ids/names/data.parquet", [new Column<string?>("name")], Names);
+        await PutAsync("pqpeer/ids/both/data.parquet", [new Column<long>("id"), new Column<string?>("name")], group =>
+        {
+            using (var ids = group.NextColumn().LogicalWriter<long>())
+            {
+                ids.WriteBatch([7, 8]);
+            }
+
+            Names(group);
+        });
+
+        var credential = await fixture.NewUserCredentialAsync("pqpeerids");
+        async Task<PostgresException> FailAsync(string sql)
+        {
+            await using var connection = fixture.Connection(credential);
+            await connection.OpenAsync();
+            return await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(connection, sql));
+        }
+
+        await using (var connection = fixture.Connection(credential))
+        {
+            await connection.OpenAsync();
+            await ExecuteAsync(connection, "create table pqpeer_ids (id bigint identity(100, 1), name varchar(10))");
+            await ExecuteAsync(connection, $"COPY pqpeer_ids FROM 's3://{bucket}/pqpeer/ids/names/' IAM_ROLE default FORMAT AS PARQUET");
+            await ExecuteAsync(connection, $"COPY pqpeer_ids FROM 's3://{bucket}/pqpeer/ids/both/' IAM_ROLE default FORMAT AS PARQUET EXPLICIT_IDS");
+            await ExecuteAsync(connection, $"COPY pqpeer_ids (id, name) FROM 's3://{bucket}/pqpeer/ids/both/' IAM_ROLE default FORMAT AS PARQUET EXPLICIT_IDS");
+            await using var select = new NpgsqlCommand("select id || '|' || name from pqpeer_ids order by id, name", connection);
+            await using var reader = await select.ExecuteReaderAsync();
+            var rows = new List<string>();
+            while (await reader.ReadAsync())
+            {
+                rows.Add(reader.GetString(0));
+            }
+
+            Assert.Equal(["7|Ann", "7|Ann", "8|Bo", "8|Bo", "100|Ann", "101|Bo"], rows);
+        }
+
+        var count = await FailAsync($"COPY pqpeer_ids FROM 's3://{bucket}/pqpeer/ids/both/' IAM_ROLE default FORMAT AS PARQUET");
+        Assert.Equal("Spectrum Scan Error", count.MessageText);
+        var listed = await FailAsync($"COPY pqpeer_ids (id, name) FROM 's3://{bucket}/pqpeer/ids/both/' IAM_ROLE default FORMAT AS PARQUET");
+        Assert.Equal(("XX000", "The column list names the IDENTITY column \"id\": COPY loads it only with EXPLICIT_IDS."), (listed.SqlState, listed.MessageText));
+        var omitted = await FailAsync($"COPY pqpeer_ids (name) FROM 's3://{bucket}/pqpeer/ids/names/' IAM_ROLE default FORMAT AS PARQUET EXPLICIT_IDS");
+        Assert.Equal(("XX000", "EXPLICIT_IDS was given but the column list leaves out the IDENTITY column \"id\"."), (omitted.SqlState, omitted.MessageText));
+        var csv = await FailAsync($"COPY pqpeer_ids FROM 's3://{bucket}/pqpeer/ids/names/' IAM_ROLE default CSV EXPLICIT_IDS");
+        Assert.Equal(("0A000", "EXPLICIT_IDS is not supported by the sandbox yet for CSV COPY: it takes EXPLICIT_IDS with PARQUET."), (csv.SqlState, csv.MessageText));
+    }
 }
 
 /// <summary>A column the tests write with ParquetSharp: its Parquet column, the Redshift column it loads into, its values.</summary>
