@@ -300,6 +300,34 @@ public sealed class FrontParquetPeerTests(SandboxFrontFixture fixture) : IClassF
         }
     }
 
+    /// <summary>A file of one row group written with ParquetSharp (Snappy), each column by its writer, PUT at the key of the staging bucket.</summary>
+    private async Task PutSmallFileAsync(string key, Column[] columns, params Action<ColumnWriter>[] writes)
+    {
+        var path = Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".parquet");
+        using (var writer = new ParquetFileWriter(path, columns, Compression.Snappy))
+        {
+            using (var group = writer.AppendRowGroup())
+            {
+                foreach (var write in writes)
+                {
+                    using var column = group.NextColumn();
+                    write(column);
+                }
+            }
+
+            writer.Close();
+        }
+
+        var cli = await fixture.S3CliAsync();
+        await cli.OkAsync("s3", "cp", path, $"s3://{fixture.Sandbox.StagingBucket}/{key}");
+    }
+
+    private static Action<ColumnWriter> Values<T>(params T[] values) => column =>
+    {
+        using var typed = column.LogicalWriter<T>();
+        typed.WriteBatch(values);
+    };
+
     /// <summary>PUTs the file, COPYs it into a new table of the columns' Redshift types and compares every value read back through PostgreSQL.</summary>
     private async Task CopyAndCompareAsync(string path, string name, PeerColumn[] columns)
     {
@@ -390,26 +418,8 @@ public sealed class FrontParquetPeerTests(SandboxFrontFixture fixture) : IClassF
     [Fact]
     public async Task ADoubleColumnOfAFileApacheArrowsParquetWroteIsIncompatibleWithAnIntegerColumn15007WithALoadErrorRow()
     {
-        var path = Path.Combine(_directory, "incompatible.parquet");
-        using (var writer = new ParquetFileWriter(path, [new Column<int>("id"), new Column<double?>("amount")], Compression.Snappy))
-        {
-            using var group = writer.AppendRowGroup();
-            using (var ids = group.NextColumn().LogicalWriter<int>())
-            {
-                ids.WriteBatch([1, 2]);
-            }
-
-            using (var amounts = group.NextColumn().LogicalWriter<double?>())
-            {
-                amounts.WriteBatch([1.5, null]);
-            }
-
-            writer.Close();
-        }
-
-        var cli = await fixture.S3CliAsync();
         var bucket = fixture.Sandbox.StagingBucket;
-        await cli.OkAsync("s3", "cp", path, $"s3://{bucket}/pqpeer/incompatible/incompatible.parquet");
+        await PutSmallFileAsync("pqpeer/incompatible/incompatible.parquet", [new Column<int>("id"), new Column<double?>("amount")], Values(1, 2), Values<double?>(1.5, null));
         var credential = await fixture.NewUserCredentialAsync("pqpeerbad");
         await using (var setup = fixture.Connection(credential))
         {
@@ -444,26 +454,8 @@ public sealed class FrontParquetPeerTests(SandboxFrontFixture fixture) : IClassF
     [Fact]
     public async Task FillRecordLoadsNullIntoTheTableColumnsAFileLacksAtTheEndButNotIntoNotNull()
     {
-        var path = Path.Combine(_directory, "short.parquet");
-        using (var writer = new ParquetFileWriter(path, [new Column<int>("id"), new Column<string?>("name")], Compression.Snappy))
-        {
-            using var group = writer.AppendRowGroup();
-            using (var ids = group.NextColumn().LogicalWriter<int>())
-            {
-                ids.WriteBatch([1, 2]);
-            }
-
-            using (var names = group.NextColumn().LogicalWriter<string?>())
-            {
-                names.WriteBatch(["Ann", null]);
-            }
-
-            writer.Close();
-        }
-
-        var cli = await fixture.S3CliAsync();
         var bucket = fixture.Sandbox.StagingBucket;
-        await cli.OkAsync("s3", "cp", path, $"s3://{bucket}/pqpeer/fill/short.parquet");
+        await PutSmallFileAsync("pqpeer/fill/short.parquet", [new Column<int>("id"), new Column<string?>("name")], Values(1, 2), Values<string?>("Ann", null));
         var credential = await fixture.NewUserCredentialAsync("pqpeerfill");
         await using (var connection = fixture.Connection(credential))
         {
@@ -504,37 +496,9 @@ public sealed class FrontParquetPeerTests(SandboxFrontFixture fixture) : IClassF
     [Fact]
     public async Task ExplicitIdsLoadsTheFilesValuesIntoAnIdentityColumnWhichWithoutItIsLeftOutAndGenerated()
     {
-        var cli = await fixture.S3CliAsync();
         var bucket = fixture.Sandbox.StagingBucket;
-        async Task PutAsync(string key, Column[] columns, Action<RowGroupWriter> write)
-        {
-            var path = Path.Combine(_directory, Guid.NewGuid().ToString("N") + ".parquet");
-            using (var writer = new ParquetFileWriter(path, columns, Compression.Snappy))
-            {
-                using var group = writer.AppendRowGroup();
-                write(group);
-                writer.Close();
-            }
-
-            await cli.OkAsync("s3", "cp", path, $"s3://{bucket}/{key}");
-        }
-
-        static void Names(RowGroupWriter group)
-        {
-            using var names = group.NextColumn().LogicalWriter<string?>();
-            names.WriteBatch(["Ann", "Bo"]);
-        }
-
-        await PutAsync("pqpeer/ids/names/data.parquet", [new Column<string?>("name")], Names);
-        await PutAsync("pqpeer/ids/both/data.parquet", [new Column<long>("id"), new Column<string?>("name")], group =>
-        {
-            using (var ids = group.NextColumn().LogicalWriter<long>())
-            {
-                ids.WriteBatch([7, 8]);
-            }
-
-            Names(group);
-        });
+        await PutSmallFileAsync("pqpeer/ids/names/data.parquet", [new Column<string?>("name")], Values<string?>("Ann", "Bo"));
+        await PutSmallFileAsync("pqpeer/ids/both/data.parquet", [new Column<long>("id"), new Column<string?>("name")], Values(7L, 8L), Values<string?>("Ann", "Bo"));
 
         var credential = await fixture.NewUserCredentialAsync("pqpeerids");
         async Task<PostgresException> FailAsync(string sql)
