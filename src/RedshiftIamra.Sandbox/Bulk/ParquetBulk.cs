@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Globalization;
+using System.Text;
 using Parquet;
 using Parquet.Schema;
 using RedshiftIamra.Sandbox.Front;
@@ -194,7 +195,7 @@ internal static class ParquetBulk
 /// </summary>
 internal sealed class ParquetUnloadWriter : IAsyncDisposable
 {
-    /// <summary>Rows per row group (Redshift sizes row groups by bytes, ROWGROUPSIZE 32..128 MB; the sandbox counts rows).</summary>
+    /// <summary>Rows per row group without ROWGROUPSIZE (Redshift's default is 32 MB; the sandbox counts rows unless ROWGROUPSIZE is given).</summary>
     public const int RowGroupRows = 100_000;
 
     private readonly ParquetWriter _writer;
@@ -219,7 +220,19 @@ internal sealed class ParquetUnloadWriter : IAsyncDisposable
 
     public int Pending => _rows.Count;
 
-    public void Add(IReadOnlyList<string?> row) => _rows.Add(row.ToArray());
+    /// <summary>The buffered rows' size as the UTF-8 bytes of their values' text (what ROWGROUPSIZE is compared with).</summary>
+    public long PendingBytes { get; private set; }
+
+    public void Add(IReadOnlyList<string?> row)
+    {
+        var values = row.ToArray();
+        foreach (var value in values)
+        {
+            PendingBytes += value is null ? 0 : Encoding.UTF8.GetByteCount(value);
+        }
+
+        _rows.Add(values);
+    }
 
     /// <summary>Writes the buffered rows as one row group.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
@@ -238,6 +251,7 @@ internal sealed class ParquetUnloadWriter : IAsyncDisposable
         }
 
         _rows.Clear();
+        PendingBytes = 0;
     }
 
     public async ValueTask DisposeAsync()

@@ -651,6 +651,10 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         {
             ParquetBulk.RefuseOptions(options, unload: true);
         }
+        else if (options.RowGroupBytes is not null)
+        {
+            throw new RedshiftSqlException(SqlStates.FeatureNotSupported, "ROWGROUPSIZE argument is supported only for PARQUET based UNLOAD");
+        }
 
         var role = AssumeRole(options, session);
         if (options.Format == BulkFormat.Json)
@@ -689,7 +693,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         IReadOnlyList<BackendColumn> columns = [];
         if (options.Format == BulkFormat.Parquet)
         {
-            (columns, rows) = await UnloadParquetAsync(unload.Query, bucket.Name, n => prefix + (options.Parallel ? $"0000_part_{n:00}" : $"{n:000}") + suffix, maxBytes, temporary, written, backend, cancellationToken).ConfigureAwait(false);
+            (columns, rows) = await UnloadParquetAsync(unload.Query, bucket.Name, n => prefix + (options.Parallel ? $"0000_part_{n:00}" : $"{n:000}") + suffix, maxBytes, options.RowGroupBytes, temporary, written, backend, cancellationToken).ConfigureAwait(false);
             goto Manifest;
         }
         FileStream? file = null;
@@ -831,7 +835,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
     /// UNLOAD ... FORMAT AS PARQUET: the query's columns (asked first, with no rows) become the files'
     /// schema; rows go into row groups; a file that reaches MAXFILESIZE is closed and the next begins.
     /// </summary>
-    private async Task<(IReadOnlyList<BackendColumn> Columns, long Rows)> UnloadParquetAsync(string query, string bucket, Func<int, string> nameOf, long maxBytes, string temporary,
+    private async Task<(IReadOnlyList<BackendColumn> Columns, long Rows)> UnloadParquetAsync(string query, string bucket, Func<int, string> nameOf, long maxBytes, long? rowGroupBytes, string temporary,
         List<(string Key, long Bytes, long Rows)> written, IBackendSession backend, CancellationToken cancellationToken)
     {
         var columns = await backend.QueryAsync($"select * from ({query.TrimEnd().TrimEnd(';')}) as unload_columns limit 0", _ => ValueTask.CompletedTask, cancellationToken).ConfigureAwait(false);
@@ -874,7 +878,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
                 writer!.Add(row);
                 rows++;
                 fileRows++;
-                if (writer.Pending >= ParquetUnloadWriter.RowGroupRows)
+                if (rowGroupBytes is { } limit ? writer.PendingBytes >= limit : writer.Pending >= ParquetUnloadWriter.RowGroupRows)
                 {
                     await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
                     if (file!.Length >= maxBytes)

@@ -535,6 +535,61 @@ public sealed class FrontParquetPeerTests(SandboxFrontFixture fixture) : IClassF
         var csv = await FailAsync($"COPY pqpeer_ids FROM 's3://{bucket}/pqpeer/ids/names/' IAM_ROLE default CSV EXPLICIT_IDS");
         Assert.Equal(("0A000", "EXPLICIT_IDS is not supported by the sandbox yet for CSV COPY: it takes EXPLICIT_IDS with PARQUET."), (csv.SqlState, csv.MessageText));
     }
+
+    [Fact]
+    public async Task RowGroupSizeEndsARowGroupAtThatManyBytesOfValuesWhichApacheArrowsParquetReads()
+    {
+        var cli = await fixture.S3CliAsync();
+        var bucket = fixture.Sandbox.StagingBucket;
+        var credential = await fixture.NewUserCredentialAsync("pqpeerrg");
+
+        // 160,000 rows of exactly 256 bytes of values (8 + 248): 40 MB, so 32 MB is 131,072 rows.
+        const string Query = "select lpad(g::text, 8, ''0'') as id, repeat(''x'', 248) as pad from generate_series(1, 160000) g order by g";
+        await using (var connection = fixture.Connection(credential))
+        {
+            await connection.OpenAsync();
+            await ExecuteAsync(connection, $"UNLOAD ('{Query}') TO 's3://{bucket}/pqpeer/rowgroups/sized_' IAM_ROLE default FORMAT AS PARQUET ROWGROUPSIZE AS 32 MB PARALLEL OFF");
+            await ExecuteAsync(connection, $"UNLOAD ('{Query}') TO 's3://{bucket}/pqpeer/rowgroups/default_' IAM_ROLE default FORMAT AS PARQUET PARALLEL OFF");
+        }
+
+        long[] RowGroups(ParquetFileReader file)
+        {
+            using var metadata = file.FileMetaData;
+            return Enumerable.Range(0, metadata.NumRowGroups).Select(g =>
+            {
+                using var group = file.RowGroup(g);
+                return group.MetaData.NumRows;
+            }).ToArray();
+        }
+
+        using (var sized = await DownloadAsync(cli, $"s3://{bucket}/pqpeer/rowgroups/sized_000.parquet"))
+        {
+            Assert.Equal([131_072L, 28_928L], RowGroups(sized));
+            using var last = sized.RowGroup(1);
+            Assert.Equal("00160000", ReadColumn<string?>(last, 0, 28_928)[^1]);
+        }
+
+        using (var byDefault = await DownloadAsync(cli, $"s3://{bucket}/pqpeer/rowgroups/default_000.parquet"))
+        {
+            Assert.Equal([100_000L, 60_000L], RowGroups(byDefault));
+        }
+
+        async Task<PostgresException> FailAsync(string sql)
+        {
+            await using var connection = fixture.Connection(credential);
+            await connection.OpenAsync();
+            return await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(connection, sql));
+        }
+
+        foreach (var size in new[] { "16", "256 MB", "1 GB" })
+        {
+            var e = await FailAsync($"UNLOAD ('select 1') TO 's3://{bucket}/pqpeer/rowgroups/bad_' IAM_ROLE default PARQUET ROWGROUPSIZE {size}");
+            Assert.Equal(("XX000", "ROWGROUPSIZE must be a whole number of MB between 32 MB and 128 MB"), (e.SqlState, e.MessageText));
+        }
+
+        var csv = await FailAsync($"UNLOAD ('select 1') TO 's3://{bucket}/pqpeer/rowgroups/csv_' IAM_ROLE default CSV ROWGROUPSIZE 64");
+        Assert.Equal(("0A000", "ROWGROUPSIZE argument is supported only for PARQUET based UNLOAD"), (csv.SqlState, csv.MessageText));
+    }
 }
 
 /// <summary>A column the tests write with ParquetSharp: its Parquet column, the Redshift column it loads into, its values.</summary>
