@@ -26,6 +26,14 @@ public sealed class FrontParquetPeerTests(SandboxFrontFixture fixture) : IClassF
         return connection;
     }
 
+    /// <summary>Runs a statement that must fail, on a connection of its own (an XX000 error ends an Npgsql connection).</summary>
+    private async Task<PostgresException> FailAsync(RedshiftDbCredential credential, string sql)
+    {
+        await using var connection = fixture.Connection(credential);
+        await connection.OpenAsync();
+        return await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(connection, sql));
+    }
+
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql)
     {
         await using var command = new NpgsqlCommand(sql, connection);
@@ -501,13 +509,6 @@ public sealed class FrontParquetPeerTests(SandboxFrontFixture fixture) : IClassF
         await PutSmallFileAsync("pqpeer/ids/both/data.parquet", [new Column<long>("id"), new Column<string?>("name")], Values(7L, 8L), Values<string?>("Ann", "Bo"));
 
         var credential = await fixture.NewUserCredentialAsync("pqpeerids");
-        async Task<PostgresException> FailAsync(string sql)
-        {
-            await using var connection = fixture.Connection(credential);
-            await connection.OpenAsync();
-            return await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(connection, sql));
-        }
-
         await using (var connection = fixture.Connection(credential))
         {
             await connection.OpenAsync();
@@ -526,13 +527,13 @@ public sealed class FrontParquetPeerTests(SandboxFrontFixture fixture) : IClassF
             Assert.Equal(["7|Ann", "7|Ann", "8|Bo", "8|Bo", "100|Ann", "101|Bo"], rows);
         }
 
-        var count = await FailAsync($"COPY pqpeer_ids FROM 's3://{bucket}/pqpeer/ids/both/' IAM_ROLE default FORMAT AS PARQUET");
+        var count = await FailAsync(credential, $"COPY pqpeer_ids FROM 's3://{bucket}/pqpeer/ids/both/' IAM_ROLE default FORMAT AS PARQUET");
         Assert.Equal("Spectrum Scan Error", count.MessageText);
-        var listed = await FailAsync($"COPY pqpeer_ids (id, name) FROM 's3://{bucket}/pqpeer/ids/both/' IAM_ROLE default FORMAT AS PARQUET");
+        var listed = await FailAsync(credential, $"COPY pqpeer_ids (id, name) FROM 's3://{bucket}/pqpeer/ids/both/' IAM_ROLE default FORMAT AS PARQUET");
         Assert.Equal(("XX000", "The column list names the IDENTITY column \"id\": COPY loads it only with EXPLICIT_IDS."), (listed.SqlState, listed.MessageText));
-        var omitted = await FailAsync($"COPY pqpeer_ids (name) FROM 's3://{bucket}/pqpeer/ids/names/' IAM_ROLE default FORMAT AS PARQUET EXPLICIT_IDS");
+        var omitted = await FailAsync(credential, $"COPY pqpeer_ids (name) FROM 's3://{bucket}/pqpeer/ids/names/' IAM_ROLE default FORMAT AS PARQUET EXPLICIT_IDS");
         Assert.Equal(("XX000", "EXPLICIT_IDS was given but the column list leaves out the IDENTITY column \"id\"."), (omitted.SqlState, omitted.MessageText));
-        var csv = await FailAsync($"COPY pqpeer_ids FROM 's3://{bucket}/pqpeer/ids/names/' IAM_ROLE default CSV EXPLICIT_IDS");
+        var csv = await FailAsync(credential, $"COPY pqpeer_ids FROM 's3://{bucket}/pqpeer/ids/names/' IAM_ROLE default CSV EXPLICIT_IDS");
         Assert.Equal(("0A000", "EXPLICIT_IDS is not supported by the sandbox yet for CSV COPY: it takes EXPLICIT_IDS with PARQUET."), (csv.SqlState, csv.MessageText));
     }
 
@@ -574,20 +575,13 @@ public sealed class FrontParquetPeerTests(SandboxFrontFixture fixture) : IClassF
             Assert.Equal([100_000L, 60_000L], RowGroups(byDefault));
         }
 
-        async Task<PostgresException> FailAsync(string sql)
-        {
-            await using var connection = fixture.Connection(credential);
-            await connection.OpenAsync();
-            return await Assert.ThrowsAsync<PostgresException>(() => ExecuteAsync(connection, sql));
-        }
-
         foreach (var size in new[] { "16", "256 MB", "1 GB" })
         {
-            var e = await FailAsync($"UNLOAD ('select 1') TO 's3://{bucket}/pqpeer/rowgroups/bad_' IAM_ROLE default PARQUET ROWGROUPSIZE {size}");
+            var e = await FailAsync(credential, $"UNLOAD ('select 1') TO 's3://{bucket}/pqpeer/rowgroups/bad_' IAM_ROLE default PARQUET ROWGROUPSIZE {size}");
             Assert.Equal(("XX000", "ROWGROUPSIZE must be a whole number of MB between 32 MB and 128 MB"), (e.SqlState, e.MessageText));
         }
 
-        var csv = await FailAsync($"UNLOAD ('select 1') TO 's3://{bucket}/pqpeer/rowgroups/csv_' IAM_ROLE default CSV ROWGROUPSIZE 64");
+        var csv = await FailAsync(credential, $"UNLOAD ('select 1') TO 's3://{bucket}/pqpeer/rowgroups/csv_' IAM_ROLE default CSV ROWGROUPSIZE 64");
         Assert.Equal(("0A000", "ROWGROUPSIZE argument is supported only for PARQUET based UNLOAD"), (csv.SqlState, csv.MessageText));
     }
 }
