@@ -83,6 +83,12 @@ internal sealed class BulkOptions
 
     public bool Manifest { get; set; }
 
+    /// <summary>FILLRECORD: columns missing at the end of a record (for Parquet, of the file) load as NULL.</summary>
+    public bool FillRecord { get; set; }
+
+    /// <summary>EXPLICIT_IDS: IDENTITY columns take the file's values (without it, COPY leaves them out).</summary>
+    public bool ExplicitIds { get; set; }
+
     public bool ManifestVerbose { get; set; }
 
     public string? Region { get; set; }
@@ -94,6 +100,9 @@ internal sealed class BulkOptions
     public bool Parallel { get; set; } = true;
 
     public long? MaxFileSizeBytes { get; set; }
+
+    /// <summary>ROWGROUPSIZE (UNLOAD ... PARQUET): the row group size in bytes, 32 to 128 MB.</summary>
+    public long? RowGroupBytes { get; set; }
 
     public bool AllowOverwrite { get; set; }
 
@@ -280,6 +289,12 @@ internal static class BulkStatementParser
                 case "EMPTYASNULL":
                     options.EmptyAsNull = true;
                     break;
+                case "FILLRECORD" when !unload:
+                    options.FillRecord = true;
+                    break;
+                case "EXPLICIT_IDS" when !unload:
+                    options.ExplicitIds = true;
+                    break;
                 case "BLANKSASNULL":
                     options.BlanksAsNull = true;
                     break;
@@ -339,22 +354,21 @@ internal static class BulkStatementParser
 
                     break;
                 case "MAXFILESIZE" when unload:
-                    SkipAs(tokens, ref i);
-                    var size = Number(tokens, ref i);
-                    var unit = Peek(tokens, i);
-                    var multiplier = 1024L * 1024;
-                    if (unit is { Kind: BulkTokenKind.Word } && (unit.Value.IsWord("mb") || unit.Value.IsWord("gb")))
-                    {
-                        i++;
-                        multiplier = unit.Value.IsWord("gb") ? 1024L * 1024 * 1024 : 1024L * 1024;
-                    }
-
-                    options.MaxFileSizeBytes = size * multiplier;
+                    options.MaxFileSizeBytes = Size(tokens, ref i);
                     if (options.MaxFileSizeBytes < 5L * 1024 * 1024 || options.MaxFileSizeBytes > 6200L * 1024 * 1024)
                     {
                         throw new RedshiftSqlException(SqlStates.InternalError, "MAXFILESIZE must be between 5 MB and 6.2 GB");
                     }
 
+                    break;
+                case "ROWGROUPSIZE" when unload:
+                    var rowGroup = Size(tokens, ref i);
+                    if (rowGroup % (1024 * 1024) != 0 || rowGroup < 32L * 1024 * 1024 || rowGroup > 128L * 1024 * 1024)
+                    {
+                        throw new RedshiftSqlException(SqlStates.InternalError, "ROWGROUPSIZE must be a whole number of MB between 32 MB and 128 MB");
+                    }
+
+                    options.RowGroupBytes = rowGroup;
                     break;
                 case "ALLOWOVERWRITE" when unload:
                     options.AllowOverwrite = true;
@@ -404,6 +418,22 @@ internal static class BulkStatementParser
 
     private static char SingleCharacter(string value, string option) =>
         value.Length == 1 ? value[0] : value == "\\t" ? '\t' : throw new RedshiftSqlException(SqlStates.SyntaxError, $"{option} must be a single character");
+
+    /// <summary>A size: <c>[AS] n [MB | GB]</c>, MB when no unit is given (MAXFILESIZE, ROWGROUPSIZE).</summary>
+    private static long Size(List<BulkToken> tokens, ref int i)
+    {
+        SkipAs(tokens, ref i);
+        var size = Number(tokens, ref i);
+        var unit = Peek(tokens, i);
+        var multiplier = 1024L * 1024;
+        if (unit is { Kind: BulkTokenKind.Word } && (unit.Value.IsWord("mb") || unit.Value.IsWord("gb")))
+        {
+            i++;
+            multiplier = unit.Value.IsWord("gb") ? 1024L * 1024 * 1024 : 1024L * 1024;
+        }
+
+        return size * multiplier;
+    }
 
     private static void SkipAs(List<BulkToken> tokens, ref int i)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Globalization;
+using System.Text;
 using Parquet;
 using Parquet.Schema;
 using RedshiftIamra.Sandbox.Front;
@@ -81,6 +82,36 @@ internal static class ParquetBulk
         };
     }
 
+    /// <summary>
+    /// The first BOOLEAN column whose data pages are RLE encoded (what Apache Arrow writes with data
+    /// page V2), or null. Parquet.Net 6.1 decodes such pages with a bit width of 0 (every value false,
+    /// or a crash), so the sandbox refuses them rather than load wrong values.
+    /// </summary>
+    public static DataField? RleBooleanColumn(ParquetReader reader, IEnumerable<DataField> fields)
+    {
+        foreach (var field in fields.Where(f => f.ClrType == typeof(bool)))
+        {
+            for (var g = 0; g < reader.RowGroupCount; g++)
+            {
+                using var group = reader.OpenRowGroupReader(g);
+                if (group.GetMetadata(field)?.MetaData is not { } chunk)
+                {
+                    continue;
+                }
+
+                var rle = chunk.EncodingStats is { Count: > 0 } stats
+                    ? stats.Any(s => s.PageType is Parquet.Meta.PageType.DATA_PAGE or Parquet.Meta.PageType.DATA_PAGE_V2 && s.Encoding == Parquet.Meta.Encoding.RLE)
+                    : chunk.Encodings.Contains(Parquet.Meta.Encoding.RLE) && !chunk.Encodings.Contains(Parquet.Meta.Encoding.PLAIN);
+                if (rle)
+                {
+                    return field;
+                }
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>A Parquet STRING column (Parquet.Net reads one as <see cref="ReadOnlyMemory{T}"/> of char unless told otherwise).</summary>
     private static bool IsString(Type clr) => clr == typeof(string) || clr == typeof(ReadOnlyMemory<char>);
 
@@ -123,11 +154,25 @@ internal static class ParquetBulk
         throw new NotSupportedException($"Parquet column '{field.Name}' of type {clr.Name}");
     }
 
+    /// <summary>
+    /// A column's values with nulls where its definition levels say so, read raw into buffers of our own.
+    /// Parquet.Net's nullable read takes its definition levels and values from the shared array pool;
+    /// read that way, an INT(8) column of files Apache Arrow wrote intermittently loaded a value for a
+    /// null or a neighbour's value (the cause inside Parquet.Net is not pinned down); with these buffers
+    /// it has not recurred.
+    /// </summary>
     private static async Task<T?[]> ReadAsync<T>(ParquetRowGroupReader group, DataField field, int count, CancellationToken cancellationToken)
         where T : struct
     {
+        var raw = new T[count];
+        var levels = field.MaxDefinitionLevel > 0 ? new int[count] : null;
+        await group.ReadRawAsync(field, raw.AsMemory(), levels?.AsMemory(), null, cancellationToken).ConfigureAwait(false);
         var values = new T?[count];
-        await group.ReadAsync(field, values.AsMemory(), null, cancellationToken).ConfigureAwait(false);
+        for (int r = 0, v = 0; r < count; r++)
+        {
+            values[r] = levels is null || levels[r] == field.MaxDefinitionLevel ? raw[v++] : null;
+        }
+
         return values;
     }
 
@@ -150,7 +195,7 @@ internal static class ParquetBulk
 /// </summary>
 internal sealed class ParquetUnloadWriter : IAsyncDisposable
 {
-    /// <summary>Rows per row group (Redshift sizes row groups by bytes, ROWGROUPSIZE 32..128 MB; the sandbox counts rows).</summary>
+    /// <summary>Rows per row group without ROWGROUPSIZE (Redshift's default is 32 MB; the sandbox counts rows unless ROWGROUPSIZE is given).</summary>
     public const int RowGroupRows = 100_000;
 
     private readonly ParquetWriter _writer;
@@ -175,7 +220,19 @@ internal sealed class ParquetUnloadWriter : IAsyncDisposable
 
     public int Pending => _rows.Count;
 
-    public void Add(IReadOnlyList<string?> row) => _rows.Add(row.ToArray());
+    /// <summary>The buffered rows' size as the UTF-8 bytes of their values' text (what ROWGROUPSIZE is compared with).</summary>
+    public long PendingBytes { get; private set; }
+
+    public void Add(IReadOnlyList<string?> row)
+    {
+        var values = row.ToArray();
+        foreach (var value in values)
+        {
+            PendingBytes += value is null ? 0 : Encoding.UTF8.GetByteCount(value);
+        }
+
+        _rows.Add(values);
+    }
 
     /// <summary>Writes the buffered rows as one row group.</summary>
     public async Task FlushAsync(CancellationToken cancellationToken)
@@ -194,6 +251,7 @@ internal sealed class ParquetUnloadWriter : IAsyncDisposable
         }
 
         _rows.Clear();
+        PendingBytes = 0;
     }
 
     public async ValueTask DisposeAsync()

@@ -4,7 +4,7 @@ using System.Text;
 namespace RedshiftIamra.Sandbox.Bulk;
 
 /// <summary>A target column as COPY sees it.</summary>
-internal sealed record TargetColumn(string Name, string TypeName, string FormattedType, bool NotNull, int TypeModifier)
+internal sealed record TargetColumn(string Name, string TypeName, string FormattedType, bool NotNull, int TypeModifier, bool Identity = false)
 {
     /// <summary>The declared length of CHAR/VARCHAR, in bytes as Redshift counts (null: unbounded).</summary>
     public int? CharacterLength => TypeName is "varchar" or "bpchar" && TypeModifier > 4 ? TypeModifier - 4 : null;

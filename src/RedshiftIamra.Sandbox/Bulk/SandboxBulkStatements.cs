@@ -122,6 +122,11 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         {
             ParquetBulk.RefuseOptions(copy.Options, unload: false);
         }
+        else if (copy.Options.FillRecord || copy.Options.ExplicitIds)
+        {
+            var option = copy.Options.FillRecord ? "FILLRECORD" : "EXPLICIT_IDS";
+            throw new RedshiftSqlException(SqlStates.FeatureNotSupported, $"{option} is not supported by the sandbox yet for {copy.Options.Format.ToString().ToUpperInvariant()} COPY: it takes {option} with PARQUET.");
+        }
 
         var role = AssumeRole(copy.Options, session);
         var (table, tableId, allColumns) = await DescribeTableAsync(copy.Table, backend, cancellationToken).ConfigureAwait(false);
@@ -130,6 +135,11 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         {
             columns = names.Select(n => allColumns.FirstOrDefault(c => c.Name == n)
                 ?? throw new RedshiftSqlException(SqlStates.UndefinedColumn, $"column \"{n}\" of relation \"{table}\" does not exist")).ToList();
+        }
+
+        if (copy.Options.Format == BulkFormat.Parquet)
+        {
+            columns = IdentityColumns(copy, allColumns, columns);
         }
 
         var files = ResolveFiles(copy, role);
@@ -280,22 +290,25 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         {
             await using var raw = _store.OpenRead(file);
             DataFieldList fields;
+            Parquet.Schema.DataField? rleBoolean;
             try
             {
                 await using var reader = await Parquet.ParquetReader.CreateAsync(raw, cancellationToken: cancellationToken).ConfigureAwait(false);
                 fields = new DataFieldList(reader.Schema.GetDataFields());
+                rleBoolean = ParquetBulk.RleBooleanColumn(reader, fields.Items);
             }
             catch (Exception e) when (e is IOException or InvalidDataException or Parquet.ParquetException or NotSupportedException)
             {
                 throw await SpectrumErrorAsync(15001, $"File '{HttpsUrl(file)}' is not a valid Parquet file: {e.Message}", context, file, null, cancellationToken).ConfigureAwait(false);
             }
 
-            if (fields.Items.Length != columns.Count)
+            // FILLRECORD: a file with fewer columns than the table loads NULL into the table's last columns.
+            if (fields.Items.Length != columns.Count && !(copy.Options.FillRecord && fields.Items.Length < columns.Count))
             {
                 throw await SpectrumErrorAsync(15007, $"Unmatched number of columns between table and file. Table columns: {columns.Count}, Data columns: {fields.Items.Length}, File name: {HttpsUrl(file)}", context, file, null, cancellationToken).ConfigureAwait(false);
             }
 
-            for (var c = 0; c < columns.Count; c++)
+            for (var c = 0; c < fields.Items.Length; c++)
             {
                 if (!ParquetBulk.Compatible(fields.Items[c], columns[c]))
                 {
@@ -303,6 +316,12 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
                         $"File '{HttpsUrl(file)}' has an incompatible Parquet schema for column 's3://{file.Bucket}/{file.Key}.{columns[c].Name}'. Column type: {columns[c].FormattedType.ToUpperInvariant()}, Parquet schema:\n{ParquetBulk.Describe(fields.Items[c])}",
                         context, file, columns[c], cancellationToken).ConfigureAwait(false);
                 }
+            }
+
+            if (rleBoolean is not null)
+            {
+                throw new RedshiftSqlException(SqlStates.FeatureNotSupported,
+                    $"File '{HttpsUrl(file)}': the BOOLEAN column '{rleBoolean.Name}' has RLE-encoded data pages (as Parquet data page V2 writes them), which the sandbox cannot read yet.");
             }
         }
 
@@ -329,7 +348,9 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
                         var data = new string?[columns.Count][];
                         for (var c = 0; c < columns.Count; c++)
                         {
-                            data[c] = await ParquetBulk.ReadAsTextAsync(group, fields[c], token).ConfigureAwait(false);
+                            data[c] = c < fields.Length
+                                ? await ParquetBulk.ReadAsTextAsync(group, fields[c], token).ConfigureAwait(false)
+                                : new string?[group.RowCount];
                         }
 
                         for (var r = 0; r < group.RowCount; r++)
@@ -391,6 +412,31 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         }
 
         return new StatementOutcome("COPY " + loaded.ToString(CultureInfo.InvariantCulture), [$"Load into table '{shortName}' completed, {loaded} record(s) loaded successfully."]);
+    }
+
+    /// <summary>
+    /// The columns a COPY loads as EXPLICIT_IDS says ("Loading default column values"): without a column
+    /// list, IDENTITY columns are left out unless EXPLICIT_IDS is given; a column list that names an
+    /// IDENTITY column needs EXPLICIT_IDS, and EXPLICIT_IDS with a list that leaves one out fails.
+    /// </summary>
+    private static List<TargetColumn> IdentityColumns(CopyStatement copy, List<TargetColumn> allColumns, List<TargetColumn> columns)
+    {
+        if (copy.Columns is null)
+        {
+            return copy.Options.ExplicitIds ? columns : columns.Where(c => !c.Identity).ToList();
+        }
+
+        if (columns.FirstOrDefault(c => c.Identity) is { } listed && !copy.Options.ExplicitIds)
+        {
+            throw new RedshiftSqlException(SqlStates.InternalError, $"The column list names the IDENTITY column \"{listed.Name}\": COPY loads it only with EXPLICIT_IDS.");
+        }
+
+        if (copy.Options.ExplicitIds && allColumns.FirstOrDefault(c => c.Identity && !columns.Contains(c)) is { } omitted)
+        {
+            throw new RedshiftSqlException(SqlStates.InternalError, $"EXPLICIT_IDS was given but the column list leaves out the IDENTITY column \"{omitted.Name}\".");
+        }
+
+        return columns;
     }
 
     private sealed record DataFieldList(Parquet.Schema.DataField[] Items);
@@ -567,10 +613,10 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
 
         var columns = new List<TargetColumn>();
         await backend.QueryAsync(
-            $"select a.attname, t.typname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atttypmod from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = {id} and a.attnum > 0 and not a.attisdropped order by a.attnum",
+            $"select a.attname, t.typname, format_type(a.atttypid, a.atttypmod), a.attnotnull, a.atttypmod, a.attidentity = 'a' from pg_attribute a join pg_type t on t.oid = a.atttypid where a.attrelid = {id} and a.attnum > 0 and not a.attisdropped order by a.attnum",
             row =>
             {
-                columns.Add(new TargetColumn(row[0]!, row[1]!, row[2]!, row[3] is "t" or "true", int.Parse(row[4]!, CultureInfo.InvariantCulture)));
+                columns.Add(new TargetColumn(row[0]!, row[1]!, row[2]!, row[3] is "t" or "true", int.Parse(row[4]!, CultureInfo.InvariantCulture), row[5] is "t" or "true"));
                 return ValueTask.CompletedTask;
             }, cancellationToken).ConfigureAwait(false);
         return (name!, id.Value, columns);
@@ -604,6 +650,10 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         if (options.Format == BulkFormat.Parquet)
         {
             ParquetBulk.RefuseOptions(options, unload: true);
+        }
+        else if (options.RowGroupBytes is not null)
+        {
+            throw new RedshiftSqlException(SqlStates.FeatureNotSupported, "ROWGROUPSIZE argument is supported only for PARQUET based UNLOAD");
         }
 
         var role = AssumeRole(options, session);
@@ -643,7 +693,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
         IReadOnlyList<BackendColumn> columns = [];
         if (options.Format == BulkFormat.Parquet)
         {
-            (columns, rows) = await UnloadParquetAsync(unload.Query, bucket.Name, n => prefix + (options.Parallel ? $"0000_part_{n:00}" : $"{n:000}") + suffix, maxBytes, temporary, written, backend, cancellationToken).ConfigureAwait(false);
+            (columns, rows) = await UnloadParquetAsync(unload.Query, bucket.Name, n => prefix + (options.Parallel ? $"0000_part_{n:00}" : $"{n:000}") + suffix, maxBytes, options.RowGroupBytes, temporary, written, backend, cancellationToken).ConfigureAwait(false);
             goto Manifest;
         }
         FileStream? file = null;
@@ -785,7 +835,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
     /// UNLOAD ... FORMAT AS PARQUET: the query's columns (asked first, with no rows) become the files'
     /// schema; rows go into row groups; a file that reaches MAXFILESIZE is closed and the next begins.
     /// </summary>
-    private async Task<(IReadOnlyList<BackendColumn> Columns, long Rows)> UnloadParquetAsync(string query, string bucket, Func<int, string> nameOf, long maxBytes, string temporary,
+    private async Task<(IReadOnlyList<BackendColumn> Columns, long Rows)> UnloadParquetAsync(string query, string bucket, Func<int, string> nameOf, long maxBytes, long? rowGroupBytes, string temporary,
         List<(string Key, long Bytes, long Rows)> written, IBackendSession backend, CancellationToken cancellationToken)
     {
         var columns = await backend.QueryAsync($"select * from ({query.TrimEnd().TrimEnd(';')}) as unload_columns limit 0", _ => ValueTask.CompletedTask, cancellationToken).ConfigureAwait(false);
@@ -828,7 +878,7 @@ public sealed class SandboxBulkStatements : IRedshiftStatementHandler
                 writer!.Add(row);
                 rows++;
                 fileRows++;
-                if (writer.Pending >= ParquetUnloadWriter.RowGroupRows)
+                if (rowGroupBytes is { } limit ? writer.PendingBytes >= limit : writer.Pending >= ParquetUnloadWriter.RowGroupRows)
                 {
                     await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
                     if (file!.Length >= maxBytes)

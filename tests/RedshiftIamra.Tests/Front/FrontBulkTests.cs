@@ -16,11 +16,7 @@ public sealed class FrontBulkTests(SandboxFrontFixture fixture) : IClassFixture<
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private async Task<AwsCli> CliAsync()
-    {
-        var response = await SandboxClients.CreateAsync(SandboxClients.Client(fixture.Sandbox), SandboxClients.Request(fixture.Sandbox));
-        return new AwsCli(fixture.Sandbox.S3Endpoint, response.CredentialSet.Credentials, fixture.Sandbox.TlsCaBundlePath);
-    }
+    private Task<AwsCli> CliAsync() => fixture.S3CliAsync();
 
     [Fact]
     public async Task CopyOfAGzipCsvLoadsAndABadRowRollsBackIntoStlLoadErrorsAndUnloadWritesParts()

@@ -20,11 +20,7 @@ public sealed class FrontParquetTests(SandboxFrontFixture fixture) : IClassFixtu
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private async Task<AwsCli> CliAsync()
-    {
-        var response = await SandboxClients.CreateAsync(SandboxClients.Client(fixture.Sandbox), SandboxClients.Request(fixture.Sandbox));
-        return new AwsCli(fixture.Sandbox.S3Endpoint, response.CredentialSet.Credentials, fixture.Sandbox.TlsCaBundlePath);
-    }
+    private Task<AwsCli> CliAsync() => fixture.S3CliAsync();
 
     private static async Task<List<string>> RowsAsync(NpgsqlConnection connection, string table)
     {

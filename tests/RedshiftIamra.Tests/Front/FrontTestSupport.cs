@@ -4,6 +4,7 @@ using System.Text;
 using RedshiftIamra.Aws;
 using RedshiftIamra.Sandbox;
 using RedshiftIamra.Sandbox.Front;
+using RedshiftIamra.Tests.S3;
 using RedshiftIamra.Tests.Sandbox;
 
 namespace RedshiftIamra.Tests.Front;
@@ -62,6 +63,13 @@ public sealed class SandboxFrontFixture : SandboxDatabaseFixture
     public FrontLoadHandler Handler { get; } = new();
 
     protected override void Configure(SandboxOptions options) => options.StatementHandlers.Add(Handler);
+
+    /// <summary>The AWS CLI against the sandbox's S3 with a session of its role.</summary>
+    public async Task<AwsCli> S3CliAsync()
+    {
+        var response = await SandboxClients.CreateAsync(SandboxClients.Client(Sandbox), SandboxClients.Request(Sandbox));
+        return new AwsCli(Sandbox.S3Endpoint, response.CredentialSet.Credentials, Sandbox.TlsCaBundlePath);
+    }
 
     /// <summary>A fresh user that exists, and a credential for it through the engine (GetClusterCredentials).</summary>
     public async Task<RedshiftDbCredential> NewUserCredentialAsync(string prefix)
