@@ -52,4 +52,4 @@ if (-not (Test-Path $marker)) {
     Set-Content $marker "made from $directory"
 }
 $program = if (Test-Path (Join-Path $target 'pwsh.dll')) { @((Get-Command dotnet).Source, (Join-Path $target 'pwsh.dll')) } else { @((Join-Path $target 'pwsh')) }
-@{ Command = $program; Origin = "a ReadyToRun copy of the local tool's pwsh $($PSVersionTable.PSVersion) made by crossgen2 ($tfm, $rid) in $target" }
+@{ Command = $program; Origin = "a ReadyToRun copy of the local tool's pwsh $($PSVersionTable.PSVersion) made by crossgen2 ($tfm, $rid) in out/bench/pwsh-r2r" }
