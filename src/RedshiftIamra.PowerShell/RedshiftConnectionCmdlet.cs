@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using RedshiftIamra.Configuration;
-using RedshiftIamra.PowerShell.Commands;
 
 namespace RedshiftIamra.PowerShell;
 
@@ -47,7 +46,7 @@ public abstract class RedshiftConnectionCmdlet : RedshiftTargetCmdlet
         return new RedshiftConnectionOptions
         {
             TlsMode = tlsMode,
-            RootCertificatePath = RootCertificatePath is null ? ConvertToRedshiftConnectionStringCommand.DefaultRootCertificatePath() : Resolve(RootCertificatePath)!,
+            RootCertificatePath = RootCertificatePath is null ? ModuleFiles.RootCertificatePath : Resolve(RootCertificatePath)!,
             Pooling = pooling,
             MaxPoolSize = maxPoolSize,
             ConnectTimeoutSeconds = connectTimeout,

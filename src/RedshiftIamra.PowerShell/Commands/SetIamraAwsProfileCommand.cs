@@ -88,10 +88,11 @@ public sealed class SetIamraAwsProfileCommand : RolesAnywhereCmdlet
 
     private string BuildCredentialProcess(CertificateQuery query, RolesAnywhereSessionSource source, IamraCertificate certificate)
     {
+        var module = ModuleFiles;
         var spec = new CredentialProcessSpec
         {
             PwshCommandLine = PwshCommandLine(),
-            ModuleManifestPath = ModuleManifestPath(),
+            ModuleManifestPath = module.ManifestPath,
             Query = query,
             Certificate = certificate,
             Source = source,
@@ -103,7 +104,7 @@ public sealed class SetIamraAwsProfileCommand : RolesAnywhereCmdlet
         // signs with (files and stores; a PKCS#11 key needs the pwsh line).
         var helper = UsePowerShell.IsPresent || query.Pkcs11 is not null
             ? null
-            : Credentials.CredentialHelperArguments.FindHelper(System.IO.Path.GetDirectoryName(spec.ModuleManifestPath)!);
+            : Credentials.CredentialHelperArguments.FindHelper(module.Directory);
         if (helper is null && !UsePowerShell.IsPresent)
         {
             WriteVerbose(query.Pkcs11 is not null
@@ -112,24 +113,6 @@ public sealed class SetIamraAwsProfileCommand : RolesAnywhereCmdlet
         }
 
         return helper is null ? CredentialProcessCommand.Build(spec) : CredentialProcessCommand.BuildNative(helper, spec);
-    }
-
-    /// <summary>The absolute path of this module's manifest.</summary>
-    internal static string ModuleManifestPath()
-    {
-        // The cmdlets load from <module>/bin/lib (IL) or <module>/bin/r2r/<rid>/<tfm> (ReadyToRun
-        // images): the manifest is the nearest RedshiftIamra.psd1 above them.
-        var lib = System.IO.Path.GetDirectoryName(typeof(SetIamraAwsProfileCommand).Assembly.Location)!;
-        for (var folder = new System.IO.DirectoryInfo(lib).Parent; folder is not null; folder = folder.Parent)
-        {
-            var manifest = System.IO.Path.Combine(folder.FullName, "RedshiftIamra.psd1");
-            if (System.IO.File.Exists(manifest))
-            {
-                return manifest;
-            }
-        }
-
-        return System.IO.Path.GetFullPath(System.IO.Path.Combine(lib, "..", "..", "RedshiftIamra.psd1"));
     }
 
     /// <summary>
