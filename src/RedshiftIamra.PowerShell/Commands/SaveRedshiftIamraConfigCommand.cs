@@ -163,7 +163,7 @@ public sealed class SaveRedshiftIamraConfigCommand : RedshiftConnectionCmdlet
             {
                 if (file is not null && !File.Exists(file))
                 {
-                    throw new IamraException(CertificateErrors.FileNotFound, IamraErrorCategory.ObjectNotFound,
+                    throw new IamraException(ErrorIds.Certificate.FileNotFound, IamraErrorCategory.ObjectNotFound,
                         $"{parameter} '{file}' does not exist. Give the right path, or add -SkipCertificateCheck to save it for a machine where it will exist.", file);
                 }
             }
