@@ -1,8 +1,11 @@
+using System.Security;
+using System.Security.Cryptography.X509Certificates;
 using RedshiftIamra.Aws;
 using RedshiftIamra.CloudFormation;
 using RedshiftIamra.Certificates;
 using RedshiftIamra.Connections;
 using RedshiftIamra.Loading;
+using RedshiftIamra.Pkcs11;
 using RedshiftIamra.Sessions;
 
 namespace RedshiftIamra.Configuration;
@@ -117,6 +120,71 @@ public sealed record CertificateSourceSettings
         }
 
         return source with { ChainPath = precedence.Pick("ChainPath", ChainPath, config.ChainPath) };
+    }
+
+    /// <summary>
+    /// The certificate query this source describes, paths resolved by <paramref name="resolvePath"/>
+    /// (against the caller's current location). The secrets a source never holds come in here: the
+    /// key file's <paramref name="password"/>, the token's <paramref name="pin"/> (over a pin-value in
+    /// the URI) and how to ask for a PIN (<paramref name="pinPrompt"/>).
+    /// </summary>
+    public CertificateQuery ToQuery(Func<string, string> resolvePath, SecureString? password = null, SecureString? pin = null, Func<string, SecureString?>? pinPrompt = null)
+    {
+        ArgumentNullException.ThrowIfNull(resolvePath);
+        string? Resolve(string? path) => path is null ? null : resolvePath(path);
+        var location = StoreLocation is null ? System.Security.Cryptography.X509Certificates.StoreLocation.CurrentUser : Enum.Parse<StoreLocation>(StoreLocation, ignoreCase: true);
+        return Kind switch
+        {
+            CertificateSourceKind.Pkcs11Uri or CertificateSourceKind.Pkcs11 => new CertificateQuery
+            {
+                Pkcs11 = ToPkcs11Query(Resolve, pin, pinPrompt),
+                ChainPath = Resolve(ChainPath),
+            },
+            CertificateSourceKind.Path => new CertificateQuery
+            {
+                Path = Resolve(CertificatePath),
+                PrivateKeyPath = Resolve(PrivateKeyPath),
+                Password = password,
+                ChainPath = Resolve(ChainPath),
+            },
+            CertificateSourceKind.Thumbprint => new CertificateQuery
+            {
+                Thumbprint = CertificateFinder.NormalizeThumbprint(Thumbprint!),
+                StoreLocation = location,
+                StoreName = StoreName ?? "My",
+                ChainPath = Resolve(ChainPath),
+            },
+            _ => new CertificateQuery
+            {
+                Subject = Subject,
+                Issuer = Issuer,
+                SerialNumber = SerialNumber,
+                StoreLocation = location,
+                StoreName = StoreName ?? "My",
+                ChainPath = Resolve(ChainPath),
+            },
+        };
+    }
+
+    /// <summary>The token, key, library, PIN and certificate file of a PKCS#11 source.</summary>
+    private Pkcs11Query ToPkcs11Query(Func<string?, string?> resolve, SecureString? pin, Func<string, SecureString?>? pinPrompt)
+    {
+        var query = Kind == CertificateSourceKind.Pkcs11Uri
+            ? Pkcs11Query.FromUri(RedshiftIamra.Pkcs11.Pkcs11Uri.Parse(Pkcs11Uri!))
+            : new Pkcs11Query
+            {
+                TokenLabel = TokenLabel,
+                KeyLabel = KeyLabel,
+                KeyId = KeyId is null ? null : RedshiftIamra.Pkcs11.Pkcs11Uri.ParseHexId(KeyId),
+            };
+        return query with
+        {
+            LibraryPath = resolve(Pkcs11Library ?? query.LibraryPath),
+            LibraryOrigin = Pkcs11Library is not null ? "-Pkcs11Library" : query.LibraryOrigin,
+            Pin = pin ?? query.Pin,
+            CertificatePath = resolve(CertificatePath),
+            PinPrompt = pinPrompt,
+        };
     }
 }
 

@@ -146,4 +146,64 @@ public sealed class StageOptionsTests
         Assert.Equal(RedshiftTlsMode.VerifyCA, allowed.TlsMode);
         Assert.Contains("host name is not verified", warning);
     }
+
+    [Fact]
+    public void A_store_source_queries_the_store_with_its_selector_and_defaults()
+    {
+        var query = new CertificateSourceSettings { Kind = CertificateSourceKind.Store, Subject = "CN=etl*", Issuer = "CN=ca", SerialNumber = "01", ChainPath = "chain.pem" }.ToQuery(p => "/cwd/" + p);
+
+        Assert.Equal("CN=etl*", query.Subject);
+        Assert.Equal("CN=ca", query.Issuer);
+        Assert.Equal("01", query.SerialNumber);
+        Assert.Equal(System.Security.Cryptography.X509Certificates.StoreLocation.CurrentUser, query.StoreLocation);
+        Assert.Equal("My", query.StoreName);
+        Assert.Equal("/cwd/chain.pem", query.ChainPath);
+        Assert.Null(query.Thumbprint);
+        Assert.Null(query.Path);
+
+        var byThumbprint = new CertificateSourceSettings { Kind = CertificateSourceKind.Thumbprint, Thumbprint = "ab cd ef 01 23 45 67 89 ab cd ef 01 23 45 67 89 ab cd ef 01", StoreLocation = "localmachine", StoreName = "Root" }.ToQuery(p => p);
+        Assert.Equal("ABCDEF0123456789ABCDEF0123456789ABCDEF01", byThumbprint.Thumbprint);
+        Assert.Equal(System.Security.Cryptography.X509Certificates.StoreLocation.LocalMachine, byThumbprint.StoreLocation);
+        Assert.Equal("Root", byThumbprint.StoreName);
+        Assert.Null(byThumbprint.Subject);
+    }
+
+    [Fact]
+    public void A_file_source_resolves_its_paths_and_takes_the_password_given_beside_it()
+    {
+        using var password = new System.Security.SecureString();
+        password.AppendChar('x');
+        var query = new CertificateSourceSettings { Kind = CertificateSourceKind.Path, CertificatePath = "cert.pem", PrivateKeyPath = "key.pem", Subject = "CN=ignored" }.ToQuery(p => "/cwd/" + p, password);
+
+        Assert.Equal("/cwd/cert.pem", query.Path);
+        Assert.Equal("/cwd/key.pem", query.PrivateKeyPath);
+        Assert.Same(password, query.Password);
+        Assert.Null(query.Subject);
+        Assert.Null(query.Pkcs11);
+    }
+
+    [Fact]
+    public void A_pkcs11_source_names_its_token_key_and_library_and_the_given_pin_wins_over_the_uris()
+    {
+        using var pin = new System.Security.SecureString();
+        pin.AppendChar('1');
+        Func<string, System.Security.SecureString?> prompt = _ => null;
+        var fromUri = new CertificateSourceSettings { Kind = CertificateSourceKind.Pkcs11Uri, Pkcs11Uri = "pkcs11:token=etl;object=key?pin-value=9999&module-path=/usr/lib/p11.so", CertificatePath = "cert.pem" }
+            .ToQuery(p => "/cwd/" + p, pin: pin, pinPrompt: prompt);
+
+        Assert.Equal("etl", fromUri.Pkcs11!.TokenLabel);
+        Assert.Equal("key", fromUri.Pkcs11.KeyLabel);
+        Assert.Equal("/cwd//usr/lib/p11.so", fromUri.Pkcs11.LibraryPath);
+        Assert.Equal("module-path in the URI", fromUri.Pkcs11.LibraryOrigin);
+        Assert.Same(pin, fromUri.Pkcs11.Pin);
+        Assert.Equal("/cwd/cert.pem", fromUri.Pkcs11.CertificatePath);
+        Assert.Same(prompt, fromUri.Pkcs11.PinPrompt);
+
+        var byLabel = new CertificateSourceSettings { Kind = CertificateSourceKind.Pkcs11, TokenLabel = "etl", KeyId = "0a1b", Pkcs11Library = "lib.so" }.ToQuery(p => "/cwd/" + p);
+        Assert.Equal("etl", byLabel.Pkcs11!.TokenLabel);
+        Assert.Equal(new byte[] { 0x0a, 0x1b }, byLabel.Pkcs11.KeyId);
+        Assert.Equal("/cwd/lib.so", byLabel.Pkcs11.LibraryPath);
+        Assert.Equal("-Pkcs11Library", byLabel.Pkcs11.LibraryOrigin);
+        Assert.Null(byLabel.Pkcs11.CertificatePath);
+    }
 }
