@@ -175,7 +175,10 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
     /// <summary>The query the bound parameters describe (paths resolved against the current location).</summary>
     protected CertificateQuery BuildQuery(IReadOnlyList<X509Certificate2>? certificates = null) => certificates is not null
         ? new CertificateQuery { Certificates = certificates, ChainPath = Resolve(ChainPath) }
-        : (_source with { Kind = SourceKind }).ToQuery(path => Resolve(path)!, Password, Pin, PromptForPin);
+        : SourceSettings().ToQuery(path => Resolve(path)!, Password, Pin, PromptForPin);
+
+    /// <summary>The group's parameters (or the saved source): the engine's certificate source stage.</summary>
+    protected CertificateSourceSettings SourceSettings() => _source with { Kind = SourceKind };
 
     /// <summary>
     /// Asks for the token PIN once, on the host (like <c>Read-Host -AsSecureString</c>), when

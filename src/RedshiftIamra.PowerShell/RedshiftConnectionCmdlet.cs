@@ -31,6 +31,9 @@ public abstract class RedshiftConnectionCmdlet : RedshiftTargetCmdlet
         _connect = _connect.WithConfig(config, precedence);
     }
 
+    /// <summary>The group's parameters: the engine's connection stage.</summary>
+    protected RedshiftConnectSettings ConnectSettings() => _connect;
+
     /// <summary>The connection options the TLS parameters describe; a TLS mode weaker than VerifyFull only with -AllowUnverifiedTls.</summary>
     protected RedshiftConnectionOptions ConnectionOptions(bool pooling = true, int maxPoolSize = 20, int connectTimeout = 15, int commandTimeout = 0)
     {

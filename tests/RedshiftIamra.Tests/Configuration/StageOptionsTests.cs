@@ -206,4 +206,57 @@ public sealed class StageOptionsTests
         Assert.Equal("-Pkcs11Library", byLabel.Pkcs11.LibraryOrigin);
         Assert.Null(byLabel.Pkcs11.CertificatePath);
     }
+
+    [Fact]
+    public void A_saved_configuration_keeps_the_source_its_kind_names_and_only_what_was_typed_or_set()
+    {
+        var store = new CertificateSourceSettings { Kind = CertificateSourceKind.Store, Subject = "CN=etl*", StoreLocation = "LocalMachine", StoreName = "my", Latest = true, ChainPath = "chain.pem", Thumbprint = "ignored" };
+        var target = new RedshiftTargetSettings { ClusterIdentifier = "etl-cluster", DbUser = "loader", DbGroup = new[] { "writers" } };
+        var connect = new RedshiftConnectSettings { RootCertificatePath = "roots.pem" };
+        var config = RedshiftIamraConfig.FromStages("etl", store, Session, target, connect, _ => false, p => "/cwd/" + p, "stack");
+
+        Assert.Equal("etl", config.Name);
+        Assert.Equal("CN=etl*", config.Subject);
+        Assert.Equal("LocalMachine", config.StoreLocation);
+        Assert.Null(config.StoreName); // My is the default
+        Assert.Null(config.Thumbprint);
+        Assert.True(config.Latest);
+        Assert.Equal("/cwd/chain.pem", config.ChainPath);
+        Assert.Equal(Session.TrustAnchorArn, config.TrustAnchorArn);
+        Assert.Equal("/cwd//etc/ca.pem", config.CaBundlePath);
+        Assert.Null(config.SessionDurationSeconds); // not typed: the default at use
+        Assert.Null(config.Port);
+        Assert.Null(config.DurationSeconds);
+        Assert.Equal(new[] { "writers" }, config.DbGroup);
+        Assert.Equal("/cwd/roots.pem", config.RootCertificatePath);
+        Assert.Equal("stack", config.StackName);
+
+        // What comes back from the configuration is the source that was saved.
+        var again = new CertificateSourceSettings().WithConfig(config, new SettingPrecedence(new HashSet<string>()));
+        Assert.Equal(CertificateSourceKind.Store, again.Kind);
+        Assert.Equal("CN=etl*", again.Subject);
+        Assert.Equal("LocalMachine", again.StoreLocation);
+
+        var typed = RedshiftIamraConfig.FromStages("t", store with { Kind = CertificateSourceKind.Thumbprint, Thumbprint = "abcdef0123456789abcdef0123456789abcdef01" }, Session, target with { Port = 0 }, connect,
+            n => n is "SessionDurationSeconds" or "Port", p => p);
+        Assert.Equal("ABCDEF0123456789ABCDEF0123456789ABCDEF01", typed.Thumbprint);
+        Assert.Equal(1800, typed.SessionDurationSeconds);
+        Assert.Equal(0, typed.Port);
+    }
+
+    [Fact]
+    public void A_saved_pkcs11_source_keeps_its_certificate_file_only_when_typed_and_never_a_store()
+    {
+        var hsm = new CertificateSourceSettings { Kind = CertificateSourceKind.Pkcs11Uri, Pkcs11Uri = "pkcs11:token=etl;object=key", CertificatePath = "cert.pem", StoreLocation = "LocalMachine", TokenLabel = "ignored" };
+        var target = new RedshiftTargetSettings { WorkgroupName = "wg" };
+
+        var untyped = RedshiftIamraConfig.FromStages("hsm", hsm, Session, target, new RedshiftConnectSettings(), _ => false, p => "/cwd/" + p);
+        Assert.Equal("pkcs11:token=etl;object=key", untyped.Pkcs11Uri);
+        Assert.Null(untyped.TokenLabel);
+        Assert.Null(untyped.CertificatePath);
+        Assert.Null(untyped.StoreLocation);
+
+        var typed = RedshiftIamraConfig.FromStages("hsm", hsm, Session, target, new RedshiftConnectSettings(), n => n == "Path", p => "/cwd/" + p);
+        Assert.Equal("/cwd/cert.pem", typed.CertificatePath);
+    }
 }
