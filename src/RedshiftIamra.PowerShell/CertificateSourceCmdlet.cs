@@ -21,7 +21,9 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
     protected const string Pkcs11Set = "Pkcs11";
     protected const string ConfigSet = "Config";
 
-    private string? _configCertificateSet;
+    // The group's parameters are the engine's certificate source stage: binding writes into it,
+    // a saved configuration replaces it (as a whole), and the certificate query is built from it.
+    private CertificateSourceSettings _source = new();
     private HashSet<string> _given = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The name of settings saved with Save-RedshiftIamraConfig; the parameters given beside it override them.</summary>
@@ -33,32 +35,36 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
     /// <summary>The SHA-1 thumbprint of a certificate in the store.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
-    public string Thumbprint { get; set; } = null!;
+    public string Thumbprint { get => _source.Thumbprint!; set => _source = _source with { Thumbprint = value }; }
 
     [Parameter(ParameterSetName = StoreSet)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
-    public string? Subject { get; set; }
+    public string? Subject { get => _source.Subject; set => _source = _source with { Subject = value }; }
 
     [Parameter(ParameterSetName = StoreSet)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
-    public string? Issuer { get; set; }
+    public string? Issuer { get => _source.Issuer; set => _source = _source with { Issuer = value }; }
 
     [Parameter(ParameterSetName = StoreSet)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
-    public string? SerialNumber { get; set; }
+    public string? SerialNumber { get => _source.SerialNumber; set => _source = _source with { SerialNumber = value }; }
 
     [Parameter(ParameterSetName = StoreSet)]
     [Parameter(ParameterSetName = ThumbprintSet)]
-    public StoreLocation StoreLocation { get; set; } = StoreLocation.CurrentUser;
+    public StoreLocation StoreLocation
+    {
+        get => _source.StoreLocation is null ? StoreLocation.CurrentUser : Enum.Parse<StoreLocation>(_source.StoreLocation, ignoreCase: true);
+        set => _source = _source with { StoreLocation = value.ToString() };
+    }
 
     [Parameter(ParameterSetName = StoreSet)]
     [Parameter(ParameterSetName = ThumbprintSet)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(StoreNameCompleter))]
-    public string StoreName { get; set; } = "My";
+    public string StoreName { get => _source.StoreName ?? "My"; set => _source = _source with { StoreName = value }; }
 
     /// <summary>The certificate file; with a PKCS#11 source, the certificate of the token key when the token does not hold it.</summary>
     [Parameter(Mandatory = true, ParameterSetName = PathSet)]
@@ -66,12 +72,12 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
     [Parameter(ParameterSetName = Pkcs11Set)]
     [ValidateNotNullOrEmpty]
     [Alias("CertificatePath")]
-    public string Path { get; set; } = null!;
+    public string Path { get => _source.CertificatePath!; set => _source = _source with { CertificatePath = value }; }
 
     [Parameter(ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     [Alias("KeyPath")]
-    public string? PrivateKeyPath { get; set; }
+    public string? PrivateKeyPath { get => _source.PrivateKeyPath; set => _source = _source with { PrivateKeyPath = value }; }
 
     /// <summary>The key passphrase or PFX password (a saved configuration never holds one).</summary>
     [Parameter(ParameterSetName = PathSet)]
@@ -80,14 +86,21 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string? ChainPath { get; set; }
+    public string? ChainPath { get => _source.ChainPath; set => _source = _source with { ChainPath = value }; }
 
     /// <summary>When the source matches several usable certificates, the one that expires last.</summary>
     [Parameter]
-    public SwitchParameter Latest { get; set; }
+    public SwitchParameter Latest { get => _source.Latest; set => _source = _source with { Latest = value.IsPresent }; }
 
-    /// <summary>Which way to find the certificate the parameters take: the parameter set, or with -ConfigName the saved configuration's.</summary>
-    protected string CertificateSelectorSet => _configCertificateSet ?? ParameterSetName;
+    /// <summary>Which way to find the certificate the parameters take: the parameter set's, or with -ConfigName the saved configuration's.</summary>
+    protected CertificateSourceKind SourceKind => UsesConfig ? _source.Kind : ParameterSetName switch
+    {
+        Pkcs11UriSet => CertificateSourceKind.Pkcs11Uri,
+        Pkcs11Set => CertificateSourceKind.Pkcs11,
+        PathSet => CertificateSourceKind.Path,
+        ThumbprintSet => CertificateSourceKind.Thumbprint,
+        _ => CertificateSourceKind.Store,
+    };
 
     /// <summary>The parameters that name where the certificate is (not those, like -StoreLocation, that only refine it).</summary>
     protected static readonly string[] CertificateSourceParameters =
@@ -119,65 +132,34 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
     /// (the rule is the engine's <see cref="SettingPrecedence"/>, one stage at a time); each
     /// derived group adds its own stage. The certificate source is one thing: the saved one is used as a whole.
     /// </summary>
-    protected virtual void ApplyConfig(RedshiftIamraConfig config, SettingPrecedence precedence)
-    {
-        var source = new CertificateSourceSettings
-        {
-            Latest = Latest.IsPresent,
-            CertificatePath = Given(nameof(Path)) ? Path : null,
-            ChainPath = ChainPath,
-            Pkcs11Library = Pkcs11Library,
-        }.WithConfig(config, precedence);
-        _configCertificateSet = source.Kind switch
-        {
-            CertificateSourceKind.Pkcs11Uri => Pkcs11UriSet,
-            CertificateSourceKind.Pkcs11 => Pkcs11Set,
-            CertificateSourceKind.Path => PathSet,
-            CertificateSourceKind.Thumbprint => ThumbprintSet,
-            _ => StoreSet,
-        };
-        Thumbprint = source.Thumbprint!;
-        Subject = source.Subject;
-        Issuer = source.Issuer;
-        SerialNumber = source.SerialNumber;
-        StoreLocation = source.StoreLocation is null ? StoreLocation.CurrentUser : Enum.Parse<StoreLocation>(source.StoreLocation, ignoreCase: true);
-        StoreName = source.StoreName ?? "My";
-        Latest = source.Latest;
-        Path = source.CertificatePath!;
-        PrivateKeyPath = source.PrivateKeyPath;
-        Pkcs11Uri = source.Pkcs11Uri!;
-        TokenLabel = source.TokenLabel!;
-        KeyLabel = source.KeyLabel;
-        KeyId = source.KeyId;
-        Pkcs11Library = source.Pkcs11Library;
-        ChainPath = source.ChainPath;
-    }
+    protected virtual void ApplyConfig(RedshiftIamraConfig config, SettingPrecedence precedence) =>
+        _source = _source.WithConfig(config, precedence);
 
     /// <summary>An RFC 7512 URI naming the token and key: <c>pkcs11:token=..;object=..;id=%01?pin-source=file:..</c>.</summary>
     [Parameter(Mandatory = true, ParameterSetName = Pkcs11UriSet)]
     [ValidateNotNullOrEmpty]
-    public string Pkcs11Uri { get; set; } = null!;
+    public string Pkcs11Uri { get => _source.Pkcs11Uri!; set => _source = _source with { Pkcs11Uri = value }; }
 
     /// <summary>The PKCS#11 library (module) file; default: module-path in the URI, $REDSHIFTIAMRA_PKCS11_MODULE, then p11-kit-proxy.</summary>
     [Parameter(ParameterSetName = Pkcs11UriSet)]
     [Parameter(ParameterSetName = Pkcs11Set)]
     [ValidateNotNullOrEmpty]
-    public string? Pkcs11Library { get; set; }
+    public string? Pkcs11Library { get => _source.Pkcs11Library; set => _source = _source with { Pkcs11Library = value }; }
 
     /// <summary>The label of the token that holds the key.</summary>
     [Parameter(Mandatory = true, ParameterSetName = Pkcs11Set)]
     [ValidateNotNullOrEmpty]
-    public string TokenLabel { get; set; } = null!;
+    public string TokenLabel { get => _source.TokenLabel!; set => _source = _source with { TokenLabel = value }; }
 
     /// <summary>The label (CKA_LABEL) of the key, or of its certificate.</summary>
     [Parameter(ParameterSetName = Pkcs11Set)]
     [ValidateNotNullOrEmpty]
-    public string? KeyLabel { get; set; }
+    public string? KeyLabel { get => _source.KeyLabel; set => _source = _source with { KeyLabel = value }; }
 
     /// <summary>The id (CKA_ID) of the key and its certificate, in hexadecimal.</summary>
     [Parameter(ParameterSetName = Pkcs11Set)]
     [ValidateNotNullOrEmpty]
-    public string? KeyId { get; set; }
+    public string? KeyId { get => _source.KeyId; set => _source = _source with { KeyId = value }; }
 
     /// <summary>The token's user PIN.</summary>
     [Parameter(ParameterSetName = Pkcs11UriSet)]
@@ -185,72 +167,18 @@ public abstract class CertificateSourceCmdlet : IamraCmdlet
     public SecureString? Pin { get; set; }
 
     /// <summary>True when the bound parameters name a PKCS#11 token.</summary>
-    protected bool UsesPkcs11 => CertificateSelectorSet is Pkcs11UriSet or Pkcs11Set;
+    protected bool UsesPkcs11 => SourceKind is CertificateSourceKind.Pkcs11Uri or CertificateSourceKind.Pkcs11;
 
     /// <summary>The one certificate the bound parameters (or the saved configuration) name.</summary>
     protected IamraCertificate FindCertificate() => CertificateFinder.FindSingle(BuildQuery(), Latest.IsPresent);
 
     /// <summary>The query the bound parameters describe (paths resolved against the current location).</summary>
-    protected CertificateQuery BuildQuery(IReadOnlyList<X509Certificate2>? certificates = null)
-    {
-        if (certificates is not null)
-        {
-            return new CertificateQuery { Certificates = certificates, ChainPath = Resolve(ChainPath) };
-        }
+    protected CertificateQuery BuildQuery(IReadOnlyList<X509Certificate2>? certificates = null) => certificates is not null
+        ? new CertificateQuery { Certificates = certificates, ChainPath = Resolve(ChainPath) }
+        : SourceSettings().ToQuery(path => Resolve(path)!, Password, Pin, PromptForPin);
 
-        return CertificateSelectorSet switch
-        {
-            Pkcs11UriSet or Pkcs11Set => new CertificateQuery
-            {
-                Pkcs11 = BuildPkcs11Query(),
-                ChainPath = Resolve(ChainPath),
-            },
-            PathSet => new CertificateQuery
-            {
-                Path = Resolve(Path),
-                PrivateKeyPath = Resolve(PrivateKeyPath),
-                Password = Password,
-                ChainPath = Resolve(ChainPath),
-            },
-            ThumbprintSet => new CertificateQuery
-            {
-                Thumbprint = CertificateFinder.NormalizeThumbprint(Thumbprint),
-                StoreLocation = StoreLocation,
-                StoreName = StoreName,
-                ChainPath = Resolve(ChainPath),
-            },
-            _ => new CertificateQuery
-            {
-                Subject = Subject,
-                Issuer = Issuer,
-                SerialNumber = SerialNumber,
-                StoreLocation = StoreLocation,
-                StoreName = StoreName,
-                ChainPath = Resolve(ChainPath),
-            },
-        };
-    }
-
-    /// <summary>The token, key, library, PIN and certificate file the PKCS#11 parameters name.</summary>
-    private Pkcs11.Pkcs11Query BuildPkcs11Query()
-    {
-        var query = CertificateSelectorSet == Pkcs11UriSet
-            ? Pkcs11.Pkcs11Query.FromUri(Pkcs11.Pkcs11Uri.Parse(Pkcs11Uri))
-            : new Pkcs11.Pkcs11Query
-            {
-                TokenLabel = TokenLabel,
-                KeyLabel = KeyLabel,
-                KeyId = KeyId is null ? null : Pkcs11.Pkcs11Uri.ParseHexId(KeyId),
-            };
-        return query with
-        {
-            LibraryPath = Pkcs11Library is not null ? Resolve(Pkcs11Library) : Resolve(query.LibraryPath),
-            LibraryOrigin = Pkcs11Library is not null ? "-Pkcs11Library" : query.LibraryOrigin,
-            Pin = Pin ?? query.Pin,
-            CertificatePath = Given(nameof(Path)) ? Resolve(Path) : null,
-            PinPrompt = PromptForPin,
-        };
-    }
+    /// <summary>The group's parameters (or the saved source): the engine's certificate source stage.</summary>
+    protected CertificateSourceSettings SourceSettings() => _source with { Kind = SourceKind };
 
     /// <summary>
     /// Asks for the token PIN once, on the host (like <c>Read-Host -AsSecureString</c>), when

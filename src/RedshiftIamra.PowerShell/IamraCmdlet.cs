@@ -158,6 +158,9 @@ public abstract class IamraCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>The files that ship with the module (its manifest, the default TLS roots), found from where its assemblies load.</summary>
+    protected static ModulePaths ModuleFiles => new(Path.GetDirectoryName(typeof(IamraCmdlet).Assembly.Location)!);
+
     /// <summary>A provider path (relative, <c>~</c>, PSDrive) as a file-system path.</summary>
     protected string? Resolve(string? path) =>
         path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);

@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using RedshiftIamra.Configuration;
-using RedshiftIamra.PowerShell.Commands;
 
 namespace RedshiftIamra.PowerShell;
 
@@ -10,9 +9,12 @@ namespace RedshiftIamra.PowerShell;
 /// </summary>
 public abstract class RedshiftConnectionCmdlet : RedshiftTargetCmdlet
 {
+    // -RootCertificatePath is the engine's connection stage, merged with a saved configuration there.
+    private RedshiftConnectSettings _connect = new();
+
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string? RootCertificatePath { get; set; }
+    public string? RootCertificatePath { get => _connect.RootCertificatePath; set => _connect = _connect with { RootCertificatePath = value }; }
 
     // A string, not the engine's enum: a value-type field of an engine type would make
     // PowerShell load the engine while it scans the cmdlets at import.
@@ -26,33 +28,23 @@ public abstract class RedshiftConnectionCmdlet : RedshiftTargetCmdlet
     protected override void ApplyConfig(RedshiftIamraConfig config, SettingPrecedence precedence)
     {
         base.ApplyConfig(config, precedence);
-        RootCertificatePath = new RedshiftConnectSettings { RootCertificatePath = RootCertificatePath }.WithConfig(config, precedence).RootCertificatePath;
+        _connect = _connect.WithConfig(config, precedence);
     }
+
+    /// <summary>The group's parameters: the engine's connection stage.</summary>
+    protected RedshiftConnectSettings ConnectSettings() => _connect;
 
     /// <summary>The connection options the TLS parameters describe; a TLS mode weaker than VerifyFull only with -AllowUnverifiedTls.</summary>
     protected RedshiftConnectionOptions ConnectionOptions(bool pooling = true, int maxPoolSize = 20, int connectTimeout = 15, int commandTimeout = 0)
     {
-        var tlsMode = Enum.Parse<RedshiftTlsMode>(TlsMode, ignoreCase: true);
-        if (tlsMode != RedshiftTlsMode.VerifyFull && !AllowUnverifiedTls.IsPresent)
+        var options = _connect.ToConnectionOptions(Enum.Parse<RedshiftTlsMode>(TlsMode, ignoreCase: true), AllowUnverifiedTls.IsPresent, ModuleFiles.RootCertificatePath, path => Resolve(path)!, out var warning,
+            pooling, maxPoolSize, connectTimeout, commandTimeout);
+        if (warning is not null)
         {
-            throw new IamraException(ErrorIds.Connection.WeakTlsRefused, IamraErrorCategory.SecurityError,
-                $"-TlsMode {TlsMode} does not fully verify the server (name and root); add -AllowUnverifiedTls if you really mean it. Prefer -RootCertificatePath with the right root.", TlsMode);
+            WriteWarning(warning);
         }
 
-        if (tlsMode != RedshiftTlsMode.VerifyFull)
-        {
-            WriteWarning($"TLS mode {tlsMode}: the server's {(tlsMode == RedshiftTlsMode.VerifyCA ? "host name is" : "certificate is")} not verified; the connection could reach an impostor.");
-        }
-
-        return new RedshiftConnectionOptions
-        {
-            TlsMode = tlsMode,
-            RootCertificatePath = RootCertificatePath is null ? ConvertToRedshiftConnectionStringCommand.DefaultRootCertificatePath() : Resolve(RootCertificatePath)!,
-            Pooling = pooling,
-            MaxPoolSize = maxPoolSize,
-            ConnectTimeoutSeconds = connectTimeout,
-            CommandTimeoutSeconds = commandTimeout,
-        };
+        return options;
     }
 
     /// <summary>Refuses target parameters typed beside a given database credential, which already says where to connect.</summary>

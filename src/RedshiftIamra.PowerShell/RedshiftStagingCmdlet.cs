@@ -43,6 +43,6 @@ public abstract class RedshiftStagingCmdlet : IamraCmdlet
     /// <summary>The connection given, or the default one.</summary>
     protected static RedshiftConnection ConnectionOrDefault(RedshiftConnection? connection) =>
         connection ?? ConnectionRegistry.Current.Default
-            ?? throw new IamraException(ConnectionErrors.NoConnection, IamraErrorCategory.ConnectionError,
+            ?? throw new IamraException(ErrorIds.Connection.NoConnection, IamraErrorCategory.ConnectionError,
                 "There is no connection: run Connect-RedshiftIamra first, or pass -Connection.");
 }

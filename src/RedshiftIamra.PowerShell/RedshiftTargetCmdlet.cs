@@ -12,52 +12,56 @@ namespace RedshiftIamra.PowerShell;
 /// </summary>
 public abstract class RedshiftTargetCmdlet : AwsServiceCmdlet
 {
-    [Parameter(ValueFromPipelineByPropertyName = true)]
-    [ValidateNotEmpty]
-    public string? ClusterIdentifier { get; set; }
+    // The group's parameters are the engine's target stage: binding writes into it, a saved
+    // configuration merges into it, and the database credential request is built from it.
+    private RedshiftTargetSettings _target = new();
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotEmpty]
-    public string? WorkgroupName { get; set; }
+    public string? ClusterIdentifier { get => _target.ClusterIdentifier; set => _target = _target with { ClusterIdentifier = value }; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotEmpty]
+    public string? WorkgroupName { get => _target.WorkgroupName; set => _target = _target with { WorkgroupName = value }; }
 
     /// <summary>A Redshift host name (cluster, workgroup, custom domain or VPC endpoint), optionally with :port.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotEmpty]
-    public string? Hostname { get; set; }
+    public string? Hostname { get => _target.Hostname; set => _target = _target with { Hostname = value }; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    public int Port { get; set; }
+    public int Port { get => _target.Port; set => _target = _target with { Port = value }; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotEmpty]
-    public string? DbUser { get; set; }
+    public string? DbUser { get => _target.DbUser; set => _target = _target with { DbUser = value }; }
 
     [Parameter]
-    public SwitchParameter UseIamIdentity { get; set; }
+    public SwitchParameter UseIamIdentity { get => _target.UseIamIdentity; set => _target = _target with { UseIamIdentity = value.IsPresent }; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotEmpty]
     [Alias("Database")]
-    public string? DbName { get; set; }
+    public string? DbName { get => _target.DbName; set => _target = _target with { DbName = value }; }
 
     [Parameter]
-    public SwitchParameter AutoCreate { get; set; }
+    public SwitchParameter AutoCreate { get => _target.AutoCreate; set => _target = _target with { AutoCreate = value.IsPresent }; }
 
     [Parameter]
     [Alias("DbGroups")]
-    public string[]? DbGroup { get; set; }
+    public string[]? DbGroup { get => _target.DbGroup as string[] ?? _target.DbGroup?.ToArray(); set => _target = _target with { DbGroup = value }; }
 
     /// <summary>How long the database password lasts.</summary>
     [Parameter]
-    public int DurationSeconds { get; set; }
+    public int DurationSeconds { get => _target.DurationSeconds; set => _target = _target with { DurationSeconds = value }; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string? CustomDomainName { get; set; }
+    public string? CustomDomainName { get => _target.CustomDomainName; set => _target = _target with { CustomDomainName = value }; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string? RedshiftEndpointUrl { get; set; }
+    public string? RedshiftEndpointUrl { get => _target.RedshiftEndpointUrl; set => _target = _target with { RedshiftEndpointUrl = value }; }
 
     /// <summary>Names of the group's parameters that say where to connect (for the cmdlets that also take a given credential).</summary>
     protected static readonly string[] TargetParameters =
@@ -69,85 +73,33 @@ public abstract class RedshiftTargetCmdlet : AwsServiceCmdlet
     protected override void ApplyConfig(RedshiftIamraConfig config, SettingPrecedence precedence)
     {
         base.ApplyConfig(config, precedence);
-        ApplyTarget(TargetSettings().WithConfig(config, precedence));
+        _target = _target.WithConfig(config, precedence);
     }
 
-    /// <summary>The group's parameters as the engine's target stage.</summary>
-    protected RedshiftTargetSettings TargetSettings() => new()
-    {
-        ClusterIdentifier = ClusterIdentifier,
-        WorkgroupName = WorkgroupName,
-        Hostname = Hostname,
-        Port = Port,
-        DbUser = DbUser,
-        UseIamIdentity = UseIamIdentity.IsPresent,
-        DbName = DbName,
-        AutoCreate = AutoCreate.IsPresent,
-        DbGroup = DbGroup,
-        DurationSeconds = DurationSeconds,
-        CustomDomainName = CustomDomainName,
-        RedshiftEndpointUrl = RedshiftEndpointUrl,
-    };
-
-    private void ApplyTarget(RedshiftTargetSettings target)
-    {
-        ClusterIdentifier = target.ClusterIdentifier;
-        WorkgroupName = target.WorkgroupName;
-        Hostname = target.Hostname;
-        Port = target.Port;
-        DbUser = target.DbUser;
-        UseIamIdentity = target.UseIamIdentity;
-        DbName = target.DbName;
-        AutoCreate = target.AutoCreate;
-        DbGroup = target.DbGroup?.ToArray();
-        DurationSeconds = target.DurationSeconds;
-        CustomDomainName = target.CustomDomainName;
-        RedshiftEndpointUrl = target.RedshiftEndpointUrl;
-    }
+    /// <summary>The group's parameters: the engine's target stage.</summary>
+    protected RedshiftTargetSettings TargetSettings() => _target;
 
     /// <summary>The database credential source for the target the bound parameters name, with the given AWS credentials.</summary>
     protected DbCredentialSource DbCredentialSource(AwsCredentialSource credentials)
     {
-        var target = RedshiftTargets.Resolve(new RedshiftTargetInput
+        var options = _target.ToDbCredentialOptions(
+            new DbCredentialCall
+            {
+                Credentials = credentials,
+                Region = Region,
+                SessionRegion = Session?.Region,
+                IsGiven = Given,
+                IsTyped = CommandLineParameters.Contains,
+                SessionOption = SessionOption,
+                Http = HttpSettings(),
+            },
+            out var note);
+        if (note is not null)
         {
-            ClusterIdentifier = ClusterIdentifier,
-            WorkgroupName = WorkgroupName,
-            Hostname = Hostname,
-            Port = Given(nameof(Port)) && (Port != 0 || CommandLineParameters.Contains(nameof(Port))) ? Port : null, // 0 from the pipeline: an object whose Port is null
-            DbUser = DbUser,
-            UseIamIdentity = UseIamIdentity.IsPresent,
-            CustomDomainName = CustomDomainName,
-        });
-        if (target.Note is not null)
-        {
-            WriteVerboseSafe(target.Note + ".");
+            WriteVerboseSafe(note + ".");
         }
 
-        // A piped session binds its own Region by name: that is the session's region, a fallback
-        // after the host name's, not a region the user gave.
-        var given = Session is not null && !CommandLineParameters.Contains(nameof(Region)) && string.Equals(Region, Session.Region, StringComparison.Ordinal) ? null : Region;
-        var (region, regionSource) = RedshiftTargets.ResolveRegion(given, target.HostRegion, credentials);
-        return Sessions.DbCredentialSource.Create(new DbCredentialOptions
-        {
-            Credentials = credentials,
-            Kind = target.Kind,
-            ClusterIdentifier = target.ClusterIdentifier,
-            WorkgroupName = target.WorkgroupName,
-            DbUser = DbUser,
-            DbName = DbName ?? target.DbName,
-            AutoCreate = AutoCreate.IsPresent,
-            DbGroups = DbGroup ?? Array.Empty<string>(),
-            DurationSeconds = Given(nameof(DurationSeconds)) ? DurationSeconds : null,
-            CustomDomainName = CustomDomainName,
-            Host = target.Host,
-            Port = target.Port,
-            Region = region,
-            RegionSource = regionSource,
-            EndpointUrl = RedshiftEndpointUrl,
-            AllowInsecureEndpoint = SessionOption.AllowInsecureEndpoint,
-            Http = HttpSettings(),
-            RenewalMargin = SessionOption.RenewalMargin,
-        });
+        return Sessions.DbCredentialSource.Create(options);
     }
 
     /// <summary>Database credentials from the bound source: a certificate's session, or any AWS credential source.</summary>

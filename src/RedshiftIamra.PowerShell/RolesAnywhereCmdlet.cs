@@ -16,6 +16,10 @@ public abstract class RolesAnywhereCmdlet : CertificateSourceCmdlet
 {
     protected const string CertificateSet = "Certificate";
 
+    // The group's parameters are the engine's Roles Anywhere stage: binding writes into it, a
+    // saved configuration merges into it, and the session request is built from it.
+    private RolesAnywhereSettings _session = new() { SessionDurationSeconds = RolesAnywhereSessionSource.DefaultDuration };
+
     /// <summary>The signing certificate, from Get-IamraCertificate.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = CertificateSet, ValueFromPipeline = true)]
     [ValidateNotNull]
@@ -29,7 +33,7 @@ public abstract class RolesAnywhereCmdlet : CertificateSourceCmdlet
     [Parameter(ParameterSetName = CertificateSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ConfigSet)]
     [ValidateNotEmpty]
-    public string? TrustAnchorArn { get; set; }
+    public string? TrustAnchorArn { get => _session.TrustAnchorArn; set => _session = _session with { TrustAnchorArn = value }; }
 
     [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
@@ -39,7 +43,7 @@ public abstract class RolesAnywhereCmdlet : CertificateSourceCmdlet
     [Parameter(ParameterSetName = CertificateSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ConfigSet)]
     [ValidateNotEmpty]
-    public string? ProfileArn { get; set; }
+    public string? ProfileArn { get => _session.ProfileArn; set => _session = _session with { ProfileArn = value }; }
 
     [Parameter(ParameterSetName = StoreSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ThumbprintSet, ValueFromPipelineByPropertyName = true)]
@@ -49,29 +53,29 @@ public abstract class RolesAnywhereCmdlet : CertificateSourceCmdlet
     [Parameter(ParameterSetName = CertificateSet, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = ConfigSet)]
     [ValidateNotEmpty]
-    public string? RoleArn { get; set; }
+    public string? RoleArn { get => _session.RoleArn; set => _session = _session with { RoleArn = value }; }
 
     /// <summary>How long the Roles Anywhere session lasts.</summary>
     [Parameter]
-    public int SessionDurationSeconds { get; set; } = RolesAnywhereSessionSource.DefaultDuration;
+    public int SessionDurationSeconds { get => _session.SessionDurationSeconds; set => _session = _session with { SessionDurationSeconds = value }; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string? RoleSessionName { get; set; }
+    public string? RoleSessionName { get => _session.RoleSessionName; set => _session = _session with { RoleSessionName = value }; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string? RolesAnywhereEndpointUrl { get; set; }
+    public string? RolesAnywhereEndpointUrl { get => _session.RolesAnywhereEndpointUrl; set => _session = _session with { RolesAnywhereEndpointUrl = value }; }
 
     // ---- AWS HTTP settings ----------------------------------------------------------------
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotEmpty]
-    public string? Region { get; set; }
+    public string? Region { get => _session.Region; set => _session = _session with { Region = value }; }
 
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string? CaBundlePath { get; set; }
+    public string? CaBundlePath { get => _session.CaBundlePath; set => _session = _session with { CaBundlePath = value }; }
 
     /// <summary>The rarely changed settings of the AWS calls, from New-IamraSessionOption.</summary>
     [Parameter]
@@ -94,20 +98,7 @@ public abstract class RolesAnywhereCmdlet : CertificateSourceCmdlet
     /// </summary>
     protected RolesAnywhereSessionSource SessionSource(IamraCertificate certificate, bool regionIsSessions = false)
     {
-        var source = RolesAnywhereSessionSource.Create(new RolesAnywhereSessionOptions
-        {
-            Certificate = certificate,
-            TrustAnchorArn = TrustAnchorArn!,
-            ProfileArn = ProfileArn!,
-            RoleArn = RoleArn!,
-            Region = regionIsSessions ? Region : null,
-            DurationSeconds = SessionDurationSeconds,
-            RoleSessionName = RoleSessionName,
-            EndpointUrl = RolesAnywhereEndpointUrl,
-            AllowInsecureEndpoint = SessionOption.AllowInsecureEndpoint,
-            Http = HttpSettings(),
-            RenewalMargin = SessionOption.RenewalMargin,
-        });
+        var source = RolesAnywhereSessionSource.Create(_session.ToSessionOptions(certificate, SessionOption, HttpSettings(), regionIsSessions));
         WarnIfInsecure(source.Endpoint);
         return source;
     }
@@ -124,27 +115,9 @@ public abstract class RolesAnywhereCmdlet : CertificateSourceCmdlet
     protected override void ApplyConfig(RedshiftIamraConfig config, SettingPrecedence precedence)
     {
         base.ApplyConfig(config, precedence);
-        var session = SessionSettings().WithConfig(config, precedence);
-        TrustAnchorArn = session.TrustAnchorArn;
-        ProfileArn = session.ProfileArn;
-        RoleArn = session.RoleArn;
-        SessionDurationSeconds = session.SessionDurationSeconds;
-        RoleSessionName = session.RoleSessionName;
-        RolesAnywhereEndpointUrl = session.RolesAnywhereEndpointUrl;
-        CaBundlePath = session.CaBundlePath;
-        Region = session.Region;
+        _session = _session.WithConfig(config, precedence);
     }
 
-    /// <summary>The group's parameters as the engine's Roles Anywhere stage.</summary>
-    protected RolesAnywhereSettings SessionSettings() => new()
-    {
-        TrustAnchorArn = TrustAnchorArn,
-        ProfileArn = ProfileArn,
-        RoleArn = RoleArn,
-        SessionDurationSeconds = SessionDurationSeconds,
-        RoleSessionName = RoleSessionName,
-        RolesAnywhereEndpointUrl = RolesAnywhereEndpointUrl,
-        CaBundlePath = CaBundlePath,
-        Region = Region,
-    };
+    /// <summary>The group's parameters: the engine's Roles Anywhere stage.</summary>
+    protected RolesAnywhereSettings SessionSettings() => _session;
 }

@@ -152,7 +152,8 @@ public static class SandboxLeftovers
         }
     }
 
-    private static void RemoveFromStore(StoreName name, List<string> thumbprints)
+    /// <summary>Removes certificates from a store of the current user by thumbprint; best effort.</summary>
+    internal static void RemoveFromStore(StoreName name, IReadOnlyCollection<string> thumbprints)
     {
         if (thumbprints.Count == 0)
         {

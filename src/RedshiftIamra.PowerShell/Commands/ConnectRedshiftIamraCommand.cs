@@ -116,7 +116,7 @@ public sealed class DisconnectRedshiftIamraCommand : IamraCmdlet
 
         foreach (var (connection, error) in failures)
         {
-            WriteIamraError(error as IamraException ?? new IamraException(Connections.ConnectionErrors.ConnectionClosed, IamraErrorCategory.ConnectionError,
+            WriteIamraError(error as IamraException ?? new IamraException(ErrorIds.Connection.Closed, IamraErrorCategory.ConnectionError,
                 $"Closing {connection.Id} ({connection.Host}:{connection.Port}/{connection.Database}) did not finish cleanly: {error.Message} It is removed from this session either way.", connection.Id, error));
         }
     }

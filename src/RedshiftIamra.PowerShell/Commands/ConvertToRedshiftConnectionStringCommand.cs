@@ -43,7 +43,7 @@ public sealed class ConvertToRedshiftConnectionStringCommand : IamraCmdlet
 
     protected override void Process()
     {
-        var root = RootCertificatePath is null ? DefaultRootCertificatePath() : SessionState.Path.GetUnresolvedProviderPathFromPSPath(RootCertificatePath);
+        var root = RootCertificatePath is null ? ModuleFiles.RootCertificatePath : SessionState.Path.GetUnresolvedProviderPathFromPSPath(RootCertificatePath);
         if (!File.Exists(root))
         {
             throw new IamraException(ErrorIds.Connection.RootCertificateNotFound, IamraErrorCategory.ObjectNotFound,
@@ -63,8 +63,4 @@ public sealed class ConvertToRedshiftConnectionStringCommand : IamraCmdlet
             _ => RedshiftConnectionStrings.Npgsql(settings),
         });
     }
-
-    /// <summary>The Amazon Trust Services roots that ship with the module.</summary>
-    internal static string DefaultRootCertificatePath() =>
-        System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(SetIamraAwsProfileCommand.ModuleManifestPath())!, "amazon-trust-roots.pem"));
 }

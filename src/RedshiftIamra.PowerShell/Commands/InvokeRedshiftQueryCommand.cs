@@ -55,7 +55,7 @@ public sealed class InvokeRedshiftQueryCommand : IamraCmdlet
     protected override void Process()
     {
         var connection = Connection ?? ConnectionRegistry.Current.Default
-            ?? throw new IamraException(ConnectionErrors.NoConnection, IamraErrorCategory.ConnectionError,
+            ?? throw new IamraException(ErrorIds.Connection.NoConnection, IamraErrorCategory.ConnectionError,
                 "There is no connection: run Connect-RedshiftIamra first, or pass -Connection.");
         var parameters = Parameters?.Cast<DictionaryEntry>()
             .Select(entry => new KeyValuePair<string, object?>(entry.Key?.ToString() ?? string.Empty, entry.Value is PSObject wrapped ? wrapped.BaseObject : entry.Value))

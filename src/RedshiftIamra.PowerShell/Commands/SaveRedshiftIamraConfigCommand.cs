@@ -46,51 +46,8 @@ public sealed class SaveRedshiftIamraConfigCommand : RedshiftConnectionCmdlet
             WriteVerbose(note);
         }
 
-        var session = SessionSettings().WithStack(stack);
-        var staging = new RedshiftConnectSettings { Staging = Staging }.WithStack(stack).Staging;
-
-        var config = new RedshiftIamraConfig
-        {
-            Name = Name,
-            Thumbprint = ParameterSetName == ThumbprintSet ? CertificateFinder.NormalizeThumbprint(Thumbprint) : null,
-            Subject = Subject,
-            Issuer = Issuer,
-            SerialNumber = SerialNumber,
-            Latest = Latest.IsPresent,
-            StoreLocation = ParameterSetName is StoreSet or ThumbprintSet && StoreLocation != StoreLocation.CurrentUser ? StoreLocation.ToString() : null,
-            StoreName = ParameterSetName is StoreSet or ThumbprintSet && !string.Equals(StoreName, "My", StringComparison.OrdinalIgnoreCase) ? StoreName : null,
-            CertificatePath = ParameterSetName == PathSet || (UsesPkcs11 && Typed(nameof(Path))) ? Resolve(Path) : null,
-            PrivateKeyPath = Resolve(PrivateKeyPath),
-            ChainPath = Resolve(ChainPath),
-            Pkcs11Uri = ParameterSetName == Pkcs11UriSet ? Pkcs11Uri : null,
-            TokenLabel = ParameterSetName == Pkcs11Set ? TokenLabel : null,
-            KeyLabel = KeyLabel,
-            KeyId = KeyId,
-            Pkcs11Library = Resolve(Pkcs11Library),
-            RoleSessionName = RoleSessionName,
-            CustomDomainName = CustomDomainName,
-            TrustAnchorArn = session.TrustAnchorArn,
-            ProfileArn = session.ProfileArn,
-            RoleArn = session.RoleArn,
-            SessionDurationSeconds = Typed(nameof(SessionDurationSeconds)) ? SessionDurationSeconds : null,
-            RolesAnywhereEndpointUrl = RolesAnywhereEndpointUrl,
-            CaBundlePath = Resolve(CaBundlePath),
-            Region = session.Region,
-            ClusterIdentifier = target.ClusterIdentifier,
-            WorkgroupName = target.WorkgroupName,
-            Hostname = target.Hostname,
-            Port = target.Port != 0 || Typed(nameof(Port)) ? target.Port : null,
-            DbName = target.DbName,
-            DbUser = target.DbUser,
-            UseIamIdentity = UseIamIdentity.IsPresent,
-            AutoCreate = AutoCreate.IsPresent,
-            DbGroup = DbGroup ?? Array.Empty<string>(),
-            DurationSeconds = DurationSeconds != 0 || Typed(nameof(DurationSeconds)) ? DurationSeconds : null,
-            RedshiftEndpointUrl = RedshiftEndpointUrl,
-            RootCertificatePath = Resolve(RootCertificatePath),
-            Staging = staging?.Validate(),
-            StackName = stack?.StackName,
-        };
+        var connect = ConnectSettings() with { Staging = Staging };
+        var config = RedshiftIamraConfig.FromStages(Name, SourceSettings(), SessionSettings().WithStack(stack), target, connect.WithStack(stack), Typed, path => Resolve(path)!, stack?.StackName);
         RedshiftIamraConfigStore.Validate(config);
         if (!SkipCertificateCheck.IsPresent)
         {
@@ -163,7 +120,7 @@ public sealed class SaveRedshiftIamraConfigCommand : RedshiftConnectionCmdlet
             {
                 if (file is not null && !File.Exists(file))
                 {
-                    throw new IamraException(CertificateErrors.FileNotFound, IamraErrorCategory.ObjectNotFound,
+                    throw new IamraException(ErrorIds.Certificate.FileNotFound, IamraErrorCategory.ObjectNotFound,
                         $"{parameter} '{file}' does not exist. Give the right path, or add -SkipCertificateCheck to save it for a machine where it will exist.", file);
                 }
             }
@@ -172,22 +129,14 @@ public sealed class SaveRedshiftIamraConfigCommand : RedshiftConnectionCmdlet
             return;
         }
 
-        var query = new CertificateQuery
-        {
-            Thumbprint = config.Thumbprint,
-            Subject = config.Subject,
-            Issuer = config.Issuer,
-            SerialNumber = config.SerialNumber,
-            StoreLocation = StoreLocation,
-            StoreName = StoreName,
-            ChainPath = config.ChainPath,
-        };
         if (UsesPkcs11)
         {
             // The token is looked up (and logged in to) when the configuration is used, with its PIN.
             WriteVerbose($"The PKCS#11 key {config.Certificate} is not checked now: its PIN is never saved.");
             return;
         }
+
+        var query = new CertificateSourceSettings().WithConfig(config, new SettingPrecedence(new HashSet<string>())).ToQuery(path => path);
 
         try
         {

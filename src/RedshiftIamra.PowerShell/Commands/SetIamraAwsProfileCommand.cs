@@ -88,10 +88,11 @@ public sealed class SetIamraAwsProfileCommand : RolesAnywhereCmdlet
 
     private string BuildCredentialProcess(CertificateQuery query, RolesAnywhereSessionSource source, IamraCertificate certificate)
     {
+        var module = ModuleFiles;
         var spec = new CredentialProcessSpec
         {
             PwshCommandLine = PwshCommandLine(),
-            ModuleManifestPath = ModuleManifestPath(),
+            ModuleManifestPath = module.ManifestPath,
             Query = query,
             Certificate = certificate,
             Source = source,
@@ -103,31 +104,13 @@ public sealed class SetIamraAwsProfileCommand : RolesAnywhereCmdlet
         // certificate source (files, stores, PKCS#11 keys).
         var helper = UsePowerShell.IsPresent
             ? null
-            : Credentials.CredentialHelperArguments.FindHelper(System.IO.Path.GetDirectoryName(spec.ModuleManifestPath)!);
+            : Credentials.CredentialHelperArguments.FindHelper(module.Directory);
         if (helper is null && !UsePowerShell.IsPresent)
         {
             WriteVerbose($"The module has no native credential_process helper for {Credentials.CredentialHelperArguments.HostRid()}: writing the pwsh line.");
         }
 
         return helper is null ? CredentialProcessCommand.Build(spec) : CredentialProcessCommand.BuildNative(helper, spec);
-    }
-
-    /// <summary>The absolute path of this module's manifest.</summary>
-    internal static string ModuleManifestPath()
-    {
-        // The cmdlets load from <module>/bin/lib (IL) or <module>/bin/r2r/<rid>/<tfm> (ReadyToRun
-        // images): the manifest is the nearest RedshiftIamra.psd1 above them.
-        var lib = System.IO.Path.GetDirectoryName(typeof(SetIamraAwsProfileCommand).Assembly.Location)!;
-        for (var folder = new System.IO.DirectoryInfo(lib).Parent; folder is not null; folder = folder.Parent)
-        {
-            var manifest = System.IO.Path.Combine(folder.FullName, "RedshiftIamra.psd1");
-            if (System.IO.File.Exists(manifest))
-            {
-                return manifest;
-            }
-        }
-
-        return System.IO.Path.GetFullPath(System.IO.Path.Combine(lib, "..", "..", "RedshiftIamra.psd1"));
     }
 
     /// <summary>

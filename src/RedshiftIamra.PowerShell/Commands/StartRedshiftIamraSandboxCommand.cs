@@ -1,6 +1,4 @@
 using System.Management.Automation;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using RedshiftIamra.Sandbox;
 
 namespace RedshiftIamra.PowerShell.Commands;
@@ -72,7 +70,6 @@ public sealed class StartRedshiftIamraSandboxCommand : IamraCmdlet
             WorkgroupName = WorkgroupName,
         };
         var sandbox = Await((_, token) => SandboxHost.StartAsync(options, token));
-        SandboxRegistry.Current.Add(sandbox);
         WriteVerbose($"Sandbox started in {sandbox.StartupTime.TotalMilliseconds:0} ms: Roles Anywhere at {sandbox.RolesAnywhereEndpoint}, files in {sandbox.WorkingDirectory}.");
         if (sandbox.HasDatabase)
         {
@@ -80,7 +77,7 @@ public sealed class StartRedshiftIamraSandboxCommand : IamraCmdlet
         }
         if (ImportClientCertificate.IsPresent)
         {
-            var thumbprint = SandboxRegistry.Current.ImportClientCertificate(sandbox);
+            var thumbprint = RunningSandboxes.Current.ImportClientCertificate(sandbox);
             WriteVerbose($@"Imported the sandbox client certificate {thumbprint} into Cert:\CurrentUser\My.");
         }
 
@@ -101,171 +98,13 @@ public sealed class StopRedshiftIamraSandboxCommand : IamraCmdlet
 
     protected override void Process()
     {
-        foreach (var sandbox in Sandbox ?? SandboxRegistry.Current.All())
+        foreach (var sandbox in Sandbox ?? RunningSandboxes.Current.All())
         {
             if (ShouldProcess(sandbox.RolesAnywhereEndpoint, "Stop the RedshiftIamra sandbox"))
             {
-                SandboxRegistry.Current.Stop(sandbox);
+                sandbox.Stop();
                 WriteVerbose($"Stopped the sandbox at {sandbox.RolesAnywhereEndpoint}.");
             }
-        }
-    }
-}
-
-/// <summary>
-/// Sandboxes started by the cmdlets, so they can be stopped by name-less calls; a part of the
-/// module's <see cref="IamraContext"/>, so removing the module stops them.
-/// </summary>
-internal sealed class SandboxRegistry : IContextPart
-{
-    private readonly List<(SandboxHost Sandbox, string? Thumbprint)> _running = new();
-    private bool _exitHooked;
-
-    /// <summary>The registry of the module's context.</summary>
-    public static SandboxRegistry Current => IamraContext.Current.Part(() => new SandboxRegistry());
-
-    public string Name => "Sandboxes";
-
-    public int Alive
-    {
-        get
-        {
-            lock (_running)
-            {
-                return _running.Count;
-            }
-        }
-    }
-
-    public void Add(SandboxHost sandbox)
-    {
-        lock (_running)
-        {
-            _running.Add((sandbox, null));
-            if (!_exitHooked)
-            {
-                // A script that exits without Stop-RedshiftIamraSandbox: take the certificates out of the stores too.
-                _exitHooked = true;
-                AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAllAtExit();
-            }
-        }
-    }
-
-    public IReadOnlyList<SandboxHost> All()
-    {
-        lock (_running)
-        {
-            return _running.Select(r => r.Sandbox).ToList();
-        }
-    }
-
-    public string ImportClientCertificate(SandboxHost sandbox)
-    {
-        var source = sandbox.ClientCertificate.Certificate;
-        var pfx = source.Export(X509ContentType.Pkcs12);
-#pragma warning disable SYSLIB0057
-        var persisted = new X509Certificate2(pfx, (string?)null, X509KeyStorageFlags.PersistKeySet | X509KeyStorageFlags.UserKeySet | X509KeyStorageFlags.Exportable);
-#pragma warning restore SYSLIB0057
-        using (var store = new X509Store(StoreName.My, StoreLocation.CurrentUser))
-        {
-            store.Open(OpenFlags.ReadWrite);
-            store.Add(persisted);
-        }
-
-        // As in production, the issuing CA goes into the intermediate store, where chain
-        // building finds it (the module then sends it in X-Amz-X509-Chain).
-        using (var intermediates = new X509Store(StoreName.CertificateAuthority, StoreLocation.CurrentUser))
-        {
-            intermediates.Open(OpenFlags.ReadWrite);
-            foreach (var certificate in sandbox.ClientCertificate.Chain)
-            {
-                intermediates.Add(certificate);
-            }
-        }
-
-        lock (_running)
-        {
-            var index = _running.FindIndex(r => ReferenceEquals(r.Sandbox, sandbox));
-            if (index >= 0)
-            {
-                _running[index] = (sandbox, persisted.Thumbprint);
-            }
-        }
-
-        // If this process dies without Stop-RedshiftIamraSandbox, the next sandbox start removes them.
-        SandboxLeftovers.RecordStoreCertificates(sandbox.WorkingDirectory, persisted.Thumbprint, sandbox.ClientCertificate.Chain.Select(c => c.Thumbprint));
-        return persisted.Thumbprint;
-    }
-
-    public void Stop(SandboxHost sandbox)
-    {
-        string? thumbprint = null;
-        lock (_running)
-        {
-            var index = _running.FindIndex(r => ReferenceEquals(r.Sandbox, sandbox));
-            if (index >= 0)
-            {
-                thumbprint = _running[index].Thumbprint;
-                _running.RemoveAt(index);
-            }
-        }
-
-        if (thumbprint is not null)
-        {
-            using (var store = new X509Store(StoreName.My, StoreLocation.CurrentUser))
-            {
-                store.Open(OpenFlags.ReadWrite);
-                foreach (var certificate in store.Certificates.Find(X509FindType.FindByThumbprint, thumbprint, validOnly: false))
-                {
-                    store.Remove(certificate);
-                }
-            }
-
-            using var intermediates = new X509Store(StoreName.CertificateAuthority, StoreLocation.CurrentUser);
-            intermediates.Open(OpenFlags.ReadWrite);
-            foreach (var certificate in sandbox.ClientCertificate.Chain)
-            {
-                intermediates.Remove(certificate);
-            }
-        }
-
-        sandbox.Stop();
-    }
-
-    private void StopAllAtExit()
-    {
-        foreach (var sandbox in All())
-        {
-            try
-            {
-                Stop(sandbox);
-            }
-            catch (Exception e) when (e is InvalidOperationException or IOException or CryptographicException)
-            {
-                // Best effort at exit: the next sandbox start reaps what is left.
-            }
-        }
-    }
-
-    /// <summary>Stops every sandbox (and takes its certificates out of the stores); one that fails does not stop the others.</summary>
-    public void Release()
-    {
-        var failures = new List<Exception>();
-        foreach (var sandbox in All())
-        {
-            try
-            {
-                Stop(sandbox);
-            }
-            catch (Exception e)
-            {
-                failures.Add(e);
-            }
-        }
-
-        if (failures.Count > 0)
-        {
-            throw new AggregateException("Some sandboxes failed to stop.", failures);
         }
     }
 }

@@ -96,13 +96,13 @@ public sealed class WriteRedshiftTableCommand : RedshiftStagingCmdlet
     {
         if (Upsert.IsPresent && (Key is null || Key.Length == 0))
         {
-            throw new IamraException(LoadErrors.InvalidKey, IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Loading.InvalidKey, IamraErrorCategory.InvalidArgument,
                 "-Upsert needs -Key: the columns that identify a row (e.g. -Key id).", "Key");
         }
 
         if (Key is not null && !Upsert.IsPresent)
         {
-            throw new IamraException(LoadErrors.InvalidKey, IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Loading.InvalidKey, IamraErrorCategory.InvalidArgument,
                 "-Key is for -Upsert: add -Upsert to replace the rows with the same key, or leave -Key out.", "Key");
         }
 
@@ -147,12 +147,12 @@ public sealed class WriteRedshiftTableCommand : RedshiftStagingCmdlet
             }
             catch (ItemNotFoundException e)
             {
-                throw new IamraException(LoadErrors.InputFileNotFound, IamraErrorCategory.ObjectNotFound, $"No file matches '{path}'.", path, e);
+                throw new IamraException(ErrorIds.Loading.InputFileNotFound, IamraErrorCategory.ObjectNotFound, $"No file matches '{path}'.", path, e);
             }
 
             if (resolved.Count == 0)
             {
-                throw new IamraException(LoadErrors.InputFileNotFound, IamraErrorCategory.ObjectNotFound, $"No file matches '{path}'.", path);
+                throw new IamraException(ErrorIds.Loading.InputFileNotFound, IamraErrorCategory.ObjectNotFound, $"No file matches '{path}'.", path);
             }
 
             result.AddRange(resolved);

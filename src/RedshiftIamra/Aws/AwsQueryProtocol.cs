@@ -44,7 +44,7 @@ public static class AwsQueryProtocol
     /// Signs and sends <paramref name="call"/> (retries, timeouts and clock skew are the
     /// sender's), and returns its result element. A service error, after retries, goes
     /// through <paramref name="mapError"/>; an answer that is not the expected XML is
-    /// <see cref="AwsErrors.InvalidResponse"/>.
+    /// <see cref="ErrorIds.Aws.InvalidResponse"/>.
     /// </summary>
     public static async Task<AwsQueryResult> SendAsync(AwsRequestSender sender, AwsClientConfig config, AwsQueryCall call,
         Func<AwsServiceException, Exception> mapError, IOperationLog log, CancellationToken cancellationToken)
@@ -73,7 +73,7 @@ public static class AwsQueryProtocol
         }
         catch (XmlException e)
         {
-            throw new IamraException(AwsErrors.InvalidResponse, IamraErrorCategory.InvalidResult,
+            throw new IamraException(ErrorIds.Aws.InvalidResponse, IamraErrorCategory.InvalidResult,
                 $"{call.ServiceName} {call.Operation} answered HTTP {(int)response.Status} with a body that is not XML ({e.Message}); request id {response.RequestId ?? "unknown"}. Check -EndpointUrl: it may not be a {call.ServiceName} endpoint.", response.RequestId, e);
         }
 
@@ -85,7 +85,7 @@ public static class AwsQueryProtocol
 
     /// <summary>An answer that parsed but does not hold what the operation promises.</summary>
     public static IamraException InvalidResponse(string serviceName, string operation, string? requestId, string why) =>
-        new(AwsErrors.InvalidResponse, IamraErrorCategory.InvalidResult,
+        new(ErrorIds.Aws.InvalidResponse, IamraErrorCategory.InvalidResult,
             $"{serviceName} {operation} answered but {why}; request id {requestId ?? "unknown"}. Check -EndpointUrl: it may not be a {serviceName} endpoint.", requestId);
 
     /// <summary>Reads a Query-protocol error: <c>&lt;ErrorResponse&gt;&lt;Error&gt;&lt;Type/&gt;&lt;Code/&gt;&lt;Message/&gt;&lt;/Error&gt;&lt;RequestId/&gt;&lt;/ErrorResponse&gt;</c> (also with an <c>Errors</c> wrapper).</summary>

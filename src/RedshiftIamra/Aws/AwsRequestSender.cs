@@ -16,20 +16,6 @@ public sealed record AwsRequest(string Operation, HttpMethod Method, Uri Uri, by
 /// <summary>A successful (2xx) response.</summary>
 public sealed record AwsResponse(HttpStatusCode Status, byte[] Body, string? RequestId, DateTimeOffset? ServerDate, TimeSpan Elapsed, int Attempts);
 
-/// <summary>Error ids for calling AWS APIs, common to every service.</summary>
-public static class AwsErrors
-{
-    public const string EndpointUnreachable = ErrorIds.Aws.EndpointUnreachable;
-    public const string TlsFailure = ErrorIds.Aws.TlsFailure;
-    public const string Timeout = ErrorIds.Aws.Timeout;
-    public const string Throttled = ErrorIds.Aws.Throttled;
-    public const string ClockSkew = ErrorIds.Aws.ClockSkew;
-    public const string ServiceUnavailable = ErrorIds.Aws.ServiceUnavailable;
-    public const string InvalidResponse = ErrorIds.Aws.InvalidResponse;
-    public const string SignatureRejected = ErrorIds.Aws.SignatureRejected;
-    public const string InvalidClientToken = ErrorIds.Aws.InvalidClientToken;
-}
-
 /// <summary>
 /// Sends signed AWS requests: a fresh signature for every attempt, a timeout per attempt,
 /// retries with full-jitter exponential backoff on throttling, 5xx and connection failures,
@@ -110,7 +96,7 @@ public sealed class AwsRequestSender
                 log.Verbose($"{request.Operation}: attempt {attempt} timed out after {settings.AttemptTimeout.TotalSeconds:0.#} s.");
                 if (attempt >= settings.MaxAttempts)
                 {
-                    throw new IamraException(AwsErrors.Timeout, IamraErrorCategory.OperationTimeout,
+                    throw new IamraException(ErrorIds.Aws.Timeout, IamraErrorCategory.OperationTimeout,
                         $"{request.Operation} to {request.Uri.Host} timed out: no answer within {settings.AttemptTimeout.TotalSeconds:0.#} s, {attempt} attempts in {stopwatch.Elapsed.TotalSeconds:0.0} s. Check the network path to the endpoint (proxy, firewall), or raise the timeout.", request.Uri, e);
                 }
 
@@ -122,14 +108,14 @@ public sealed class AwsRequestSender
                 var tls = FindInner<AuthenticationException>(e);
                 if (tls is not null)
                 {
-                    throw new IamraException(AwsErrors.TlsFailure, IamraErrorCategory.SecurityError,
+                    throw new IamraException(ErrorIds.Aws.TlsFailure, IamraErrorCategory.SecurityError,
                         $"TLS with {request.Uri.Host} failed: {tls.Message} The endpoint's certificate is not trusted or is not for that host name. If you use a private endpoint or a TLS-inspecting proxy, give its root CA with -CaBundlePath or AWS_CA_BUNDLE; never turn verification off.", request.Uri, e);
                 }
 
                 var socket = FindInner<SocketException>(e);
                 if (socket?.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData)
                 {
-                    throw new IamraException(AwsErrors.EndpointUnreachable, IamraErrorCategory.ConnectionError,
+                    throw new IamraException(ErrorIds.Aws.EndpointUnreachable, IamraErrorCategory.ConnectionError,
                         $"The host {request.Uri.Host} cannot be resolved (DNS). Check the endpoint URL, the region, and this machine's DNS (a VPC endpoint needs private DNS or -EndpointUrl).", request.Uri, e);
                 }
 
@@ -137,7 +123,7 @@ public sealed class AwsRequestSender
                 log.Verbose($"{request.Operation}: attempt {attempt} failed: {e.Message}");
                 if (attempt >= settings.MaxAttempts)
                 {
-                    throw new IamraException(AwsErrors.EndpointUnreachable, IamraErrorCategory.ConnectionError,
+                    throw new IamraException(ErrorIds.Aws.EndpointUnreachable, IamraErrorCategory.ConnectionError,
                         $"{request.Operation} could not reach {request.Uri.GetLeftPart(UriPartial.Authority)} after {attempt} attempts in {stopwatch.Elapsed.TotalSeconds:0.0} s: {e.Message} Check the endpoint, proxy (HTTPS_PROXY, -Proxy) and firewall.", request.Uri, e);
                 }
 
@@ -175,7 +161,7 @@ public sealed class AwsRequestSender
                             continue;
                         }
 
-                        throw new IamraException(AwsErrors.ClockSkew, IamraErrorCategory.AuthenticationError,
+                        throw new IamraException(ErrorIds.Aws.ClockSkew, IamraErrorCategory.AuthenticationError,
                             $"{request.Operation} was rejected because this machine's clock differs from the server's by {FormatSkew(skew)} ({error.Message}). Synchronise the clock (NTP) and try again.", request.Uri);
                     }
                 }

@@ -29,7 +29,7 @@ internal static class CertificateFileLoader
             var certificates = blocks.Where(b => b.Label == "CERTIFICATE").Select(b => LoadDer(b.Der, path)).ToList();
             if (certificates.Count == 0)
             {
-                throw new IamraException(CertificateErrors.FormatInvalid, IamraErrorCategory.InvalidData,
+                throw new IamraException(ErrorIds.Certificate.FormatInvalid, IamraErrorCategory.InvalidData,
                     $"The file '{path}' holds no PEM CERTIFICATE block. Give a PEM or DER certificate, or a PFX/PKCS#12 file.", path);
             }
 
@@ -70,7 +70,7 @@ internal static class CertificateFileLoader
         {
             if (leaf.HasPrivateKey)
             {
-                throw new IamraException(CertificateErrors.FormatInvalid, IamraErrorCategory.InvalidArgument,
+                throw new IamraException(ErrorIds.Certificate.FormatInvalid, IamraErrorCategory.InvalidArgument,
                     $"The file '{path}' already holds a private key; -PrivateKeyPath '{privateKeyPath}' is not needed.", privateKeyPath);
             }
 
@@ -103,7 +103,7 @@ internal static class CertificateFileLoader
             .ToList();
         if (list.Count == 0)
         {
-            throw new IamraException(CertificateErrors.FormatInvalid, IamraErrorCategory.InvalidData,
+            throw new IamraException(ErrorIds.Certificate.FormatInvalid, IamraErrorCategory.InvalidData,
                 $"The chain file '{path}' holds no PEM CERTIFICATE block.", path);
         }
 
@@ -114,20 +114,20 @@ internal static class CertificateFileLoader
     {
         if (!File.Exists(path))
         {
-            throw new IamraException(CertificateErrors.FileNotFound, IamraErrorCategory.ObjectNotFound,
+            throw new IamraException(ErrorIds.Certificate.FileNotFound, IamraErrorCategory.ObjectNotFound,
                 $"The {what} file '{path}' does not exist. Check the path.", path);
         }
 
         var info = new FileInfo(path);
         if (info.Length > MaxFileBytes)
         {
-            throw new IamraException(CertificateErrors.FormatInvalid, IamraErrorCategory.InvalidData,
+            throw new IamraException(ErrorIds.Certificate.FormatInvalid, IamraErrorCategory.InvalidData,
                 $"The {what} file '{path}' is {info.Length} bytes, too large for a certificate or key (at most {MaxFileBytes}). Check the path.", path);
         }
 
         if (info.Length == 0)
         {
-            throw new IamraException(CertificateErrors.FormatInvalid, IamraErrorCategory.InvalidData,
+            throw new IamraException(ErrorIds.Certificate.FormatInvalid, IamraErrorCategory.InvalidData,
                 $"The {what} file '{path}' is empty.", path);
         }
 
@@ -137,7 +137,7 @@ internal static class CertificateFileLoader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new IamraException(CertificateErrors.FileNotFound, IamraErrorCategory.ReadError,
+            throw new IamraException(ErrorIds.Certificate.FileNotFound, IamraErrorCategory.ReadError,
                 $"The {what} file '{path}' cannot be read: {e.Message}", path, e);
         }
     }
@@ -185,11 +185,11 @@ internal static class CertificateFileLoader
         var where = path is null ? string.Empty : $" in '{path}'";
         if (label.Contains("PRIVATE KEY", StringComparison.Ordinal) && text.IndexOf("Proc-Type:".AsSpan(), StringComparison.Ordinal) >= 0)
         {
-            return new IamraException(CertificateErrors.KeyFormatInvalid, IamraErrorCategory.InvalidData,
+            return new IamraException(ErrorIds.Certificate.KeyFormatInvalid, IamraErrorCategory.InvalidData,
                 $"The key{where} is in OpenSSL's legacy encrypted PEM form (Proc-Type/DEK-Info), which is not supported. Convert it to encrypted PKCS#8: openssl pkcs8 -topk8 -in key.pem -out key.p8.pem", path);
         }
 
-        return new IamraException(CertificateErrors.FormatInvalid, IamraErrorCategory.InvalidData,
+        return new IamraException(ErrorIds.Certificate.FormatInvalid, IamraErrorCategory.InvalidData,
             $"A PEM block ('{label}'){where} is truncated or malformed: its BEGIN line has no matching END line or its base64 is damaged.", path);
     }
 
@@ -212,7 +212,7 @@ internal static class CertificateFileLoader
         }
         catch (CryptographicException e)
         {
-            throw new IamraException(CertificateErrors.FormatInvalid, IamraErrorCategory.InvalidData,
+            throw new IamraException(ErrorIds.Certificate.FormatInvalid, IamraErrorCategory.InvalidData,
                 $"The file '{path}' does not hold a readable X.509 certificate (PEM, DER or PFX): {e.Message}", path, e);
         }
     }
@@ -234,11 +234,11 @@ internal static class CertificateFileLoader
         {
             if (password is null || password.Length == 0)
             {
-                throw new IamraException(CertificateErrors.PasswordRequired, IamraErrorCategory.SecurityError,
+                throw new IamraException(ErrorIds.Certificate.PasswordRequired, IamraErrorCategory.SecurityError,
                     $"The PFX file '{path}' is protected by a password. Pass it with -Password (a SecureString, e.g. Read-Host -AsSecureString).", path, e);
             }
 
-            throw new IamraException(CertificateErrors.PasswordInvalid, IamraErrorCategory.SecurityError,
+            throw new IamraException(ErrorIds.Certificate.PasswordInvalid, IamraErrorCategory.SecurityError,
                 $"The PFX file '{path}' cannot be opened with the password given: the password is wrong or the file is damaged.", path, e);
         }
 
@@ -246,7 +246,7 @@ internal static class CertificateFileLoader
         var leaf = withKey.Count > 0 ? withKey[0] : collection.Count > 0 ? collection[0] : null;
         if (leaf is null)
         {
-            throw new IamraException(CertificateErrors.FormatInvalid, IamraErrorCategory.InvalidData,
+            throw new IamraException(ErrorIds.Certificate.FormatInvalid, IamraErrorCategory.InvalidData,
                 $"The PFX file '{path}' holds no certificate.", path);
         }
 
@@ -270,7 +270,7 @@ internal static class CertificateFileLoader
                 using var attached = AttachKey(certificate, text, password, path);
                 return certificate;
             }
-            catch (IamraException e) when (e.ErrorId == CertificateErrors.KeyMismatch)
+            catch (IamraException e) when (e.ErrorId == ErrorIds.Certificate.KeyMismatch)
             {
             }
         }
@@ -283,13 +283,13 @@ internal static class CertificateFileLoader
         var block = PemBlocks(pemText, keyPath).FirstOrDefault(b => IsKeyLabel(b.Label));
         if (block is null)
         {
-            throw new IamraException(CertificateErrors.KeyFormatInvalid, IamraErrorCategory.InvalidData,
+            throw new IamraException(ErrorIds.Certificate.KeyFormatInvalid, IamraErrorCategory.InvalidData,
                 $"The file '{keyPath}' holds no PEM private key (PRIVATE KEY, ENCRYPTED PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY).", keyPath);
         }
 
         if (block.Label is "DSA PRIVATE KEY" or "OPENSSH PRIVATE KEY")
         {
-            throw new IamraException(CertificateErrors.UnsupportedKey, IamraErrorCategory.InvalidData,
+            throw new IamraException(ErrorIds.Certificate.UnsupportedKey, IamraErrorCategory.InvalidData,
                 $"The file '{keyPath}' holds a {block.Label}; Roles Anywhere signs with RSA or ECDSA keys in PKCS#1, SEC1 or PKCS#8 form.", keyPath);
         }
 
@@ -302,14 +302,14 @@ internal static class CertificateFileLoader
         if (algorithm is not (CertificateInspector.RsaOid or CertificateInspector.EcPublicKeyOid))
         {
             var facts = CertificateInspector.Inspect(certificate, DateTimeOffset.UtcNow);
-            throw new IamraException(CertificateErrors.UnsupportedKey, IamraErrorCategory.InvalidData,
+            throw new IamraException(ErrorIds.Certificate.UnsupportedKey, IamraErrorCategory.InvalidData,
                 facts.Problem?.Message ?? $"The certificate {certificate.Subject} has an unsupported key type.", keyPath);
         }
 
         var encrypted = label == "ENCRYPTED PRIVATE KEY" || (label is null && LooksEncryptedPkcs8(der));
         if (encrypted && (password is null || password.Length == 0))
         {
-            throw new IamraException(CertificateErrors.PasswordRequired, IamraErrorCategory.SecurityError,
+            throw new IamraException(ErrorIds.Certificate.PasswordRequired, IamraErrorCategory.SecurityError,
                 $"The private key in '{keyPath}' is encrypted. Pass its passphrase with -Password (a SecureString, e.g. Read-Host -AsSecureString).", keyPath);
         }
 
@@ -333,17 +333,17 @@ internal static class CertificateFileLoader
                 if (encrypted && DecryptsAsOtherAlgorithm(algorithm, der, password))
                 {
                     // The password is right; the key is of the other type.
-                    throw new IamraException(CertificateErrors.KeyMismatch, IamraErrorCategory.InvalidData,
+                    throw new IamraException(ErrorIds.Certificate.KeyMismatch, IamraErrorCategory.InvalidData,
                         $"The private key in '{keyPath}' is not an {kind} key, so it cannot belong to the certificate {certificate.Subject} (which has an {kind} public key). Give the key that was issued with this certificate.", keyPath, e);
                 }
 
                 if (encrypted)
                 {
-                    throw new IamraException(CertificateErrors.PasswordInvalid, IamraErrorCategory.SecurityError,
+                    throw new IamraException(ErrorIds.Certificate.PasswordInvalid, IamraErrorCategory.SecurityError,
                         $"The private key in '{keyPath}' cannot be decrypted with the password given: the password is wrong or the key uses an unsupported cipher (PBES2 with PBKDF2 and AES-CBC, and PKCS#12 PBE, are supported).", keyPath, e);
                 }
 
-                throw new IamraException(CertificateErrors.KeyMismatch, IamraErrorCategory.InvalidData,
+                throw new IamraException(ErrorIds.Certificate.KeyMismatch, IamraErrorCategory.InvalidData,
                     $"The private key in '{keyPath}' is not a readable {kind} key, so it cannot belong to the certificate {certificate.Subject} (which has an {kind} public key): {e.Message}", keyPath, e);
             }
 
@@ -358,7 +358,7 @@ internal static class CertificateFileLoader
             }
             catch (Exception e) when (e is ArgumentException or CryptographicException)
             {
-                throw new IamraException(CertificateErrors.KeyMismatch, IamraErrorCategory.InvalidData,
+                throw new IamraException(ErrorIds.Certificate.KeyMismatch, IamraErrorCategory.InvalidData,
                     $"The private key in '{keyPath}' does not belong to the certificate {certificate.Subject} (thumbprint {certificate.Thumbprint}): their public keys differ. Give the key that was issued with this certificate.", keyPath, e);
             }
         }

@@ -80,7 +80,7 @@ public static class CertificateFinder
                 return candidates;
             }
 
-            throw new IamraException(CertificateErrors.NotFound, IamraErrorCategory.ObjectNotFound,
+            throw new IamraException(ErrorIds.Certificate.NotFound, IamraErrorCategory.ObjectNotFound,
                 $"No certificate matches {query.Describe()}. List the store with Get-IamraCertificate -All, or check the selector.", query.Describe());
         }
 
@@ -90,14 +90,14 @@ public static class CertificateFinder
             if (candidates.Count == 1)
             {
                 var only = candidates[0];
-                throw new IamraException(only.ProblemId ?? CertificateErrors.NotUsable, CategoryOf(only.ProblemId), only.Reason ?? "The certificate cannot be used.", only)
+                throw new IamraException(only.ProblemId ?? ErrorIds.Certificate.NotUsable, CategoryOf(only.ProblemId), only.Reason ?? "The certificate cannot be used.", only)
                 {
                     RecommendedAction = "Run Get-IamraCertificate -All to see every certificate and why it cannot be used.",
                 };
             }
 
             var reasons = string.Join(Environment.NewLine, candidates.Select(c => $"  {c.Thumbprint} {c.Subject}: {c.Reason}"));
-            throw new IamraException(CertificateErrors.NotUsable, IamraErrorCategory.InvalidData,
+            throw new IamraException(ErrorIds.Certificate.NotUsable, IamraErrorCategory.InvalidData,
                 $"{candidates.Count} certificates match {query.Describe()}, but none can be used:{Environment.NewLine}{reasons}", query.Describe());
         }
 
@@ -115,7 +115,7 @@ public static class CertificateFinder
         var candidates = FindCandidates(query, now);
         if (candidates.Count == 0)
         {
-            throw new IamraException(CertificateErrors.NotFound, IamraErrorCategory.ObjectNotFound,
+            throw new IamraException(ErrorIds.Certificate.NotFound, IamraErrorCategory.ObjectNotFound,
                 $"No certificate matches {query.Describe()}. Give -Thumbprint, -Subject, -Path or a certificate on the pipeline.", query.Describe());
         }
 
@@ -125,12 +125,12 @@ public static class CertificateFinder
             if (query.Pkcs11 is not null)
             {
                 var identities = string.Join(Environment.NewLine, usable.Select(c => Invariant($"  {c.Source} {c.Subject} (expires {c.NotAfter:yyyy-MM-dd})")));
-                throw new IamraException(CertificateErrors.Ambiguous, IamraErrorCategory.InvalidArgument,
+                throw new IamraException(ErrorIds.Certificate.Ambiguous, IamraErrorCategory.InvalidArgument,
                     $"{usable.Count} usable identities match {query.Describe()}; one is needed:{Environment.NewLine}{identities}{Environment.NewLine}Name the key with object=<label> or id=<id> in the URI (or -KeyLabel / -KeyId).", query.Describe());
             }
 
             var list = string.Join(Environment.NewLine, usable.Select(c => Invariant($"  {c.Thumbprint} {c.Subject} (expires {c.NotAfter:yyyy-MM-dd})")));
-            throw new IamraException(CertificateErrors.Ambiguous, IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Certificate.Ambiguous, IamraErrorCategory.InvalidArgument,
                 $"{usable.Count} usable certificates match {query.Describe()}; one is needed:{Environment.NewLine}{list}{Environment.NewLine}Narrow the selector, give -Thumbprint, or add -Latest to take the one that expires last.", query.Describe());
         }
 
@@ -139,9 +139,9 @@ public static class CertificateFinder
 
     internal static IamraErrorCategory CategoryOf(string? errorId) => errorId switch
     {
-        CertificateErrors.Expired or CertificateErrors.NotYetValid => IamraErrorCategory.InvalidData,
-        CertificateErrors.NoPrivateKey => IamraErrorCategory.SecurityError,
-        CertificateErrors.UnsupportedKey => IamraErrorCategory.InvalidData,
+        ErrorIds.Certificate.Expired or ErrorIds.Certificate.NotYetValid => IamraErrorCategory.InvalidData,
+        ErrorIds.Certificate.NoPrivateKey => IamraErrorCategory.SecurityError,
+        ErrorIds.Certificate.UnsupportedKey => IamraErrorCategory.InvalidData,
         _ => IamraErrorCategory.InvalidData,
     };
 
@@ -162,7 +162,7 @@ public static class CertificateFinder
         var normalized = builder.ToString();
         if (normalized.Length != 40 || !normalized.All(Uri.IsHexDigit))
         {
-            throw new IamraException(CertificateErrors.ThumbprintInvalid, IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Certificate.ThumbprintInvalid, IamraErrorCategory.InvalidArgument,
                 $"'{thumbprint}' is not a certificate thumbprint: expected 40 hexadecimal digits (the SHA-1 thumbprint, e.g. as shown by Get-IamraCertificate).", thumbprint);
         }
 
@@ -203,12 +203,12 @@ public static class CertificateFinder
         }
         catch (CryptographicException e) when (!OperatingSystem.IsWindows() && location == StoreLocation.LocalMachine)
         {
-            throw new IamraException(CertificateErrors.StoreNotSupported, IamraErrorCategory.NotImplemented,
+            throw new IamraException(ErrorIds.Certificate.StoreNotSupported, IamraErrorCategory.NotImplemented,
                 $@"Cert:\LocalMachine\{storeName} is not available on this platform: .NET on Linux and macOS offers only the Root and CertificateAuthority stores under LocalMachine. Use -StoreLocation CurrentUser, or load the certificate from files with -Path.", storeName, e);
         }
         catch (CryptographicException e)
         {
-            throw new IamraException(CertificateErrors.StoreNotFound, IamraErrorCategory.ObjectNotFound,
+            throw new IamraException(ErrorIds.Certificate.StoreNotFound, IamraErrorCategory.ObjectNotFound,
                 $@"The certificate store Cert:\{location}\{storeName} cannot be opened: {e.Message}", storeName, e);
         }
     }

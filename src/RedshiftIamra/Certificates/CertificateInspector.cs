@@ -40,7 +40,7 @@ internal static class CertificateInspector
         var clientAuth = AllowsClientAuthentication(certificate, out var hasEku);
         var problem = keyProblem
             ?? externalKeyProblem
-            ?? (certificate.HasPrivateKey || keyElsewhere ? null : new CertificateProblem(CertificateErrors.NoPrivateKey,
+            ?? (certificate.HasPrivateKey || keyElsewhere ? null : new CertificateProblem(ErrorIds.Certificate.NoPrivateKey,
                 $"The certificate {certificate.Subject} has no private key here. Use the certificate together with its key (a PFX file, -PrivateKeyPath, or a store entry with its key)."))
             ?? ValidityProblem(certificate, now)
             ?? UsageProblem(certificate, clientAuth, hasEku);
@@ -54,13 +54,13 @@ internal static class CertificateInspector
         var notBefore = certificate.NotBefore.ToUniversalTime();
         if (now.UtcDateTime > notAfter)
         {
-            return new CertificateProblem(CertificateErrors.Expired, string.Create(CultureInfo.InvariantCulture,
+            return new CertificateProblem(ErrorIds.Certificate.Expired, string.Create(CultureInfo.InvariantCulture,
                 $"The certificate {certificate.Subject} expired on {notAfter:yyyy-MM-dd HH:mm:ss} UTC. Renew it with your certificate authority."));
         }
 
         if (now.UtcDateTime < notBefore)
         {
-            return new CertificateProblem(CertificateErrors.NotYetValid, string.Create(CultureInfo.InvariantCulture,
+            return new CertificateProblem(ErrorIds.Certificate.NotYetValid, string.Create(CultureInfo.InvariantCulture,
                 $"The certificate {certificate.Subject} is not valid until {notBefore:yyyy-MM-dd HH:mm:ss} UTC. Wait until then, or check this machine's clock."));
         }
 
@@ -73,20 +73,20 @@ internal static class CertificateInspector
         {
             if (extension is X509BasicConstraintsExtension { CertificateAuthority: true })
             {
-                return new CertificateProblem(CertificateErrors.NotUsable,
+                return new CertificateProblem(ErrorIds.Certificate.NotUsable,
                     $"The certificate {certificate.Subject} is a certificate authority (basic constraints CA:TRUE); Roles Anywhere needs an end-entity certificate issued by it.");
             }
 
             if (extension is X509KeyUsageExtension keyUsage && (keyUsage.KeyUsages & X509KeyUsageFlags.DigitalSignature) == 0)
             {
-                return new CertificateProblem(CertificateErrors.NotUsable,
+                return new CertificateProblem(ErrorIds.Certificate.NotUsable,
                     $"The certificate {certificate.Subject} does not allow digital signatures (key usage: {keyUsage.KeyUsages}); ask your certificate authority for one with the Digital Signature key usage.");
             }
         }
 
         if (hasEku && !clientAuth)
         {
-            return new CertificateProblem(CertificateErrors.NotUsable,
+            return new CertificateProblem(ErrorIds.Certificate.NotUsable,
                 $"The certificate {certificate.Subject} is not for client authentication (its extended key usage lacks 1.3.6.1.5.5.7.3.2); ask your certificate authority for a client certificate.");
         }
 
@@ -126,7 +126,7 @@ internal static class CertificateInspector
                 {
                     var size = rsa?.KeySize ?? 0;
                     var problem = size < MinimumRsaKeySize
-                        ? new CertificateProblem(CertificateErrors.UnsupportedKey,
+                        ? new CertificateProblem(ErrorIds.Certificate.UnsupportedKey,
                             $"The certificate {certificate.Subject} has a {size}-bit RSA key; Roles Anywhere needs RSA keys of at least {MinimumRsaKeySize} bits (2048, 3072, 4096) or ECDSA P-256, P-384 or P-521.")
                         : null;
                     return ("RSA", size, null, problem);
@@ -139,7 +139,7 @@ internal static class CertificateInspector
                     return ("ECDSA", curve.Size, curve.Name, null);
                 }
 
-                return ("ECDSA", 0, curveOid, new CertificateProblem(CertificateErrors.UnsupportedKey,
+                return ("ECDSA", 0, curveOid, new CertificateProblem(ErrorIds.Certificate.UnsupportedKey,
                     $"The certificate {certificate.Subject} has an elliptic-curve key on an unsupported curve ({curveOid ?? "unknown"}); use P-256, P-384 or P-521."));
 
             default:
@@ -150,7 +150,7 @@ internal static class CertificateInspector
                     Ed448Oid => "Ed448",
                     _ => certificate.PublicKey.Oid.FriendlyName ?? oid,
                 };
-                return (name, 0, null, new CertificateProblem(CertificateErrors.UnsupportedKey,
+                return (name, 0, null, new CertificateProblem(ErrorIds.Certificate.UnsupportedKey,
                     $"The certificate {certificate.Subject} has a {name} key, which Roles Anywhere does not accept; use an RSA (2048 bits or more) or ECDSA (P-256, P-384, P-521) certificate."));
         }
     }

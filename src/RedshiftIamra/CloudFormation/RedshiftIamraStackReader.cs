@@ -64,7 +64,7 @@ public enum StackReadiness
 /// </summary>
 public static class RedshiftIamraStackReader
 {
-    public const string NotFound = CloudFormationErrors.StackNotFound;
+    public const string NotFound = ErrorIds.Stack.NotFound;
     public const string NotReady = ErrorIds.Stack.NotReady;
     public const string OutputMissing = ErrorIds.Stack.OutputMissing;
     public const string OutputInvalid = ErrorIds.Stack.OutputInvalid;

@@ -1,4 +1,6 @@
 using System.Globalization;
+using RedshiftIamra.Certificates;
+using RedshiftIamra.Configuration;
 
 namespace RedshiftIamra;
 
@@ -170,4 +172,67 @@ public sealed class RedshiftIamraConfig
     }
 
     public override string ToString() => $"{Name}: {Target}";
+
+    /// <summary>
+    /// The configuration the stages describe, as Save-RedshiftIamraConfig writes it: the certificate
+    /// source as its kind names it (a store's location and name only when not the defaults, a
+    /// PKCS#11 key's certificate file only when typed), paths made absolute by
+    /// <paramref name="resolvePath"/>, and a duration or port only when typed or not 0
+    /// (<paramref name="typed"/>: whether a parameter was typed on the command line).
+    /// </summary>
+    public static RedshiftIamraConfig FromStages(string name, CertificateSourceSettings source, RolesAnywhereSettings session, RedshiftTargetSettings target, RedshiftConnectSettings connect,
+        Func<string, bool> typed, Func<string, string> resolvePath, string? stackName = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(connect);
+        ArgumentNullException.ThrowIfNull(typed);
+        ArgumentNullException.ThrowIfNull(resolvePath);
+        string? Resolve(string? path) => path is null ? null : resolvePath(path);
+        var inStore = source.Kind is CertificateSourceKind.Store or CertificateSourceKind.Thumbprint;
+        var pkcs11 = source.Kind is CertificateSourceKind.Pkcs11Uri or CertificateSourceKind.Pkcs11;
+        return new RedshiftIamraConfig
+        {
+            Name = name,
+            Thumbprint = source.Kind == CertificateSourceKind.Thumbprint ? CertificateFinder.NormalizeThumbprint(source.Thumbprint!) : null,
+            Subject = source.Subject,
+            Issuer = source.Issuer,
+            SerialNumber = source.SerialNumber,
+            Latest = source.Latest,
+            StoreLocation = inStore && source.StoreLocation is { } location && !location.Equals("CurrentUser", StringComparison.OrdinalIgnoreCase) ? location : null,
+            StoreName = inStore && source.StoreName is { } store && !store.Equals("My", StringComparison.OrdinalIgnoreCase) ? store : null,
+            CertificatePath = source.Kind == CertificateSourceKind.Path || (pkcs11 && typed("Path")) ? Resolve(source.CertificatePath) : null,
+            PrivateKeyPath = Resolve(source.PrivateKeyPath),
+            ChainPath = Resolve(source.ChainPath),
+            Pkcs11Uri = source.Kind == CertificateSourceKind.Pkcs11Uri ? source.Pkcs11Uri : null,
+            TokenLabel = source.Kind == CertificateSourceKind.Pkcs11 ? source.TokenLabel : null,
+            KeyLabel = source.KeyLabel,
+            KeyId = source.KeyId,
+            Pkcs11Library = Resolve(source.Pkcs11Library),
+            TrustAnchorArn = session.TrustAnchorArn,
+            ProfileArn = session.ProfileArn,
+            RoleArn = session.RoleArn,
+            SessionDurationSeconds = typed(nameof(SessionDurationSeconds)) ? session.SessionDurationSeconds : null,
+            RoleSessionName = session.RoleSessionName,
+            RolesAnywhereEndpointUrl = session.RolesAnywhereEndpointUrl,
+            CaBundlePath = Resolve(session.CaBundlePath),
+            Region = session.Region,
+            ClusterIdentifier = target.ClusterIdentifier,
+            WorkgroupName = target.WorkgroupName,
+            Hostname = target.Hostname,
+            Port = target.Port != 0 || typed(nameof(Port)) ? target.Port : null,
+            DbName = target.DbName,
+            DbUser = target.DbUser,
+            UseIamIdentity = target.UseIamIdentity,
+            AutoCreate = target.AutoCreate,
+            DbGroup = target.DbGroup ?? Array.Empty<string>(),
+            DurationSeconds = target.DurationSeconds != 0 || typed(nameof(DurationSeconds)) ? target.DurationSeconds : null,
+            CustomDomainName = target.CustomDomainName,
+            RedshiftEndpointUrl = target.RedshiftEndpointUrl,
+            RootCertificatePath = Resolve(connect.RootCertificatePath),
+            Staging = connect.Staging?.Validate(),
+            StackName = stackName,
+        };
+    }
 }

@@ -1,5 +1,12 @@
+using System.Security;
+using System.Security.Cryptography.X509Certificates;
+using RedshiftIamra.Aws;
 using RedshiftIamra.CloudFormation;
+using RedshiftIamra.Certificates;
+using RedshiftIamra.Connections;
 using RedshiftIamra.Loading;
+using RedshiftIamra.Pkcs11;
+using RedshiftIamra.Sessions;
 
 namespace RedshiftIamra.Configuration;
 
@@ -114,6 +121,71 @@ public sealed record CertificateSourceSettings
 
         return source with { ChainPath = precedence.Pick("ChainPath", ChainPath, config.ChainPath) };
     }
+
+    /// <summary>
+    /// The certificate query this source describes, paths resolved by <paramref name="resolvePath"/>
+    /// (against the caller's current location). The secrets a source never holds come in here: the
+    /// key file's <paramref name="password"/>, the token's <paramref name="pin"/> (over a pin-value in
+    /// the URI) and how to ask for a PIN (<paramref name="pinPrompt"/>).
+    /// </summary>
+    public CertificateQuery ToQuery(Func<string, string> resolvePath, SecureString? password = null, SecureString? pin = null, Func<string, SecureString?>? pinPrompt = null)
+    {
+        ArgumentNullException.ThrowIfNull(resolvePath);
+        string? Resolve(string? path) => path is null ? null : resolvePath(path);
+        var location = StoreLocation is null ? System.Security.Cryptography.X509Certificates.StoreLocation.CurrentUser : Enum.Parse<StoreLocation>(StoreLocation, ignoreCase: true);
+        return Kind switch
+        {
+            CertificateSourceKind.Pkcs11Uri or CertificateSourceKind.Pkcs11 => new CertificateQuery
+            {
+                Pkcs11 = ToPkcs11Query(Resolve, pin, pinPrompt),
+                ChainPath = Resolve(ChainPath),
+            },
+            CertificateSourceKind.Path => new CertificateQuery
+            {
+                Path = Resolve(CertificatePath),
+                PrivateKeyPath = Resolve(PrivateKeyPath),
+                Password = password,
+                ChainPath = Resolve(ChainPath),
+            },
+            CertificateSourceKind.Thumbprint => new CertificateQuery
+            {
+                Thumbprint = CertificateFinder.NormalizeThumbprint(Thumbprint!),
+                StoreLocation = location,
+                StoreName = StoreName ?? "My",
+                ChainPath = Resolve(ChainPath),
+            },
+            _ => new CertificateQuery
+            {
+                Subject = Subject,
+                Issuer = Issuer,
+                SerialNumber = SerialNumber,
+                StoreLocation = location,
+                StoreName = StoreName ?? "My",
+                ChainPath = Resolve(ChainPath),
+            },
+        };
+    }
+
+    /// <summary>The token, key, library, PIN and certificate file of a PKCS#11 source.</summary>
+    private Pkcs11Query ToPkcs11Query(Func<string?, string?> resolve, SecureString? pin, Func<string, SecureString?>? pinPrompt)
+    {
+        var query = Kind == CertificateSourceKind.Pkcs11Uri
+            ? Pkcs11Query.FromUri(RedshiftIamra.Pkcs11.Pkcs11Uri.Parse(Pkcs11Uri!))
+            : new Pkcs11Query
+            {
+                TokenLabel = TokenLabel,
+                KeyLabel = KeyLabel,
+                KeyId = KeyId is null ? null : RedshiftIamra.Pkcs11.Pkcs11Uri.ParseHexId(KeyId),
+            };
+        return query with
+        {
+            LibraryPath = resolve(Pkcs11Library ?? query.LibraryPath),
+            LibraryOrigin = Pkcs11Library is not null ? "-Pkcs11Library" : query.LibraryOrigin,
+            Pin = pin ?? query.Pin,
+            CertificatePath = resolve(CertificatePath),
+            PinPrompt = pinPrompt,
+        };
+    }
 }
 
 /// <summary>The Roles Anywhere session stage and the AWS HTTP settings every AWS call shares.</summary>
@@ -161,6 +233,33 @@ public sealed record RolesAnywhereSettings
         RoleArn = RoleArn ?? stack.RoleArn,
         Region = Region ?? stack.Region,
     };
+
+    /// <summary>
+    /// The Roles Anywhere session request for <paramref name="certificate"/>. The session's region
+    /// is the trust anchor's; <see cref="Region"/> is checked against it only where it names the
+    /// session's region (<paramref name="regionIsSessions"/>: Get-IamraSession), since elsewhere
+    /// it names the Redshift target's.
+    /// </summary>
+    public RolesAnywhereSessionOptions ToSessionOptions(IamraCertificate certificate, IamraSessionOption option, AwsHttpSettings http, bool regionIsSessions = false)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(option);
+        ArgumentNullException.ThrowIfNull(http);
+        return new RolesAnywhereSessionOptions
+        {
+            Certificate = certificate,
+            TrustAnchorArn = TrustAnchorArn!,
+            ProfileArn = ProfileArn!,
+            RoleArn = RoleArn!,
+            Region = regionIsSessions ? Region : null,
+            DurationSeconds = SessionDurationSeconds,
+            RoleSessionName = RoleSessionName,
+            EndpointUrl = RolesAnywhereEndpointUrl,
+            AllowInsecureEndpoint = option.AllowInsecureEndpoint,
+            Http = http,
+            RenewalMargin = option.RenewalMargin,
+        };
+    }
 }
 
 /// <summary>
@@ -286,6 +385,81 @@ public sealed record RedshiftTargetSettings
             DbName = DbName ?? stack?.DbName,
         };
     }
+
+    /// <summary>
+    /// The database credential request for this target: the cluster, workgroup or host name
+    /// resolved (<see cref="RedshiftTargets.Resolve"/>) and the region found
+    /// (<see cref="RedshiftTargets.ResolveRegion"/>). <see cref="Port"/> and
+    /// <see cref="DurationSeconds"/> count only when given; a port of 0 bound from a piped object
+    /// is an object without one, typed it is a port (and refused). <paramref name="note"/> is what
+    /// resolving the target noted, for -Verbose.
+    /// </summary>
+    public DbCredentialOptions ToDbCredentialOptions(DbCredentialCall call, out string? note)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var target = RedshiftTargets.Resolve(new RedshiftTargetInput
+        {
+            ClusterIdentifier = ClusterIdentifier,
+            WorkgroupName = WorkgroupName,
+            Hostname = Hostname,
+            Port = call.IsGiven(nameof(Port)) && (Port != 0 || call.IsTyped(nameof(Port))) ? Port : null,
+            DbUser = DbUser,
+            UseIamIdentity = UseIamIdentity,
+            CustomDomainName = CustomDomainName,
+        });
+        note = target.Note;
+
+        // A piped session binds its own Region by name: that is the session's region, a fallback
+        // after the host name's, not a region the user gave.
+        var given = call.SessionRegion is not null && !call.IsTyped(nameof(call.Region)) && string.Equals(call.Region, call.SessionRegion, StringComparison.Ordinal) ? null : call.Region;
+        var (region, regionSource) = RedshiftTargets.ResolveRegion(given, target.HostRegion, call.Credentials);
+        return new DbCredentialOptions
+        {
+            Credentials = call.Credentials,
+            Kind = target.Kind,
+            ClusterIdentifier = target.ClusterIdentifier,
+            WorkgroupName = target.WorkgroupName,
+            DbUser = DbUser,
+            DbName = DbName ?? target.DbName,
+            AutoCreate = AutoCreate,
+            DbGroups = DbGroup ?? Array.Empty<string>(),
+            DurationSeconds = call.IsGiven(nameof(DurationSeconds)) ? DurationSeconds : null,
+            CustomDomainName = CustomDomainName,
+            Host = target.Host,
+            Port = target.Port,
+            Region = region,
+            RegionSource = regionSource,
+            EndpointUrl = RedshiftEndpointUrl,
+            AllowInsecureEndpoint = call.SessionOption.AllowInsecureEndpoint,
+            Http = call.Http,
+            RenewalMargin = call.SessionOption.RenewalMargin,
+        };
+    }
+}
+
+/// <summary>
+/// What a command adds to a <see cref="RedshiftTargetSettings"/> to ask for database credentials:
+/// the AWS credentials and HTTP settings, the region it was given, and which settings the user gave.
+/// </summary>
+public sealed record DbCredentialCall
+{
+    public required AwsCredentialSource Credentials { get; init; }
+
+    /// <summary>The region as bound (typed, saved, or bound by name from a piped object); null when none.</summary>
+    public string? Region { get; init; }
+
+    /// <summary>The region of a piped session, which binds its own Region by name: then a fallback, not a region the user gave.</summary>
+    public string? SessionRegion { get; init; }
+
+    /// <summary>Whether the user gave a setting (by its parameter name): typed, bound from a piped object, or filled from a saved configuration.</summary>
+    public required Func<string, bool> IsGiven { get; init; }
+
+    /// <summary>Whether the user typed a setting (by its parameter name) on the command line.</summary>
+    public required Func<string, bool> IsTyped { get; init; }
+
+    public IamraSessionOption SessionOption { get; init; } = new();
+
+    public AwsHttpSettings Http { get; init; } = new();
 }
 
 /// <summary>The connection stage: the roots the server's certificate must chain to, and where staged loads go.</summary>
@@ -313,4 +487,34 @@ public sealed record RedshiftConnectSettings
 
     /// <summary>For saving: the stack's staging settings where the user gave none.</summary>
     public RedshiftConnectSettings WithStack(RedshiftIamraStack? stack) => this with { Staging = Staging ?? stack?.Staging };
+
+    /// <summary>
+    /// The connection options: <see cref="RootCertificatePath"/> (resolved by
+    /// <paramref name="resolvePath"/>) or the roots that ship with the module, and a TLS mode
+    /// weaker than VerifyFull only with <paramref name="allowUnverifiedTls"/>, when
+    /// <paramref name="warning"/> says what is not verified.
+    /// </summary>
+    public RedshiftConnectionOptions ToConnectionOptions(RedshiftTlsMode tlsMode, bool allowUnverifiedTls, string defaultRootCertificatePath, Func<string, string> resolvePath, out string? warning,
+        bool pooling = true, int maxPoolSize = 20, int connectTimeoutSeconds = 15, int commandTimeoutSeconds = 0)
+    {
+        ArgumentNullException.ThrowIfNull(defaultRootCertificatePath);
+        ArgumentNullException.ThrowIfNull(resolvePath);
+        if (tlsMode != RedshiftTlsMode.VerifyFull && !allowUnverifiedTls)
+        {
+            throw new IamraException(ErrorIds.Connection.WeakTlsRefused, IamraErrorCategory.SecurityError,
+                $"-TlsMode {tlsMode} does not fully verify the server (name and root); add -AllowUnverifiedTls if you really mean it. Prefer -RootCertificatePath with the right root.", tlsMode.ToString());
+        }
+
+        warning = tlsMode == RedshiftTlsMode.VerifyFull ? null
+            : $"TLS mode {tlsMode}: the server's {(tlsMode == RedshiftTlsMode.VerifyCA ? "host name is" : "certificate is")} not verified; the connection could reach an impostor.";
+        return new RedshiftConnectionOptions
+        {
+            TlsMode = tlsMode,
+            RootCertificatePath = RootCertificatePath is null ? defaultRootCertificatePath : resolvePath(RootCertificatePath),
+            Pooling = pooling,
+            MaxPoolSize = maxPoolSize,
+            ConnectTimeoutSeconds = connectTimeoutSeconds,
+            CommandTimeoutSeconds = commandTimeoutSeconds,
+        };
+    }
 }

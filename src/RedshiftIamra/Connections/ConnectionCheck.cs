@@ -236,7 +236,7 @@ public static class ConnectionCheck
             var acceptable = probe.Verified || (plan.Connection.TlsMode == RedshiftTlsMode.VerifyCA && probe.ChainStatus == "trusted");
             if (!acceptable)
             {
-                throw new IamraException(ConnectionErrors.TlsVerificationFailed, IamraErrorCategory.SecurityError, probe.Detail, credential.Host);
+                throw new IamraException(ErrorIds.Connection.TlsVerificationFailed, IamraErrorCategory.SecurityError, probe.Detail, credential.Host);
             }
 
             return $"{probe.Protocol}; {probe.Detail}";

@@ -78,5 +78,5 @@ public static class QueryParameters
     private static NpgsqlParameter Typed(string name, NpgsqlDbType type, object value) => new(name, type) { Value = value };
 
     private static IamraException Refuse(string name, string what, string todo) =>
-        new(ConnectionErrors.InvalidParameter, IamraErrorCategory.InvalidArgument, $"The query parameter @{name} {what}. {todo}", name);
+        new(ErrorIds.Query.InvalidParameter, IamraErrorCategory.InvalidArgument, $"The query parameter @{name} {what}. {todo}", name);
 }

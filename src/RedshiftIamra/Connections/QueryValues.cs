@@ -204,7 +204,7 @@ public static class QueryValues
         }
         catch (Exception e) when (e is InvalidCastException or NotSupportedException or OverflowException or ArgumentOutOfRangeException)
         {
-            throw new IamraException(ConnectionErrors.UnreadableValue, IamraErrorCategory.InvalidData,
+            throw new IamraException(ErrorIds.Query.UnreadableValue, IamraErrorCategory.InvalidData,
                 $"The value in column '{reader.GetName(ordinal)}' (type {reader.GetDataTypeName(ordinal)}) cannot be read: {e.Message} Cast it to varchar in the query to get its text.",
                 reader.GetName(ordinal), e);
         }

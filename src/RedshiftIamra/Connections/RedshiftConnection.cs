@@ -277,7 +277,7 @@ public sealed class RedshiftConnection : IDisposable, IAsyncDisposable
                 detail += $" (the TLS check could not say more: {probeFailure.Message})";
             }
 
-            return new IamraException(Connections.ConnectionErrors.TlsVerificationFailed, IamraErrorCategory.SecurityError,
+            return new IamraException(ErrorIds.Connection.TlsVerificationFailed, IamraErrorCategory.SecurityError,
                 $"TLS verification of {where} failed: {detail}", where, e);
         }
 
@@ -296,7 +296,7 @@ public sealed class RedshiftConnection : IDisposable, IAsyncDisposable
                 SqlStates.TooManyConnections => " The server has no connection slot left: close idle connections or lower -MaxPoolSize.",
                 _ => string.Empty,
             };
-            return new IamraException(Connections.ConnectionErrors.LoginFailed, postgres.SqlState.StartsWith(SqlStates.ClassInvalidAuthorization, StringComparison.Ordinal) ? IamraErrorCategory.AuthenticationError : IamraErrorCategory.ResourceUnavailable,
+            return new IamraException(ErrorIds.Connection.LoginFailed, postgres.SqlState.StartsWith(SqlStates.ClassInvalidAuthorization, StringComparison.Ordinal) ? IamraErrorCategory.AuthenticationError : IamraErrorCategory.ResourceUnavailable,
                 $"Logging in to {where}/{Database} as {User} failed: {postgres.SqlState} {postgres.MessageText}.{hint}", where, e);
         }
 
@@ -309,11 +309,11 @@ public sealed class RedshiftConnection : IDisposable, IAsyncDisposable
                 SocketError.TimedOut => $"{where} did not answer (a firewall may drop port {Port})",
                 _ => socket.Message,
             };
-            return new IamraException(Connections.ConnectionErrors.ConnectFailed, IamraErrorCategory.ConnectionError,
+            return new IamraException(ErrorIds.Connection.ConnectFailed, IamraErrorCategory.ConnectionError,
                 $"Cannot connect to {where}: {what}. Check the host, the port ({Port}), the security group and any firewall on the way.", where, e);
         }
 
-        return new IamraException(Connections.ConnectionErrors.ConnectFailed, IamraErrorCategory.ConnectionError,
+        return new IamraException(ErrorIds.Connection.ConnectFailed, IamraErrorCategory.ConnectionError,
             $"Cannot connect to {where}/{Database} as {User}: {e.Message}", where, e);
     }
 
@@ -347,7 +347,7 @@ public sealed class RedshiftConnection : IDisposable, IAsyncDisposable
 
         if (Volatile.Read(ref _leaseThread) == Environment.CurrentManagedThreadId)
         {
-            throw new IamraException(Connections.ConnectionErrors.ConnectionBusy, IamraErrorCategory.ResourceUnavailable,
+            throw new IamraException(ErrorIds.Connection.Busy, IamraErrorCategory.ResourceUnavailable,
                 $"The connection {Id} is still reading the rows of another query in this pipeline. Collect those rows first (e.g. assign them to a variable), or run this query on another connection (Connect-RedshiftIamra -NoDefault, then -Connection).",
                 Id);
         }
@@ -374,7 +374,7 @@ public sealed class RedshiftConnection : IDisposable, IAsyncDisposable
         return new Lease(this);
     }
 
-    private IamraException Closed() => new(Connections.ConnectionErrors.ConnectionClosed, IamraErrorCategory.ConnectionError,
+    private IamraException Closed() => new(ErrorIds.Connection.Closed, IamraErrorCategory.ConnectionError,
         $"The connection {Id} was closed (Disconnect-RedshiftIamra). Connect again.", Id);
 
     /// <summary>
@@ -506,7 +506,7 @@ public sealed class RedshiftConnection : IDisposable, IAsyncDisposable
         }
         else if (session is not null)
         {
-            failures.Add(new IamraException(Connections.ConnectionErrors.ConnectionBusy, IamraErrorCategory.ResourceUnavailable,
+            failures.Add(new IamraException(ErrorIds.Connection.Busy, IamraErrorCategory.ResourceUnavailable,
                 $"A query on {Id} did not stop within {(Connections.RedshiftQuery.CancelGrace + Connections.RedshiftQuery.CancelGrace).TotalSeconds:0} s; its session is closed when it ends.", Id));
         }
 

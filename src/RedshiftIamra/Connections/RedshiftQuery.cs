@@ -329,7 +329,7 @@ public sealed class RedshiftQuery : IDisposable
                 // that does not end within the grace (a frozen network), give the session up here.
                 Abandon(task);
                 throw which == WaitHandle.WaitTimeout
-                    ? new IamraException(ConnectionErrors.QueryTimeout, IamraErrorCategory.OperationTimeout,
+                    ? new IamraException(ErrorIds.Query.Timeout, IamraErrorCategory.OperationTimeout,
                         $"The query ran longer than its command timeout ({_command.CommandTimeout} s), and the server did not answer the cancel request within {CancelGrace.TotalSeconds:0} s more, so the connection was closed; the statement may still be running on the server until it notices. The next query opens a new connection.",
                         Sql)
                     : Canceled(acknowledged: false, null);
@@ -365,7 +365,7 @@ public sealed class RedshiftQuery : IDisposable
     {
         if (_connection.Closing.IsCancellationRequested && !_userToken.IsCancellationRequested)
         {
-            return new IamraException(ConnectionErrors.ConnectionClosed, IamraErrorCategory.ConnectionError,
+            return new IamraException(ErrorIds.Connection.Closed, IamraErrorCategory.ConnectionError,
                 $"The connection {_connection.Id} was closed (Disconnect-RedshiftIamra) while the query ran.", _connection.Id, inner);
         }
 
@@ -394,7 +394,7 @@ public sealed class RedshiftQuery : IDisposable
 
         if (e is NpgsqlException { InnerException: TimeoutException })
         {
-            return new IamraException(ConnectionErrors.QueryTimeout, IamraErrorCategory.OperationTimeout,
+            return new IamraException(ErrorIds.Query.Timeout, IamraErrorCategory.OperationTimeout,
                 SessionBroken
                     ? $"The query ran longer than its command timeout ({_command.CommandTimeout} s), and the server did not acknowledge the cancel request, so the connection was closed; the statement may still be running on the server until it notices. The next query opens a new connection. Raise -CommandTimeout (0 waits forever) if it needs longer."
                     : $"The query ran longer than its command timeout ({_command.CommandTimeout} s) and was canceled on the server. Raise -CommandTimeout (0 waits forever) if it needs longer.",
@@ -406,7 +406,7 @@ public sealed class RedshiftQuery : IDisposable
             return Canceled(acknowledged: false, e);
         }
 
-        return new IamraException(ConnectionErrors.ConnectionClosed, IamraErrorCategory.ConnectionError,
+        return new IamraException(ErrorIds.Connection.Closed, IamraErrorCategory.ConnectionError,
             $"The connection to {_connection.Host}:{_connection.Port} failed during the query: {e.Message} The statement may or may not have run; the next query reconnects.", _connection.Id, e);
     }
 }

@@ -127,7 +127,7 @@ public static class TlsProbe
     {
         if (!File.Exists(path))
         {
-            throw new IamraException(ConnectionErrors.RootCertificateNotFound, IamraErrorCategory.ObjectNotFound,
+            throw new IamraException(ErrorIds.Connection.RootCertificateNotFound, IamraErrorCategory.ObjectNotFound,
                 $"The root certificate file '{path}' does not exist. Give -RootCertificatePath a PEM file of trusted roots.", path);
         }
 
@@ -135,7 +135,7 @@ public static class TlsProbe
         roots.ImportFromPemFile(path);
         if (roots.Count == 0)
         {
-            throw new IamraException(ConnectionErrors.RootCertificateNotFound, IamraErrorCategory.InvalidData,
+            throw new IamraException(ErrorIds.Connection.RootCertificateNotFound, IamraErrorCategory.InvalidData,
                 $"The root certificate file '{path}' holds no PEM certificate.", path);
         }
 

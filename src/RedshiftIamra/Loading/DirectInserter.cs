@@ -142,7 +142,7 @@ internal sealed class DirectInserter : IDisposable
             }
         }
 
-        return new IamraException(LoadErrors.LoadFailed, IamraErrorCategory.InvalidData,
+        return new IamraException(ErrorIds.Loading.LoadFailed, IamraErrorCategory.InvalidData,
             $"Loading {_target} failed at {where}{(column is null ? string.Empty : $", column '{column}'")}{value}: {e.MessageText} (SQLSTATE {e.SqlState}).{(e.Detail is null ? string.Empty : " " + e.Detail)} Nothing was written: the load was rolled back.",
             _target, e);
     }

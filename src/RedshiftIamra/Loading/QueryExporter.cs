@@ -183,7 +183,7 @@ public sealed class QueryExporter
 
             if (File.Exists(full) && !options.Force)
             {
-                throw new IamraException(LoadErrors.ExportFileExists, IamraErrorCategory.WriteError,
+                throw new IamraException(ErrorIds.Loading.ExportFileExists, IamraErrorCategory.WriteError,
                     $"'{full}' exists: add -Force to replace it (it is replaced only once the export is complete).", full);
             }
         }
@@ -191,7 +191,7 @@ public sealed class QueryExporter
         return options with { Path = full, Staging = options.Staging?.Validate() };
     }
 
-    private static IamraException Invalid(string message, object? target) => new(LoadErrors.InvalidExport, IamraErrorCategory.InvalidArgument, message, target);
+    private static IamraException Invalid(string message, object? target) => new(ErrorIds.Loading.InvalidExport, IamraErrorCategory.InvalidArgument, message, target);
 
     // ---- Streaming through the connection ------------------------------------------------
 
@@ -281,7 +281,7 @@ public sealed class QueryExporter
         }
         catch (PostgresException e)
         {
-            throw new IamraException(LoadErrors.ExportFailed, IamraErrorCategory.InvalidOperation,
+            throw new IamraException(ErrorIds.Loading.ExportFailed, IamraErrorCategory.InvalidOperation,
                 $"The query failed: {e.MessageText} (SQLSTATE {e.SqlState}). No file was written.", _options.Query, e);
         }
         finally
@@ -372,11 +372,11 @@ public sealed class QueryExporter
 
     private RedshiftExportResult Unload(Action<LoadProgress>? progress)
     {
-        var staging = _options.Staging ?? throw new IamraException(LoadErrors.StagingNotConfigured, IamraErrorCategory.InvalidArgument,
+        var staging = _options.Staging ?? throw new IamraException(ErrorIds.Staging.NotConfigured, IamraErrorCategory.InvalidArgument,
             "-ExportMethod Unload needs a staging bucket: give -StagingBucket and -CopyRoleArn, or set the connection's Staging.", _options.Path);
         if (staging.CopyRoleArn is null || _aws is null)
         {
-            throw new IamraException(LoadErrors.StagingNotConfigured, IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Staging.NotConfigured, IamraErrorCategory.InvalidArgument,
                 staging.CopyRoleArn is null
                     ? "-ExportMethod Unload needs the IAM role UNLOAD runs as: give -CopyRoleArn (the stack's CopyRoleArn output), or 'default' for the cluster's default role."
                     : "-ExportMethod Unload needs AWS credentials for S3: connect with a Roles Anywhere session or an AWS credential source.", _options.Path);
@@ -458,7 +458,7 @@ public sealed class QueryExporter
                     var target = System.IO.Path.Combine(_options.Path, System.IO.Path.GetFileName(l.Key));
                     if (File.Exists(target) && !_options.Force)
                     {
-                        throw new IamraException(LoadErrors.ExportFileExists, IamraErrorCategory.WriteError, $"'{target}' exists: add -Force to replace it.", target);
+                        throw new IamraException(ErrorIds.Loading.ExportFileExists, IamraErrorCategory.WriteError, $"'{target}' exists: add -Force to replace it.", target);
                     }
                 }
 
@@ -498,7 +498,7 @@ public sealed class QueryExporter
         }
         catch (PostgresException e)
         {
-            throw new IamraException(LoadErrors.ExportFailed, IamraErrorCategory.InvalidOperation,
+            throw new IamraException(ErrorIds.Loading.ExportFailed, IamraErrorCategory.InvalidOperation,
                 $"UNLOAD failed: {e.MessageText} (SQLSTATE {e.SqlState}). No file was written; the staged objects are deleted.", _options.Query, e);
         }
         catch (Amazon.Runtime.AmazonServiceException e)

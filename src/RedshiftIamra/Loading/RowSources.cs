@@ -32,7 +32,7 @@ public sealed class RecordShaper
         {
             if (!_index.TryGetValue(name, out var i))
             {
-                throw new IamraException(LoadErrors.InconsistentRow, IamraErrorCategory.InvalidData,
+                throw new IamraException(ErrorIds.Loading.InconsistentRow, IamraErrorCategory.InvalidData,
                     $"Row {rowNumber} has the property '{name}', which the first row did not have (the first row sets the columns: {string.Join(", ", Names)}). Select the same properties for every row (Select-Object).", rowNumber);
             }
 
@@ -102,7 +102,7 @@ public sealed class CsvFileSource : IDisposable
     {
         if (!File.Exists(path))
         {
-            throw new IamraException(LoadErrors.InputFileNotFound, IamraErrorCategory.ObjectNotFound, $"The file '{path}' does not exist.", path);
+            throw new IamraException(ErrorIds.Loading.InputFileNotFound, IamraErrorCategory.ObjectNotFound, $"The file '{path}' does not exist.", path);
         }
 
         bool compressed;
@@ -149,7 +149,7 @@ public sealed class CsvFileSource : IDisposable
             }
             else if (!columns.SequenceEqual(source.Columns, StringComparer.OrdinalIgnoreCase))
             {
-                throw new IamraException(LoadErrors.InconsistentRow, IamraErrorCategory.InvalidData,
+                throw new IamraException(ErrorIds.Loading.InconsistentRow, IamraErrorCategory.InvalidData,
                     $"'{path}' has the columns {string.Join(", ", source.Columns)}; '{paths[0]}' has {string.Join(", ", columns)}. Load files with the same columns together.", path);
             }
         }
@@ -230,7 +230,7 @@ public sealed class CsvFileSource : IDisposable
         }
     }
 
-    private static IamraException NotCsv(string path, string why) => new(LoadErrors.NotCsv, IamraErrorCategory.InvalidData,
+    private static IamraException NotCsv(string path, string why) => new(ErrorIds.Loading.NotCsv, IamraErrorCategory.InvalidData,
         $"'{path}' is not a CSV file this cmdlet can load: {why}. Give a UTF-8 CSV file (optionally gzip) whose first row names the columns.", path);
 
     public void Dispose()

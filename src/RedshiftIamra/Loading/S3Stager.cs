@@ -193,7 +193,7 @@ internal sealed class S3Stager : IAsyncDisposable
 
             if (response.DeleteErrors is { Count: > 0 } errors)
             {
-                throw new IamraException(LoadErrors.StagingFailed, IamraErrorCategory.WriteError,
+                throw new IamraException(ErrorIds.Staging.Failed, IamraErrorCategory.WriteError,
                     $"{errors.Count} staged object(s) under s3://{Bucket}/{RunPrefix} could not be deleted ({errors[0].Code}: {errors[0].Message}); the bucket's lifecycle rule removes them within a day.", Url(RunPrefix));
             }
         }
@@ -219,9 +219,9 @@ internal sealed class S3Stager : IAsyncDisposable
         var denied = e.StatusCode is HttpStatusCode.Forbidden || e.ErrorCode is "AccessDenied" or "NoSuchBucket" or "AllAccessDisabled" or "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "KMS.AccessDeniedException";
         var message = $"Cannot {what} the staging bucket s3://{Bucket}/{RunPrefix}: {e.ErrorCode ?? e.StatusCode.ToString()} {e.Message}";
         return denied
-            ? new IamraException(LoadErrors.StagingAccessDenied, IamraErrorCategory.PermissionDenied,
+            ? new IamraException(ErrorIds.Staging.AccessDenied, IamraErrorCategory.PermissionDenied,
                 message + " The role of the Roles Anywhere session needs s3:PutObject, s3:GetObject, s3:DeleteObject and s3:ListBucket on the staging prefix (and kms:GenerateDataKey on the key with -KmsKeyId); check -StagingBucket and -StagingPrefix.", Url(RunPrefix), e)
-            : new IamraException(LoadErrors.StagingFailed, IamraErrorCategory.WriteError, message, Url(RunPrefix), e);
+            : new IamraException(ErrorIds.Staging.Failed, IamraErrorCategory.WriteError, message, Url(RunPrefix), e);
     }
 
     public async ValueTask DisposeAsync()

@@ -36,7 +36,7 @@ public sealed record TableName(string? Schema, string Table)
 
         if (name.Schema is not null)
         {
-            throw new IamraException(LoadErrors.InvalidTableName, IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Loading.InvalidTableName, IamraErrorCategory.InvalidArgument,
                 $"'{text}' already names its schema; give the schema either in the table name or as -Schema '{schema}', not both.", text);
         }
 
@@ -44,7 +44,7 @@ public sealed record TableName(string? Schema, string Table)
         return parts.Count == 1 ? name with { Schema = parts[0] } : throw Invalid(schema);
     }
 
-    internal static IamraException Invalid(string? text) => new(LoadErrors.InvalidTableName, IamraErrorCategory.InvalidArgument,
+    internal static IamraException Invalid(string? text) => new(ErrorIds.Loading.InvalidTableName, IamraErrorCategory.InvalidArgument,
         $"'{text}' is not a table name: give table or schema.table (quote a part with \" when it holds a dot, a space or capitals).", text);
 }
 
@@ -63,7 +63,7 @@ public static class SqlText
         ArgumentNullException.ThrowIfNull(name);
         if (name.Length == 0 || name.Contains('\0', StringComparison.Ordinal))
         {
-            throw new IamraException(LoadErrors.InvalidTableName, IamraErrorCategory.InvalidArgument, "An identifier is empty or holds a NUL character.", name);
+            throw new IamraException(ErrorIds.Loading.InvalidTableName, IamraErrorCategory.InvalidArgument, "An identifier is empty or holds a NUL character.", name);
         }
 
         return "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

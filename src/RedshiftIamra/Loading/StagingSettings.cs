@@ -42,7 +42,7 @@ public sealed partial record RedshiftStagingSettings
             return saved?.Validate();
         }
 
-        var name = bucket ?? saved?.Bucket ?? throw new IamraException(LoadErrors.StagingNotConfigured, IamraErrorCategory.InvalidArgument,
+        var name = bucket ?? saved?.Bucket ?? throw new IamraException(ErrorIds.Staging.NotConfigured, IamraErrorCategory.InvalidArgument,
             "-StagingPrefix, -CopyRoleArn, -KmsKeyId and -S3EndpointUrl need a staging bucket: give -StagingBucket too, or set the connection's Staging.", bucket);
         return new RedshiftStagingSettings
         {
@@ -87,7 +87,7 @@ public sealed partial record RedshiftStagingSettings
         return prefix.Length == 0 || prefix.EndsWith('/') ? this with { Prefix = prefix } : this with { Prefix = prefix + "/" };
     }
 
-    private static IamraException Bad(string message, object? target) => new(LoadErrors.StagingInvalid, IamraErrorCategory.InvalidArgument, message, target);
+    private static IamraException Bad(string message, object? target) => new(ErrorIds.Staging.Invalid, IamraErrorCategory.InvalidArgument, message, target);
 
     [GeneratedRegex("^[a-z0-9][a-z0-9.-]*[a-z0-9]$")]
     private static partial Regex BucketPattern();

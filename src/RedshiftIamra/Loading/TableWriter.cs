@@ -81,7 +81,7 @@ public sealed class TableWriter : IAsyncDisposable, IDisposable
 
         if (names.Count == 0)
         {
-            throw new IamraException(LoadErrors.NoInput, IamraErrorCategory.InvalidData, $"The input has no columns to load into {_options.Table}.", _options.Table.ToString());
+            throw new IamraException(ErrorIds.Loading.NoInput, IamraErrorCategory.InvalidData, $"The input has no columns to load into {_options.Table}.", _options.Table.ToString());
         }
 
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -89,7 +89,7 @@ public sealed class TableWriter : IAsyncDisposable, IDisposable
         {
             if (string.IsNullOrWhiteSpace(name) || !seen.Add(name))
             {
-                throw new IamraException(LoadErrors.InconsistentRow, IamraErrorCategory.InvalidData,
+                throw new IamraException(ErrorIds.Loading.InconsistentRow, IamraErrorCategory.InvalidData,
                     $"The input's column names must be non-empty and unique (ignoring case); '{name}' is {(string.IsNullOrWhiteSpace(name) ? "empty" : "repeated")}.", name);
             }
         }
@@ -111,7 +111,7 @@ public sealed class TableWriter : IAsyncDisposable, IDisposable
 
         if (values.Length != _sourceNames.Length)
         {
-            throw new IamraException(LoadErrors.InconsistentRow, IamraErrorCategory.InvalidData,
+            throw new IamraException(ErrorIds.Loading.InconsistentRow, IamraErrorCategory.InvalidData,
                 $"Row {_rows + _held.Count + 1} has {values.Length} values; the input has {_sourceNames.Length} columns.", _rows + _held.Count + 1);
         }
 
@@ -153,7 +153,7 @@ public sealed class TableWriter : IAsyncDisposable, IDisposable
     {
         if (_sourceNames is null)
         {
-            throw new IamraException(LoadErrors.NoInput, IamraErrorCategory.InvalidData, $"There were no rows to load into {_options.Table}.", _options.Table.ToString());
+            throw new IamraException(ErrorIds.Loading.NoInput, IamraErrorCategory.InvalidData, $"There were no rows to load into {_options.Table}.", _options.Table.ToString());
         }
 
         if (_finished)
@@ -239,13 +239,13 @@ public sealed class TableWriter : IAsyncDisposable, IDisposable
         };
         if (staged && _options.Staging is null)
         {
-            throw new IamraException(LoadErrors.StagingNotConfigured, IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Staging.NotConfigured, IamraErrorCategory.InvalidArgument,
                 "-Method Staged needs a staging bucket: give -StagingBucket and -CopyRoleArn, or connect with a configuration or stack that has them.", _options.Table.ToString());
         }
 
         if (staged && (_options.Staging!.CopyRoleArn is null || _aws is null))
         {
-            throw new IamraException(LoadErrors.StagingNotConfigured, IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Staging.NotConfigured, IamraErrorCategory.InvalidArgument,
                 _options.Staging.CopyRoleArn is null
                     ? "-Method Staged needs the IAM role COPY runs as: give -CopyRoleArn (the stack's CopyRoleArn output), or 'default' for the cluster's default role."
                     : "-Method Staged needs AWS credentials for S3: connect with a Roles Anywhere session or an AWS credential source.", _options.Table.ToString());
@@ -261,7 +261,7 @@ public sealed class TableWriter : IAsyncDisposable, IDisposable
             {
                 if (!_options.CreateTable)
                 {
-                    throw new IamraException(LoadErrors.TableNotFound, IamraErrorCategory.ObjectNotFound,
+                    throw new IamraException(ErrorIds.Loading.TableNotFound, IamraErrorCategory.ObjectNotFound,
                         $"The table {_options.Table} does not exist (or you may not see it). Create it first, or add -CreateTable to create it from the input's columns.", _options.Table.ToString());
                 }
 
@@ -399,7 +399,7 @@ public sealed class TableWriter : IAsyncDisposable, IDisposable
             {
                 if (!names.Any(n => string.Equals(n, key, StringComparison.OrdinalIgnoreCase)))
                 {
-                    throw new IamraException(LoadErrors.InvalidColumnMap, IamraErrorCategory.InvalidArgument,
+                    throw new IamraException(ErrorIds.Loading.InvalidColumnMap, IamraErrorCategory.InvalidArgument,
                         $"-ColumnMap names the input column '{key}', which the input does not have. The input's columns: {string.Join(", ", names)}.", key);
                 }
             }
@@ -414,13 +414,13 @@ public sealed class TableWriter : IAsyncDisposable, IDisposable
             var column = columns.FirstOrDefault(c => c.Name == wanted) ?? columns.FirstOrDefault(c => string.Equals(c.Name, wanted, StringComparison.OrdinalIgnoreCase));
             if (column is null)
             {
-                throw new IamraException(LoadErrors.ColumnNotInTable, IamraErrorCategory.InvalidData,
+                throw new IamraException(ErrorIds.Loading.ColumnNotInTable, IamraErrorCategory.InvalidData,
                     $"The input column '{names[i]}'{(wanted == names[i] ? string.Empty : $" (mapped to '{wanted}')")} is not a column of {_options.Table}. The table's columns: {string.Join(", ", columns.Select(c => c.Name))}. Rename it with -ColumnMap @{{ '{names[i]}' = 'column' }} or leave it out of the input.", names[i]);
             }
 
             if (!used.Add(column.Name))
             {
-                throw new IamraException(LoadErrors.InvalidColumnMap, IamraErrorCategory.InvalidArgument,
+                throw new IamraException(ErrorIds.Loading.InvalidColumnMap, IamraErrorCategory.InvalidArgument,
                     $"Two input columns go to the table column '{column.Name}'; each table column takes one input column.", column.Name);
             }
 
@@ -431,7 +431,7 @@ public sealed class TableWriter : IAsyncDisposable, IDisposable
         var missing = columns.Where(c => !used.Contains(c.Name) && !c.Nullable && !c.HasDefault).Select(c => c.Name).ToList();
         if (missing.Count > 0)
         {
-            throw new IamraException(LoadErrors.ColumnMissing, IamraErrorCategory.InvalidData,
+            throw new IamraException(ErrorIds.Loading.ColumnMissing, IamraErrorCategory.InvalidData,
                 $"The input has no value for {string.Join(", ", missing.Select(m => $"'{m}'"))} of {_options.Table}, which {(missing.Count == 1 ? "is" : "are")} NOT NULL without a default. Add {(missing.Count == 1 ? "it" : "them")} to the input or map an input column to {(missing.Count == 1 ? "it" : "them")} with -ColumnMap.", missing[0]);
         }
 
@@ -441,7 +441,7 @@ public sealed class TableWriter : IAsyncDisposable, IDisposable
             {
                 if (!targets.Any(t => string.Equals(t.Name, key, StringComparison.OrdinalIgnoreCase)))
                 {
-                    throw new IamraException(LoadErrors.InvalidKey, IamraErrorCategory.InvalidArgument,
+                    throw new IamraException(ErrorIds.Loading.InvalidKey, IamraErrorCategory.InvalidArgument,
                         $"The upsert key '{key}' is not one of the loaded columns ({string.Join(", ", targets.Select(t => t.Name))}).", key);
                 }
             }
@@ -547,7 +547,7 @@ public sealed class TableWriter : IAsyncDisposable, IDisposable
             detail = $" (the load error tables could not be read: {lookup.Message})";
         }
 
-        return new IamraException(LoadErrors.LoadFailed, IamraErrorCategory.InvalidData,
+        return new IamraException(ErrorIds.Loading.LoadFailed, IamraErrorCategory.InvalidData,
             $"COPY into {_options.Table} failed: {e.MessageText}{detail} Nothing was written: the load was rolled back and the staged files are deleted.", _options.Table.ToString(), e);
     }
 
@@ -675,12 +675,12 @@ public sealed class TableWriter : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         if (options.UpsertKeys is { Count: > 0 } && options.Truncate)
         {
-            throw new IamraException(LoadErrors.InvalidKey, IamraErrorCategory.InvalidArgument, "-Upsert and -Truncate do not go together: -Truncate empties the table, so every row is new.");
+            throw new IamraException(ErrorIds.Loading.InvalidKey, IamraErrorCategory.InvalidArgument, "-Upsert and -Truncate do not go together: -Truncate empties the table, so every row is new.");
         }
 
         if (options.ColumnMap is { } map && map.Values.Any(string.IsNullOrWhiteSpace))
         {
-            throw new IamraException(LoadErrors.InvalidColumnMap, IamraErrorCategory.InvalidArgument, "-ColumnMap maps a column to an empty name: give @{ 'input name' = 'table column' }.");
+            throw new IamraException(ErrorIds.Loading.InvalidColumnMap, IamraErrorCategory.InvalidArgument, "-ColumnMap maps a column to an empty name: give @{ 'input name' = 'table column' }.");
         }
 
         return options with { Staging = options.Staging?.Validate() };

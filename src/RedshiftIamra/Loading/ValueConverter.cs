@@ -58,10 +58,10 @@ internal static class ValueConverter
 
     private static DBNull Null(TableColumn column) => column.Nullable
         ? DBNull.Value
-        : throw new ValueRejectedException(LoadErrors.NullNotAllowed, "the column is NOT NULL and the value is empty (null)");
+        : throw new ValueRejectedException(ErrorIds.Loading.NullNotAllowed, "the column is NOT NULL and the value is empty (null)");
 
     private static ValueRejectedException Cannot(object value, TableColumn column, string? why = null) =>
-        new(LoadErrors.ValueNotConvertible, $"{Describe(value)} cannot be converted to {column.SqlType}{(why is null ? string.Empty : ": " + why)}");
+        new(ErrorIds.Loading.ValueNotConvertible, $"{Describe(value)} cannot be converted to {column.SqlType}{(why is null ? string.Empty : ": " + why)}");
 
     internal static string Describe(object value) => value switch
     {
@@ -92,7 +92,7 @@ internal static class ValueConverter
             case string s when decimal.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var dec) && dec == decimal.Truncate(dec):
                 if (dec < min || dec > max)
                 {
-                    throw new ValueRejectedException(LoadErrors.ValueTooWide, $"{Describe(value)} is out of range for {column.SqlType} ({min} to {max})");
+                    throw new ValueRejectedException(ErrorIds.Loading.ValueTooWide, $"{Describe(value)} is out of range for {column.SqlType} ({min} to {max})");
                 }
 
                 result = (long)dec;
@@ -102,7 +102,7 @@ internal static class ValueConverter
 
         if (result < min || result > max)
         {
-            throw new ValueRejectedException(LoadErrors.ValueTooWide, $"{Describe(value)} is out of range for {column.SqlType} ({min} to {max})");
+            throw new ValueRejectedException(ErrorIds.Loading.ValueTooWide, $"{Describe(value)} is out of range for {column.SqlType} ({min} to {max})");
         }
 
         return result;
@@ -125,7 +125,7 @@ internal static class ValueConverter
         }
         catch (OverflowException)
         {
-            throw new ValueRejectedException(LoadErrors.ValueTooWide, $"{Describe(value)} is out of range for {column.SqlType}");
+            throw new ValueRejectedException(ErrorIds.Loading.ValueTooWide, $"{Describe(value)} is out of range for {column.SqlType}");
         }
 
         if (column.Precision is { } precision)
@@ -135,7 +135,7 @@ internal static class ValueConverter
             var integerDigits = IntegerDigits(rounded);
             if (integerDigits > precision - scale)
             {
-                throw new ValueRejectedException(LoadErrors.ValueTooWide,
+                throw new ValueRejectedException(ErrorIds.Loading.ValueTooWide,
                     $"{Describe(value)} has {integerDigits} digits before the decimal point; {column.SqlType} holds {precision - scale}");
             }
 
@@ -199,7 +199,7 @@ internal static class ValueConverter
             var bytes = Encoding.UTF8.GetByteCount(text);
             if (bytes > max)
             {
-                throw new ValueRejectedException(LoadErrors.ValueTooWide,
+                throw new ValueRejectedException(ErrorIds.Loading.ValueTooWide,
                     $"{Describe(value)} is {bytes} bytes in UTF-8; {column.SqlType} holds {max} bytes (Redshift measures VARCHAR in bytes)");
             }
         }

@@ -78,13 +78,13 @@ internal static class Pkcs11Identities
         if (matching.Count == 0)
         {
             var wanted = query.TokenLabel is not null ? $"labelled '{query.TokenLabel}'" : "matching the URI";
-            throw new IamraException(Pkcs11Errors.TokenNotFound, IamraErrorCategory.ObjectNotFound,
+            throw new IamraException(ErrorIds.Pkcs11.TokenNotFound, IamraErrorCategory.ObjectNotFound,
                 $"No token {wanted} in the PKCS#11 library {library.Path}: {known}. Check token= (the token label) and the library.", query.Describe());
         }
 
         if (matching.Count > 1)
         {
-            throw new IamraException(Pkcs11Errors.TokenAmbiguous, IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Pkcs11.TokenAmbiguous, IamraErrorCategory.InvalidArgument,
                 $"{matching.Count} tokens in {library.Path} match {query.Describe()}; one is needed: {known}. Name it with token=<label> (and serial=<serial> when labels repeat).", query.Describe());
         }
 
@@ -111,7 +111,7 @@ internal static class Pkcs11Identities
             var all = FindKeys(session, null, null);
             var list = all.Count == 0 ? "the token holds no private key that this login can see" : "its private keys are " + string.Join(", ", all.Select(k => $"'{k.Label}' (id {Pkcs11Uri.ToHex(k.Id)})"));
             var wanted = string.Join(" and ", new[] { query.KeyLabel is null ? null : $"label '{query.KeyLabel}'", query.KeyId is null ? null : $"id {Pkcs11Uri.ToHex(query.KeyId)}" }.Where(w => w is not null));
-            throw new IamraException(Pkcs11Errors.KeyNotFound, IamraErrorCategory.ObjectNotFound,
+            throw new IamraException(ErrorIds.Pkcs11.KeyNotFound, IamraErrorCategory.ObjectNotFound,
                 $"{token.Description} has no private key with {(wanted.Length == 0 ? "any label" : wanted)}: {list}. Check object= (the key label) or id= (percent-encoded bytes, e.g. id=%01).", query.Describe());
         }
 
@@ -145,7 +145,7 @@ internal static class Pkcs11Identities
                 var algorithm = key.KeyType == CKK.CKK_RSA ? SigningKeyAlgorithm.Rsa : SigningKeyAlgorithm.Ecdsa;
                 var signingKey = new Pkcs11SigningKey(token, algorithm, key.Id, key.Label);
                 var problem = matches == false
-                    ? new CertificateProblem(Pkcs11Errors.KeyMismatch, $"The certificate {certificate.Subject} on {token.Description} has the id {Pkcs11Uri.ToHex(key.Id)} of the key {signingKey.Name}, but not its public key. Put the key's own certificate on the token with that id.")
+                    ? new CertificateProblem(ErrorIds.Pkcs11.KeyMismatch, $"The certificate {certificate.Subject} on {token.Description} has the id {Pkcs11Uri.ToHex(key.Id)} of the key {signingKey.Name}, but not its public key. Put the key's own certificate on the token with that id.")
                     : KeyProblem(key, signingKey, token, mechanisms);
                 var intermediates = CertificateFinder.GivenIntermediates(certificate, extra.Concat(CertificateFinder.ChainElements(certificate, tokenAuthorities)).ToList());
                 result.Add(new IamraCertificate(certificate, intermediates, query.SourceFor(token.Label, key.Label, key.Id), now, signingKey, problem));
@@ -159,11 +159,11 @@ internal static class Pkcs11Identities
 
         if (mismatched.Count > 0)
         {
-            throw new IamraException(Pkcs11Errors.KeyMismatch, IamraErrorCategory.InvalidData,
+            throw new IamraException(ErrorIds.Pkcs11.KeyMismatch, IamraErrorCategory.InvalidData,
                 $"The certificate in '{query.CertificatePath}' ({fileLeaf!.Subject}) does not belong to {Describe(mismatched)} on {token.Description}: the public keys differ. Give the certificate issued for that key, or name the key it was issued for.", query.Describe());
         }
 
-        throw new IamraException(Pkcs11Errors.CertificateNotFound, IamraErrorCategory.ObjectNotFound,
+        throw new IamraException(ErrorIds.Pkcs11.CertificateNotFound, IamraErrorCategory.ObjectNotFound,
             $"{token.Description} holds {Describe(withoutCertificate)} but no certificate with the same id (CKA_ID). Put the certificate on the token (pkcs11-tool --write-object cert.der --type cert --id <id>), or give its file with -CertificatePath.", query.Describe());
     }
 
@@ -174,12 +174,12 @@ internal static class Pkcs11Identities
     {
         if (key.KeyType is not (CKK.CKK_RSA or CKK.CKK_EC))
         {
-            return new CertificateProblem(Pkcs11Errors.KeyUnusable, $"The key {signingKey.Name} on {token.Description} is of type {key.KeyType}; Roles Anywhere needs an RSA or EC key.");
+            return new CertificateProblem(ErrorIds.Pkcs11.KeyUnusable, $"The key {signingKey.Name} on {token.Description} is of type {key.KeyType}; Roles Anywhere needs an RSA or EC key.");
         }
 
         if (!key.CanSign)
         {
-            return new CertificateProblem(Pkcs11Errors.KeyUnusable, $"The key {signingKey.Name} on {token.Description} may not sign (CKA_SIGN is false). Use a key made for signing.");
+            return new CertificateProblem(ErrorIds.Pkcs11.KeyUnusable, $"The key {signingKey.Name} on {token.Description} may not sign (CKA_SIGN is false). Use a key made for signing.");
         }
 
         if (mechanisms is null)
@@ -189,12 +189,12 @@ internal static class Pkcs11Identities
 
         if (key.KeyType == CKK.CKK_RSA && !mechanisms.Contains(CKM.CKM_SHA256_RSA_PKCS) && !mechanisms.Contains(CKM.CKM_RSA_PKCS))
         {
-            return new CertificateProblem(Pkcs11Errors.MechanismNotSupported, $"{token.Description} offers neither CKM_SHA256_RSA_PKCS nor CKM_RSA_PKCS, which signing with the RSA key {signingKey.Name} needs. Enable one on the token, or use another key.");
+            return new CertificateProblem(ErrorIds.Pkcs11.MechanismNotSupported, $"{token.Description} offers neither CKM_SHA256_RSA_PKCS nor CKM_RSA_PKCS, which signing with the RSA key {signingKey.Name} needs. Enable one on the token, or use another key.");
         }
 
         if (key.KeyType == CKK.CKK_EC && !mechanisms.Contains(CKM.CKM_ECDSA))
         {
-            return new CertificateProblem(Pkcs11Errors.MechanismNotSupported, $"{token.Description} does not offer CKM_ECDSA, which signing with the EC key {signingKey.Name} needs. Enable it on the token, or use another key.");
+            return new CertificateProblem(ErrorIds.Pkcs11.MechanismNotSupported, $"{token.Description} does not offer CKM_ECDSA, which signing with the EC key {signingKey.Name} needs. Enable it on the token, or use another key.");
         }
 
         return null;

@@ -74,7 +74,7 @@ internal sealed class Pkcs11Library
             }
         }
 
-        throw new IamraException(Pkcs11Errors.LibraryNotFound, IamraErrorCategory.ObjectNotFound,
+        throw new IamraException(ErrorIds.Pkcs11.LibraryNotFound, IamraErrorCategory.ObjectNotFound,
             $"No PKCS#11 library was given, and p11-kit-proxy is not installed here. Name your token's library with -Pkcs11Library (or module-path= in the URI, or ${ModuleEnvironmentVariable}), e.g. /usr/lib/softhsm/libsofthsm2.so or the HSM vendor's library.")
         {
             RecommendedAction = "Give -Pkcs11Library with the path of the PKCS#11 module your HSM or smart card vendor ships.",
@@ -93,7 +93,7 @@ internal sealed class Pkcs11Library
 
             if (!File.Exists(path))
             {
-                throw new IamraException(Pkcs11Errors.LibraryNotFound, IamraErrorCategory.ObjectNotFound,
+                throw new IamraException(ErrorIds.Pkcs11.LibraryNotFound, IamraErrorCategory.ObjectNotFound,
                     $"The PKCS#11 library '{path}' (from {origin}) does not exist. Check the path, or install the token's PKCS#11 module (e.g. softhsm2, opensc, or the HSM vendor's client).", path);
             }
 
@@ -105,7 +105,7 @@ internal sealed class Pkcs11Library
             }
             catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException or Pkcs11CallException)
             {
-                throw new IamraException(Pkcs11Errors.LibraryInvalid, IamraErrorCategory.OpenError,
+                throw new IamraException(ErrorIds.Pkcs11.LibraryInvalid, IamraErrorCategory.OpenError,
                     $"'{path}' (from {origin}) is not a PKCS#11 module that can be loaded here: {Describe(e)}. Give the PKCS#11 library itself (it exports C_GetFunctionList), built for this process's architecture ({RuntimeInformation.ProcessArchitecture}).", path, e);
             }
 
@@ -115,7 +115,7 @@ internal sealed class Pkcs11Library
             }
             catch (Pkcs11CallException e)
             {
-                throw new IamraException(Pkcs11Errors.LibraryInvalid, IamraErrorCategory.OpenError,
+                throw new IamraException(ErrorIds.Pkcs11.LibraryInvalid, IamraErrorCategory.OpenError,
                     $"The PKCS#11 library '{path}' (from {origin}) loaded but failed to initialise ({e.Function}: {e.ReturnValue}). Check the module's own configuration (e.g. SOFTHSM2_CONF for SoftHSM, the HSM client's configuration file).", path, e);
             }
 

@@ -52,13 +52,13 @@ public sealed record Pkcs11Query
         ArgumentNullException.ThrowIfNull(uri);
         if (uri.ModuleName is not null && uri.ModulePath is null)
         {
-            throw new IamraException(Pkcs11Errors.UriInvalid, IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Pkcs11.UriInvalid, IamraErrorCategory.InvalidArgument,
                 $"The PKCS#11 URI names module-name={uri.ModuleName}, which this module does not look up: give the library file with module-path=<path> or -Pkcs11Library.", uri.ToString());
         }
 
         if (uri.Type is not (null or "private" or "cert" or "public"))
         {
-            throw new IamraException(Pkcs11Errors.UriInvalid, IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Pkcs11.UriInvalid, IamraErrorCategory.InvalidArgument,
                 $"The PKCS#11 URI has type={uri.Type}; a signing identity is a private key and its certificate: use type=private or type=cert, or leave type out.", uri.ToString());
         }
 
@@ -112,7 +112,7 @@ public sealed record Pkcs11Query
         var path = pinSource;
         if (path.StartsWith('|'))
         {
-            throw new IamraException(Pkcs11Errors.PinSourceUnreadable, IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Pkcs11.PinSourceUnreadable, IamraErrorCategory.InvalidArgument,
                 $"pin-source '{pinSource}' names a command; this module reads the PIN only from a file (pin-source=file:/path/to/pin).", pinSource);
         }
 
@@ -126,7 +126,7 @@ public sealed record Pkcs11Query
                 var host = slash < 0 ? path[2..] : path[2..slash];
                 if (host.Length > 0 && !host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
                 {
-                    throw new IamraException(Pkcs11Errors.PinSourceUnreadable, IamraErrorCategory.InvalidArgument,
+                    throw new IamraException(ErrorIds.Pkcs11.PinSourceUnreadable, IamraErrorCategory.InvalidArgument,
                         $"pin-source '{pinSource}' names the host '{host}'; give a local file (file:/path or file:///path).", pinSource);
                 }
 
@@ -146,7 +146,7 @@ public sealed record Pkcs11Query
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            throw new IamraException(Pkcs11Errors.PinSourceUnreadable, IamraErrorCategory.ReadError,
+            throw new IamraException(ErrorIds.Pkcs11.PinSourceUnreadable, IamraErrorCategory.ReadError,
                 $"The PIN file '{path}' (pin-source) cannot be read: {e.Message} Check the path and that this account may read it.", path, e);
         }
 

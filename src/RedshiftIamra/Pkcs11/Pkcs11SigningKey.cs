@@ -73,7 +73,7 @@ public sealed class Pkcs11SigningKey : ISigningKey
             var found = session.FindObjects(template);
             if (found.Count == 0)
             {
-                throw new IamraException(Pkcs11Errors.KeyNotFound, IamraErrorCategory.ObjectNotFound,
+                throw new IamraException(ErrorIds.Pkcs11.KeyNotFound, IamraErrorCategory.ObjectNotFound,
                     $"The key {Name} is no longer on {Token.Description}. Check the token, then get the certificate again.", Description);
             }
 

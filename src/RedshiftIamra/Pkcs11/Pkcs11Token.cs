@@ -121,7 +121,7 @@ public sealed class Pkcs11Token : IDisposable
             var secret = pin();
             if (secret is null && !flags.ProtectedAuthenticationPath)
             {
-                throw new IamraException(Pkcs11Errors.PinRequired, IamraErrorCategory.AuthenticationError,
+                throw new IamraException(ErrorIds.Pkcs11.PinRequired, IamraErrorCategory.AuthenticationError,
                     $"{Description} needs its user PIN, and none was given. Give -Pin (a SecureString), pin-source=file:<path> in the URI, or run the command in an interactive session, which asks for it once.", Description);
             }
 
@@ -210,7 +210,7 @@ public sealed class Pkcs11Token : IDisposable
         }
     }
 
-    /// <summary>Logs out and closes the session; the PIN kept for re-login is wiped. Later signatures fail with <see cref="Pkcs11Errors.SessionClosed"/>.</summary>
+    /// <summary>Logs out and closes the session; the PIN kept for re-login is wiped. Later signatures fail with <see cref="ErrorIds.Pkcs11.SessionClosed"/>.</summary>
     public void Dispose()
     {
         lock (_gate)
@@ -277,7 +277,7 @@ public sealed class Pkcs11Token : IDisposable
     }
 
     private IamraException MechanismMissing(Pkcs11SigningKey key, string needed) =>
-        new(Pkcs11Errors.MechanismNotSupported, IamraErrorCategory.NotImplemented,
+        new(ErrorIds.Pkcs11.MechanismNotSupported, IamraErrorCategory.NotImplemented,
             $"{Description} does not offer {needed}, which signing with the {key.Algorithm.ToString().ToUpperInvariant()} key {key.Name} needs. Enable the mechanism on the token (or its HSM partition policy), or use another key.", Description);
 
     /// <summary>The DER DigestInfo of SHA-256(<paramref name="data"/>), what CKM_RSA_PKCS pads and signs for RSASSA-PKCS1-v1_5.</summary>
@@ -295,7 +295,7 @@ public sealed class Pkcs11Token : IDisposable
     {
         if (raw.Length == 0 || raw.Length % 2 != 0)
         {
-            throw new IamraException(Pkcs11Errors.TokenError, IamraErrorCategory.InvalidResult,
+            throw new IamraException(ErrorIds.Pkcs11.TokenError, IamraErrorCategory.InvalidResult,
                 $"The token returned an ECDSA signature of {raw.Length} bytes; expected r and s of equal length.");
         }
 
@@ -353,7 +353,7 @@ public sealed class Pkcs11Token : IDisposable
 
         if (_pin is null && !flags.ProtectedAuthenticationPath)
         {
-            throw new IamraException(Pkcs11Errors.SessionClosed, IamraErrorCategory.InvalidOperation,
+            throw new IamraException(ErrorIds.Pkcs11.SessionClosed, IamraErrorCategory.InvalidOperation,
                 $"The session to {Description} is no longer logged in, and no PIN is kept for it. Get the certificate again (Get-IamraCertificate with the same -Pkcs11Uri), which logs in.", Description);
         }
 
@@ -485,7 +485,7 @@ public sealed class Pkcs11Token : IDisposable
     {
         if (_disposed)
         {
-            throw new IamraException(Pkcs11Errors.SessionClosed, IamraErrorCategory.InvalidOperation,
+            throw new IamraException(ErrorIds.Pkcs11.SessionClosed, IamraErrorCategory.InvalidOperation,
                 $"The session to {Description} was closed (the RedshiftIamra module was removed, or the token closed). Get the certificate again with Get-IamraCertificate -Pkcs11Uri.", Description);
         }
     }

@@ -84,7 +84,7 @@ public sealed class Pkcs11Uri
     /// <summary>True when the text starts with <c>pkcs11:</c> (any case).</summary>
     public static bool LooksLikeUri(string? text) => text is not null && text.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Parses a <c>pkcs11:</c> URI; throws <see cref="IamraException"/> (<see cref="Pkcs11Errors.UriInvalid"/>) saying what is wrong. The message never repeats a PIN.</summary>
+    /// <summary>Parses a <c>pkcs11:</c> URI; throws <see cref="IamraException"/> (<see cref="ErrorIds.Pkcs11.UriInvalid"/>) saying what is wrong. The message never repeats a PIN.</summary>
     public static Pkcs11Uri Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -257,7 +257,7 @@ public sealed class Pkcs11Uri
         cleaned = cleaned.Replace(":", string.Empty, StringComparison.Ordinal).Replace(" ", string.Empty, StringComparison.Ordinal).Replace("-", string.Empty, StringComparison.Ordinal);
         if (cleaned.Length == 0 || cleaned.Length % 2 != 0 || !cleaned.All(Uri.IsHexDigit))
         {
-            throw new IamraException(Pkcs11Errors.UriInvalid, IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Pkcs11.UriInvalid, IamraErrorCategory.InvalidArgument,
                 $"-KeyId '{text}' is not a hexadecimal key id (e.g. 01 or 0a1b2c, as pkcs11-tool --list-objects shows it).", text);
         }
 
@@ -385,6 +385,6 @@ public sealed class Pkcs11Uri
     }
 
     private static IamraException Invalid(string why) =>
-        new(Pkcs11Errors.UriInvalid, IamraErrorCategory.InvalidArgument,
+        new(ErrorIds.Pkcs11.UriInvalid, IamraErrorCategory.InvalidArgument,
             $"The PKCS#11 URI is not valid: {why}. The form is pkcs11:token=<label>;object=<key label>;id=%01?pin-source=file:/path (RFC 7512).");
 }

@@ -8,9 +8,6 @@ namespace RedshiftIamra.Quoting;
 /// </summary>
 public static class QuotingErrors
 {
-    /// <summary>The stable error id of a value that cannot be written for a target.</summary>
-    public const string ErrorId = ErrorIds.Quoting.ValueCannotBeQuoted;
-
     /// <summary>Fails when <paramref name="value"/> holds any of <paramref name="refused"/>.</summary>
     internal static void Refuse(string value, string what, string target, Func<char, bool> refused, string why)
     {
@@ -24,7 +21,7 @@ public static class QuotingErrors
     }
 
     internal static IamraException Unquotable(string what, string target, string detail, string why) =>
-        new(ErrorId, IamraErrorCategory.InvalidArgument,
+        new(ErrorIds.Quoting.ValueCannotBeQuoted, IamraErrorCategory.InvalidArgument,
             $"The {what} cannot be written into {target}: it contains {detail}, which {why}. Use a value without it (for a path: move or rename the file).",
             what);
 

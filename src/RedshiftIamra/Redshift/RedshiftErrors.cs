@@ -30,19 +30,8 @@ public sealed record RedshiftErrorContext(string Operation, string Region, AwsEn
 /// <summary>Turns Redshift and Redshift Serverless errors into messages that name the cause and the fix.</summary>
 public static class RedshiftErrors
 {
-    public const string ClusterNotFound = ErrorIds.Redshift.ClusterNotFound;
-    public const string WorkgroupNotFound = ErrorIds.Redshift.WorkgroupNotFound;
-    public const string AccessDenied = ErrorIds.Redshift.AccessDenied;
-    public const string UnsupportedOperation = ErrorIds.Redshift.UnsupportedOperation;
-    public const string ClusterNotAvailable = ErrorIds.Redshift.ClusterNotAvailable;
-    public const string ExpiredToken = ErrorIds.Redshift.ExpiredToken;
-    public const string InvalidParameter = ErrorIds.Redshift.InvalidParameter;
-    public const string SignatureRejected = AwsErrors.SignatureRejected;
-    public const string InvalidClientToken = AwsErrors.InvalidClientToken;
-    public const string ServiceError = ErrorIds.Redshift.ServiceError;
-
     /// <summary>True for the error a caller answers by renewing its AWS session once and calling again.</summary>
-    public static bool IsExpiredToken(Exception exception) => exception is IamraException { ErrorId: ExpiredToken };
+    public static bool IsExpiredToken(Exception exception) => exception is IamraException { ErrorId: ErrorIds.Redshift.ExpiredToken };
 
     public static IamraException Map(AwsServiceException exception, RedshiftErrorContext context)
     {
@@ -54,62 +43,62 @@ public static class RedshiftErrors
 
         if (error.IsThrottling)
         {
-            return new IamraException(AwsErrors.Throttled, IamraErrorCategory.LimitsExceeded,
+            return new IamraException(ErrorIds.Aws.Throttled, IamraErrorCategory.LimitsExceeded,
                 $"{service} kept throttling {context.Operation} after {exception.Attempts} attempts in {exception.Elapsed.TotalSeconds:0.0} s. {said} Reuse database credentials until they near expiry, or spread the callers out.", target, exception);
         }
 
         if (error.IsTransient)
         {
-            return new IamraException(AwsErrors.ServiceUnavailable, IamraErrorCategory.ResourceUnavailable,
+            return new IamraException(ErrorIds.Aws.ServiceUnavailable, IamraErrorCategory.ResourceUnavailable,
                 $"{service} failed {context.Operation} with a server error after {exception.Attempts} attempts in {exception.Elapsed.TotalSeconds:0.0} s. {said} Try again later.", target, exception);
         }
 
         switch (error.Code)
         {
             case "ClusterNotFound" or "ClusterNotFoundFault":
-                return new IamraException(ClusterNotFound, IamraErrorCategory.ObjectNotFound,
+                return new IamraException(ErrorIds.Redshift.ClusterNotFound, IamraErrorCategory.ObjectNotFound,
                     $"The cluster {Describe(context.ClusterIdentifier, context.CustomDomainName)} was not found in {where}. {said} Check -ClusterIdentifier (the first label of the host name, not the whole host name) and -Region{(context.CustomDomainName is null ? string.Empty : ", and that the custom domain is associated with the cluster")}.", target, exception);
 
             case "ResourceNotFoundException" when service == "Redshift Serverless":
-                return new IamraException(WorkgroupNotFound, IamraErrorCategory.ObjectNotFound,
+                return new IamraException(ErrorIds.Redshift.WorkgroupNotFound, IamraErrorCategory.ObjectNotFound,
                     $"The workgroup {Describe(context.WorkgroupName, context.CustomDomainName)} was not found in {where}. {said} Check -WorkgroupName (the first label of the host name) and -Region.", target, exception);
 
             case "AccessDenied" or "AccessDeniedException" or "UnauthorizedOperation" or "AccessDeniedFault":
-                return new IamraException(AccessDenied, IamraErrorCategory.PermissionDenied,
+                return new IamraException(ErrorIds.Redshift.AccessDenied, IamraErrorCategory.PermissionDenied,
                     $"{service} denied {context.Operation}{For(context)}. {said} The role needs {RequiredPermissions(context)} in its identity policy (and no SCP or permissions boundary denying it).", target, exception) { RecommendedAction = "Grant " + RequiredPermissions(context) };
 
             case "UnsupportedOperation" or "UnsupportedOperationFault":
-                return new IamraException(UnsupportedOperation, IamraErrorCategory.InvalidOperation,
+                return new IamraException(ErrorIds.Redshift.UnsupportedOperation, IamraErrorCategory.InvalidOperation,
                     $"{service} does not support {context.Operation}{For(context)}. {said} {(context.Operation == "GetClusterCredentialsWithIAM" ? "The cluster may not support IAM identity credentials; use -DbUser (GetClusterCredentials) instead." : "Check the cluster's type and version, and the parameters.")}", target, exception);
 
             case "InvalidClusterState" or "InvalidClusterStateFault":
-                return new IamraException(ClusterNotAvailable, IamraErrorCategory.ResourceUnavailable,
+                return new IamraException(ErrorIds.Redshift.ClusterNotAvailable, IamraErrorCategory.ResourceUnavailable,
                     $"The cluster {Describe(context.ClusterIdentifier, context.CustomDomainName)} is not available for {context.Operation} (it may be creating, paused, resizing or rebooting). {said} Wait until its status is 'available' (DescribeClusters), or resume it.", target, exception);
 
             case "ExpiredToken" or "ExpiredTokenException":
-                return new IamraException(ExpiredToken, IamraErrorCategory.AuthenticationError,
+                return new IamraException(ErrorIds.Redshift.ExpiredToken, IamraErrorCategory.AuthenticationError,
                     $"The AWS session used for {context.Operation} has expired. {said} Renew the session (Get-IamraSession -Force) and call again.", target, exception);
 
             case "InvalidParameterValue" or "InvalidParameterCombination" or "ValidationException" or "InvalidParameterValueException":
-                return new IamraException(InvalidParameter, IamraErrorCategory.InvalidArgument,
+                return new IamraException(ErrorIds.Redshift.InvalidParameter, IamraErrorCategory.InvalidArgument,
                     $"{service} rejected the parameters of {context.Operation}{For(context)}. {said}", target, exception);
 
             case "SignatureDoesNotMatch" or "InvalidSignatureException" or "IncompleteSignature":
-                return new IamraException(SignatureRejected, IamraErrorCategory.AuthenticationError,
+                return new IamraException(ErrorIds.Aws.SignatureRejected, IamraErrorCategory.AuthenticationError,
                     $"{service} rejected the request signature of {context.Operation}. {said} The secret access key does not belong to the access key id, or a proxy changed the request.", target, exception);
 
             case "InvalidClientTokenId" or "UnrecognizedClientException" or "InvalidAccessKeyId":
-                return new IamraException(InvalidClientToken, IamraErrorCategory.AuthenticationError,
+                return new IamraException(ErrorIds.Aws.InvalidClientToken, IamraErrorCategory.AuthenticationError,
                     $"AWS does not know the access key or session token {context.Operation} was signed with. {said} The key may be deleted or inactive, or the session token belongs to another key; get fresh credentials.", target, exception);
         }
 
         if (error.Status == HttpStatusCode.Forbidden)
         {
-            return new IamraException(AccessDenied, IamraErrorCategory.PermissionDenied,
+            return new IamraException(ErrorIds.Redshift.AccessDenied, IamraErrorCategory.PermissionDenied,
                 $"{service} refused {context.Operation}{For(context)} (HTTP 403). {said} The role may need {RequiredPermissions(context)}.", target, exception);
         }
 
-        return new IamraException(ServiceError, IamraErrorCategory.NotSpecified, $"{service} {context.Operation}{For(context)} failed. {said}", target, exception);
+        return new IamraException(ErrorIds.Redshift.ServiceError, IamraErrorCategory.NotSpecified, $"{service} {context.Operation}{For(context)} failed. {said}", target, exception);
     }
 
     /// <summary>The IAM actions and resource ARNs the caller needs for the call, spelled out.</summary>

@@ -182,7 +182,7 @@ public sealed class RedshiftServerlessClient : IRedshiftServerlessClient
         }
         catch (JsonException e)
         {
-            throw new IamraException(AwsErrors.InvalidResponse, IamraErrorCategory.InvalidResult,
+            throw new IamraException(ErrorIds.Aws.InvalidResponse, IamraErrorCategory.InvalidResult,
                 $"Redshift Serverless {context.Operation} answered with a body that is not valid JSON ({e.Message}); request id {response.RequestId ?? "unknown"}. Check -EndpointUrl: it may not be a Redshift Serverless endpoint.", response.RequestId, e);
         }
 
@@ -262,6 +262,6 @@ public sealed class RedshiftServerlessClient : IRedshiftServerlessClient
     }
 
     private static IamraException InvalidResponse(RedshiftErrorContext context, string? requestId, string why) =>
-        new(AwsErrors.InvalidResponse, IamraErrorCategory.InvalidResult,
+        new(ErrorIds.Aws.InvalidResponse, IamraErrorCategory.InvalidResult,
             $"Redshift Serverless {context.Operation} answered but {why}; request id {requestId ?? "unknown"}. Check -EndpointUrl: it may not be a Redshift Serverless endpoint.", requestId);
 }

@@ -121,11 +121,11 @@ public sealed class RolesAnywhereClient : IRolesAnywhereClient
         }
         catch (JsonException e)
         {
-            throw new IamraException(AwsErrors.InvalidResponse, IamraErrorCategory.InvalidResult,
+            throw new IamraException(ErrorIds.Aws.InvalidResponse, IamraErrorCategory.InvalidResult,
                 $"Roles Anywhere CreateSession answered with a body that is not valid JSON ({e.Message}); request id {response.RequestId ?? "unknown"}. Check -EndpointUrl: it may not be a Roles Anywhere endpoint.", response.RequestId, e);
         }
 
-        IamraException Invalid(string why) => new(AwsErrors.InvalidResponse, IamraErrorCategory.InvalidResult,
+        IamraException Invalid(string why) => new(ErrorIds.Aws.InvalidResponse, IamraErrorCategory.InvalidResult,
             $"Roles Anywhere CreateSession answered 201 but {why}; request id {response.RequestId ?? "unknown"}. No credentials were issued.", response.RequestId);
 
         string RequiredString(JsonElement element, string name) =>

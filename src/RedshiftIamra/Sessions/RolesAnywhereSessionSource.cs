@@ -109,7 +109,7 @@ public sealed class RolesAnywhereSessionSource
             .Where(a => a.Item1 is null).Select(a => a.Item2).ToList();
         if (missing.Count > 0)
         {
-            throw new IamraException(RolesAnywhereErrors.ArnMissing, IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Session.ArnMissing, IamraErrorCategory.InvalidArgument,
                 $"A Roles Anywhere session needs {string.Join(", ", missing)}: give {(missing.Count == 1 ? "it" : "them")}, pipe in a stack from Get-RedshiftIamraStack, or name a saved configuration with -ConfigName.", string.Join(",", missing));
         }
 
@@ -118,13 +118,13 @@ public sealed class RolesAnywhereSessionSource
         var role = AwsArn.ParseRole(roleArn, "RoleArn");
         if (profile.Region != anchor.Region)
         {
-            throw new IamraException(RolesAnywhereErrors.RegionMismatch, IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Session.RegionMismatch, IamraErrorCategory.InvalidArgument,
                 $"-ProfileArn '{profileArn}' is in {profile.Region} but -TrustAnchorArn '{trustAnchorArn}' is in {anchor.Region}: a Roles Anywhere profile and trust anchor must be in the same region.", profileArn);
         }
 
         if (profile.Account != anchor.Account || role.Partition != anchor.Partition)
         {
-            throw new IamraException(RolesAnywhereErrors.RegionMismatch, IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Session.RegionMismatch, IamraErrorCategory.InvalidArgument,
                 $"-TrustAnchorArn '{trustAnchorArn}', -ProfileArn '{profileArn}' and -RoleArn '{roleArn}' must be in one partition, and the trust anchor and profile in one account (here: {anchor.Partition}/{anchor.Account}, {profile.Partition}/{profile.Account}, {role.Partition}).", profileArn);
         }
 
@@ -137,7 +137,7 @@ public sealed class RolesAnywhereSessionSource
     {
         if (!s_sessionName.IsMatch(name))
         {
-            throw new IamraException(RolesAnywhereErrors.InvalidRoleSessionName, IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Session.InvalidRoleSessionName, IamraErrorCategory.InvalidArgument,
                 $"-RoleSessionName '{name}' is not valid: use 2 to 64 letters, digits and +=,.@_-.", name);
         }
     }
@@ -148,7 +148,7 @@ public sealed class RolesAnywhereSessionSource
         var certificate = options.Certificate;
         if (!certificate.Usable)
         {
-            throw new IamraException(certificate.ProblemId ?? CertificateErrors.NotUsable, CertificateFinder.CategoryOf(certificate.ProblemId),
+            throw new IamraException(certificate.ProblemId ?? ErrorIds.Certificate.NotUsable, CertificateFinder.CategoryOf(certificate.ProblemId),
                 certificate.Reason ?? $"The certificate {certificate.Subject} cannot sign Roles Anywhere requests.", certificate);
         }
 
@@ -160,7 +160,7 @@ public sealed class RolesAnywhereSessionSource
             AwsRegion.Validate(options.Region);
             if (options.Region != anchor.Region)
             {
-                throw new IamraException(RolesAnywhereErrors.RegionMismatch, IamraErrorCategory.InvalidArgument,
+                throw new IamraException(ErrorIds.Session.RegionMismatch, IamraErrorCategory.InvalidArgument,
                     $"-Region {options.Region} differs from the trust anchor's region {anchor.Region}: Roles Anywhere sessions are created in the trust anchor's region. Leave -Region out.", options.Region);
             }
 
@@ -170,7 +170,7 @@ public sealed class RolesAnywhereSessionSource
         var duration = options.DurationSeconds ?? DefaultDuration;
         if (duration is < MinimumDuration or > MaximumDuration)
         {
-            throw new IamraException(RolesAnywhereErrors.InvalidDuration, IamraErrorCategory.InvalidArgument,
+            throw new IamraException(ErrorIds.Session.InvalidDuration, IamraErrorCategory.InvalidArgument,
                 $"-SessionDurationSeconds {duration} is out of range: Roles Anywhere sessions last {MinimumDuration} to {MaximumDuration} seconds (15 minutes to 12 hours).", duration);
         }
 

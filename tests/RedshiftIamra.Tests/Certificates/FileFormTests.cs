@@ -105,8 +105,8 @@ public sealed class FileFormTests : IDisposable
         var certificate = CertificateLoading.LoadUsable(path, password: Password);
         Assert.Equal(leaf.Thumbprint, certificate.Thumbprint);
         Assert.Equal(new[] { pki.Intermediate.Thumbprint }, certificate.Chain.Select(c => c.Thumbprint));
-        CertificateLoading.LoadFails(RedshiftIamra.Certificates.CertificateErrors.PasswordInvalid, path, password: "wrong");
-        CertificateLoading.LoadFails(RedshiftIamra.Certificates.CertificateErrors.PasswordRequired, path);
+        CertificateLoading.LoadFails(ErrorIds.Certificate.PasswordInvalid, path, password: "wrong");
+        CertificateLoading.LoadFails(ErrorIds.Certificate.PasswordRequired, path);
     }
 
     [Fact]

@@ -23,10 +23,10 @@ public sealed class LoadErrorTests : IDisposable
             ? _directory.Write("leaf.key", leaf.KeyPem(KeyFormat.EncryptedPkcs8, Password))
             : _directory.Write("leaf.p8", leaf.KeyDer(KeyFormat.EncryptedPkcs8, Password));
 
-        CertificateLoading.LoadFails(CertificateErrors.PasswordInvalid, certificate, key, "wrong password");
-        var required = CertificateLoading.LoadFails(CertificateErrors.PasswordRequired, certificate, key);
+        CertificateLoading.LoadFails(ErrorIds.Certificate.PasswordInvalid, certificate, key, "wrong password");
+        var required = CertificateLoading.LoadFails(ErrorIds.Certificate.PasswordRequired, certificate, key);
         Assert.Contains("-Password", required.Message);
-        CertificateLoading.LoadFails(CertificateErrors.PasswordRequired, certificate, key, string.Empty);
+        CertificateLoading.LoadFails(ErrorIds.Certificate.PasswordRequired, certificate, key, string.Empty);
         CertificateLoading.LoadUsable(certificate, key, Password);
     }
 
@@ -35,8 +35,8 @@ public sealed class LoadErrorTests : IDisposable
     {
         using var leaf = Leaf("ECDSA");
         var both = _directory.Write("both.pem", leaf.CertificatePem() + leaf.KeyPem(KeyFormat.EncryptedPkcs8, Password));
-        CertificateLoading.LoadFails(CertificateErrors.PasswordInvalid, both, password: "wrong password");
-        CertificateLoading.LoadFails(CertificateErrors.PasswordRequired, both);
+        CertificateLoading.LoadFails(ErrorIds.Certificate.PasswordInvalid, both, password: "wrong password");
+        CertificateLoading.LoadFails(ErrorIds.Certificate.PasswordRequired, both);
     }
 
     [Theory]
@@ -46,10 +46,10 @@ public sealed class LoadErrorTests : IDisposable
     {
         using var leaf = Leaf("RSA");
         var pfx = _directory.Write("leaf.pfx", leaf.ExportPfx(Password, aes: aes));
-        CertificateLoading.LoadFails(CertificateErrors.PasswordInvalid, pfx, password: "wrong password");
-        var required = CertificateLoading.LoadFails(CertificateErrors.PasswordRequired, pfx);
+        CertificateLoading.LoadFails(ErrorIds.Certificate.PasswordInvalid, pfx, password: "wrong password");
+        var required = CertificateLoading.LoadFails(ErrorIds.Certificate.PasswordRequired, pfx);
         Assert.Contains("-Password", required.Message);
-        CertificateLoading.LoadFails(CertificateErrors.PasswordRequired, pfx, password: string.Empty);
+        CertificateLoading.LoadFails(ErrorIds.Certificate.PasswordRequired, pfx, password: string.Empty);
     }
 
     [Fact]
@@ -73,10 +73,10 @@ public sealed class LoadErrorTests : IDisposable
         var password = format == KeyFormat.EncryptedPkcs8 ? Password : null;
         var certificate = _directory.Write("leaf.crt", leaf.CertificatePem());
 
-        var error = CertificateLoading.LoadFails(CertificateErrors.KeyMismatch, certificate, _directory.Write("other.key", other.KeyPem(format, Password)), password);
+        var error = CertificateLoading.LoadFails(ErrorIds.Certificate.KeyMismatch, certificate, _directory.Write("other.key", other.KeyPem(format, Password)), password);
         Assert.Contains(leaf.Thumbprint, error.Message);
-        CertificateLoading.LoadFails(CertificateErrors.KeyMismatch, certificate, _directory.Write("other.der", other.KeyDer(format, Password)), password);
-        CertificateLoading.LoadFails(CertificateErrors.KeyMismatch, _directory.Write("both.pem", leaf.CertificatePem() + other.KeyPem(format, Password)), password: password);
+        CertificateLoading.LoadFails(ErrorIds.Certificate.KeyMismatch, certificate, _directory.Write("other.der", other.KeyDer(format, Password)), password);
+        CertificateLoading.LoadFails(ErrorIds.Certificate.KeyMismatch, _directory.Write("both.pem", leaf.CertificatePem() + other.KeyPem(format, Password)), password: password);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class LoadErrorTests : IDisposable
     {
         using var leaf = TestPki.SelfSigned(new CertificateOptions { KeySpec = KeySpec.Ecdsa(256) });
         using var other = TestPki.SelfSigned(new CertificateOptions { KeySpec = KeySpec.Ecdsa(384) });
-        CertificateLoading.LoadFails(CertificateErrors.KeyMismatch, _directory.Write("leaf.crt", leaf.CertificatePem()), _directory.Write("other.key", other.KeyPem(KeyFormat.Sec1)));
+        CertificateLoading.LoadFails(ErrorIds.Certificate.KeyMismatch, _directory.Write("leaf.crt", leaf.CertificatePem()), _directory.Write("other.key", other.KeyPem(KeyFormat.Sec1)));
     }
 
     [Theory]
@@ -101,9 +101,9 @@ public sealed class LoadErrorTests : IDisposable
         var password = format == KeyFormat.EncryptedPkcs8 ? Password : null;
         var certificate = _directory.Write("leaf.crt", leaf.CertificatePem());
 
-        CertificateLoading.LoadFails(CertificateErrors.KeyMismatch, certificate, _directory.Write("other.key", other.KeyPem(format, Password)), password);
-        CertificateLoading.LoadFails(CertificateErrors.KeyMismatch, certificate, _directory.Write("other.der", other.KeyDer(format, Password)), password);
-        CertificateLoading.LoadFails(CertificateErrors.KeyMismatch, _directory.Write("both.pem", other.KeyPem(format, Password) + leaf.CertificatePem()), password: password);
+        CertificateLoading.LoadFails(ErrorIds.Certificate.KeyMismatch, certificate, _directory.Write("other.key", other.KeyPem(format, Password)), password);
+        CertificateLoading.LoadFails(ErrorIds.Certificate.KeyMismatch, certificate, _directory.Write("other.der", other.KeyDer(format, Password)), password);
+        CertificateLoading.LoadFails(ErrorIds.Certificate.KeyMismatch, _directory.Write("both.pem", other.KeyPem(format, Password) + leaf.CertificatePem()), password: password);
     }
 
     [Fact]
@@ -111,7 +111,7 @@ public sealed class LoadErrorTests : IDisposable
     {
         using var leaf = Leaf("ECDSA");
         var pfx = _directory.Write("leaf.pfx", leaf.ExportPfx(Password));
-        var error = CertificateLoading.LoadFails(CertificateErrors.FormatInvalid, pfx, _directory.Write("leaf.key", leaf.KeyPem(KeyFormat.Pkcs8)), Password);
+        var error = CertificateLoading.LoadFails(ErrorIds.Certificate.FormatInvalid, pfx, _directory.Write("leaf.key", leaf.KeyPem(KeyFormat.Pkcs8)), Password);
         Assert.Contains("-PrivateKeyPath", error.Message);
     }
 
@@ -122,12 +122,12 @@ public sealed class LoadErrorTests : IDisposable
         var certificate = _directory.Write("leaf.crt", leaf.CertificatePem());
         var missing = _directory.File("does-not-exist.pem");
 
-        var error = CertificateLoading.LoadFails(CertificateErrors.FileNotFound, missing);
+        var error = CertificateLoading.LoadFails(ErrorIds.Certificate.FileNotFound, missing);
         Assert.Contains(missing, error.Message);
         Assert.Equal(missing, error.Target);
-        CertificateLoading.LoadFails(CertificateErrors.FileNotFound, certificate, missing);
-        CertificateLoading.LoadFails(CertificateErrors.FileNotFound, certificate, _directory.Write("leaf.key", leaf.KeyPem(KeyFormat.Pkcs8)), chainPath: missing);
-        CertificateLoading.LoadFails(CertificateErrors.FileNotFound, _directory.File("no-such-directory/leaf.pem"));
+        CertificateLoading.LoadFails(ErrorIds.Certificate.FileNotFound, certificate, missing);
+        CertificateLoading.LoadFails(ErrorIds.Certificate.FileNotFound, certificate, _directory.Write("leaf.key", leaf.KeyPem(KeyFormat.Pkcs8)), chainPath: missing);
+        CertificateLoading.LoadFails(ErrorIds.Certificate.FileNotFound, _directory.File("no-such-directory/leaf.pem"));
     }
 
     public static TheoryData<string> BrokenCertificateFiles() => new()
@@ -175,7 +175,7 @@ public sealed class LoadErrorTests : IDisposable
         };
         var path = _directory.Write("broken.crt", content);
 
-        var error = CertificateLoading.LoadFails(CertificateErrors.FormatInvalid, path);
+        var error = CertificateLoading.LoadFails(ErrorIds.Certificate.FormatInvalid, path);
         Assert.Contains(path, error.Message);
 
         // The same file as a -PrivateKeyPath or -ChainPath fails as cleanly.
@@ -183,11 +183,11 @@ public sealed class LoadErrorTests : IDisposable
         if (kind != "pem holding only a key")
         {
             var keyError = Assert.Throws<IamraException>(() => CertificateFinder.FindCandidates(CertificateLoading.Query(certificate, path)));
-            Assert.Contains(keyError.ErrorId, new[] { CertificateErrors.FormatInvalid, CertificateErrors.KeyFormatInvalid, CertificateErrors.KeyMismatch });
+            Assert.Contains(keyError.ErrorId, new[] { ErrorIds.Certificate.FormatInvalid, ErrorIds.Certificate.KeyFormatInvalid, ErrorIds.Certificate.KeyMismatch });
         }
 
         var chainError = Assert.Throws<IamraException>(() => CertificateFinder.FindCandidates(CertificateLoading.Query(certificate, _directory.Write("leaf.key", leaf.KeyPem(KeyFormat.Pkcs8)), chainPath: path)));
-        Assert.Equal(CertificateErrors.FormatInvalid, chainError.ErrorId);
+        Assert.Equal(ErrorIds.Certificate.FormatInvalid, chainError.ErrorId);
     }
 
     [Theory]
@@ -211,9 +211,9 @@ public sealed class LoadErrorTests : IDisposable
         var error = Assert.Throws<IamraException>(() => CertificateFinder.FindCandidates(CertificateLoading.Query(certificate, _directory.Write("broken.key", content))));
         var expected = kind switch
         {
-            "empty" or "pem cut in the middle of the base64" => CertificateErrors.FormatInvalid,
-            "pem holding only a certificate" => CertificateErrors.KeyFormatInvalid,
-            _ => CertificateErrors.KeyMismatch,
+            "empty" or "pem cut in the middle of the base64" => ErrorIds.Certificate.FormatInvalid,
+            "pem holding only a certificate" => ErrorIds.Certificate.KeyFormatInvalid,
+            _ => ErrorIds.Certificate.KeyMismatch,
         };
         Assert.Equal(expected, error.ErrorId);
         if (kind == "garbage bytes")

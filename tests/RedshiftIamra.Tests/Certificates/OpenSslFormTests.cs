@@ -81,8 +81,8 @@ public sealed class OpenSslFormTests : IClassFixture<OpenSslFormTests.Keys>, IDi
         var certificate = CertificateLoading.LoadUsable(_keys.CertificatePath(algorithm), key, Password);
         Assert.Equal(algorithm, certificate.KeyAlgorithm);
 
-        CertificateLoading.LoadFails(CertificateErrors.PasswordInvalid, _keys.CertificatePath(algorithm), key, "not the password");
-        CertificateLoading.LoadFails(CertificateErrors.PasswordRequired, _keys.CertificatePath(algorithm), key);
+        CertificateLoading.LoadFails(ErrorIds.Certificate.PasswordInvalid, _keys.CertificatePath(algorithm), key, "not the password");
+        CertificateLoading.LoadFails(ErrorIds.Certificate.PasswordRequired, _keys.CertificatePath(algorithm), key);
     }
 
     [Fact]
@@ -187,8 +187,8 @@ public sealed class OpenSslFormTests : IClassFixture<OpenSslFormTests.Keys>, IDi
         Assert.Equal(leaf.Thumbprint, certificate.Thumbprint);
         Assert.Equal(new[] { pki.Intermediate.Thumbprint }, certificate.Chain.Select(c => c.Thumbprint));
 
-        CertificateLoading.LoadFails(CertificateErrors.PasswordInvalid, _directory.File("leaf.pfx"), password: "wrong");
-        CertificateLoading.LoadFails(CertificateErrors.PasswordRequired, _directory.File("leaf.pfx"));
+        CertificateLoading.LoadFails(ErrorIds.Certificate.PasswordInvalid, _directory.File("leaf.pfx"), password: "wrong");
+        CertificateLoading.LoadFails(ErrorIds.Certificate.PasswordRequired, _directory.File("leaf.pfx"));
     }
 
     [Theory]
@@ -217,7 +217,7 @@ public sealed class OpenSslFormTests : IClassFixture<OpenSslFormTests.Keys>, IDi
         {
             foreach (var password in new[] { Password, null })
             {
-                var error = CertificateLoading.LoadFails(CertificateErrors.KeyFormatInvalid, certificatePath, keyPath, password);
+                var error = CertificateLoading.LoadFails(ErrorIds.Certificate.KeyFormatInvalid, certificatePath, keyPath, password);
                 Assert.Contains("openssl pkcs8 -topk8", error.Message);
                 Assert.Contains("legacy", error.Message);
             }
@@ -260,7 +260,7 @@ public sealed class OpenSslFormTests : IClassFixture<OpenSslFormTests.Keys>, IDi
         // OpenSSL's default configuration makes `req -x509` certificates CA:TRUE (v3_ca).
         OpenSsl.Run(_directory.Path, "req", "-x509", "-key", _keys.KeyPath("ECDSA"), "-out", "ca.crt", "-subj", "/CN=default req", "-days", "2");
         var query = CertificateLoading.Query(_directory.File("ca.crt"), _keys.KeyPath("ECDSA"));
-        var error = CertificateLoading.SelectFails(CertificateErrors.NotUsable, query);
+        var error = CertificateLoading.SelectFails(ErrorIds.Certificate.NotUsable, query);
         Assert.Contains("CA:TRUE", error.Message);
     }
 
@@ -275,14 +275,14 @@ public sealed class OpenSslFormTests : IClassFixture<OpenSslFormTests.Keys>, IDi
         var candidate = Assert.Single(CertificateFinder.FindCandidates(query));
         Assert.Equal(algorithm, candidate.KeyAlgorithm);
         Assert.False(candidate.Usable);
-        Assert.Equal(CertificateErrors.UnsupportedKey, candidate.ProblemId);
+        Assert.Equal(ErrorIds.Certificate.UnsupportedKey, candidate.ProblemId);
         Assert.Contains(algorithm, candidate.Reason);
-        var error = CertificateLoading.SelectFails(CertificateErrors.UnsupportedKey, query);
+        var error = CertificateLoading.SelectFails(ErrorIds.Certificate.UnsupportedKey, query);
         Assert.Contains("RSA", error.Message);
 
         // With its key (separate or in one file) loading says the same.
-        CertificateLoading.LoadFails(CertificateErrors.UnsupportedKey, _directory.File(certificateFile), _directory.File(keyFile));
-        CertificateLoading.LoadFails(CertificateErrors.UnsupportedKey, _directory.Write("both.pem", _directory.Read(certificateFile) + _directory.Read(keyFile)));
+        CertificateLoading.LoadFails(ErrorIds.Certificate.UnsupportedKey, _directory.File(certificateFile), _directory.File(keyFile));
+        CertificateLoading.LoadFails(ErrorIds.Certificate.UnsupportedKey, _directory.Write("both.pem", _directory.Read(certificateFile) + _directory.Read(keyFile)));
     }
 
     public void Dispose() => _directory.Dispose();

@@ -40,7 +40,7 @@ public sealed class SecretTests : IDisposable
         var query = Query(leaf, form, WrongSecret);
 
         var error = Assert.Throws<IamraException>(() => CertificateFinder.FindCandidates(query));
-        Assert.Equal(CertificateErrors.PasswordInvalid, error.ErrorId);
+        Assert.Equal(ErrorIds.Certificate.PasswordInvalid, error.ErrorId);
         foreach (var text in new[] { error.ToString(), error.Message, error.RecommendedAction ?? string.Empty, error.Target?.ToString() ?? string.Empty })
         {
             Assert.DoesNotContain(Secret, text);

@@ -233,7 +233,7 @@ public sealed class StoreTests : IDisposable
     public void Malformed_thumbprint(string thumbprint)
     {
         var error = Assert.Throws<IamraException>(() => CertificateFinder.FindCandidates(new CertificateQuery { Thumbprint = thumbprint }));
-        Assert.Equal(CertificateErrors.ThumbprintInvalid, error.ErrorId);
+        Assert.Equal(ErrorIds.Certificate.ThumbprintInvalid, error.ErrorId);
         Assert.Equal(IamraErrorCategory.InvalidArgument, error.Category);
         Assert.Contains("40", error.Message);
     }
@@ -252,7 +252,7 @@ public sealed class StoreTests : IDisposable
         Assert.Equal(_store.Second.Thumbprint, CertificateFinder.FindSingle(query, latest: true).Thumbprint);
 
         var error = Assert.Throws<IamraException>(() => CertificateFinder.FindSingle(query));
-        Assert.Equal(CertificateErrors.Ambiguous, error.ErrorId);
+        Assert.Equal(ErrorIds.Certificate.Ambiguous, error.ErrorId);
         Assert.Contains(_store.First.Thumbprint, error.Message);
         Assert.Contains(_store.Second.Thumbprint, error.Message);
     }
@@ -363,9 +363,9 @@ public sealed class StoreTests : IDisposable
             var candidates = CertificateFinder.FindCandidates(query);
             Assert.Empty(candidates);
             var error = Assert.Throws<IamraException>(() => CertificateFinder.Select(candidates, query, includeUnusable: true, latest: false));
-            Assert.Equal(CertificateErrors.NotFound, error.ErrorId);
+            Assert.Equal(ErrorIds.Certificate.NotFound, error.ErrorId);
             Assert.Equal(IamraErrorCategory.ObjectNotFound, error.Category);
-            Assert.Equal(CertificateErrors.NotFound, Assert.Throws<IamraException>(() => CertificateFinder.FindSingle(query)).ErrorId);
+            Assert.Equal(ErrorIds.Certificate.NotFound, Assert.Throws<IamraException>(() => CertificateFinder.FindSingle(query)).ErrorId);
         }
     }
 
@@ -373,7 +373,7 @@ public sealed class StoreTests : IDisposable
     public void Local_machine_my_is_not_supported_on_unix()
     {
         var error = Assert.Throws<IamraException>(() => CertificateFinder.FindCandidates(new CertificateQuery { StoreLocation = StoreLocation.LocalMachine, Subject = "*" }));
-        Assert.Equal(CertificateErrors.StoreNotSupported, error.ErrorId);
+        Assert.Equal(ErrorIds.Certificate.StoreNotSupported, error.ErrorId);
         Assert.Contains("-Path", error.Message);
     }
 
@@ -382,7 +382,7 @@ public sealed class StoreTests : IDisposable
     {
         var name = $"IamraNoSuchStore{Guid.NewGuid():N}";
         var error = Assert.Throws<IamraException>(() => CertificateFinder.FindCandidates(new CertificateQuery { StoreName = name, Subject = "*" }));
-        Assert.Equal(CertificateErrors.StoreNotFound, error.ErrorId);
+        Assert.Equal(ErrorIds.Certificate.StoreNotFound, error.ErrorId);
         Assert.Contains(name, error.Message);
     }
 

@@ -20,12 +20,12 @@ public sealed class UsabilityTests : IDisposable
 
         var candidate = Assert.Single(CertificateFinder.FindCandidates(query));
         Assert.False(candidate.Usable);
-        Assert.Equal(CertificateErrors.Expired, candidate.ProblemId);
+        Assert.Equal(ErrorIds.Certificate.Expired, candidate.ProblemId);
         var date = leaf.Certificate.NotAfter.ToUniversalTime().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         Assert.Contains(date, candidate.Reason);
         Assert.InRange(candidate.DaysLeft, -11, -10);
 
-        var error = CertificateLoading.SelectFails(CertificateErrors.Expired, query);
+        var error = CertificateLoading.SelectFails(ErrorIds.Certificate.Expired, query);
         Assert.Contains(date, error.Message);
         Assert.Contains("Get-IamraCertificate -All", error.RecommendedAction);
     }
@@ -38,9 +38,9 @@ public sealed class UsabilityTests : IDisposable
         var date = leaf.Certificate.NotBefore.ToUniversalTime().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
         var candidate = Assert.Single(CertificateFinder.FindCandidates(query));
-        Assert.Equal(CertificateErrors.NotYetValid, candidate.ProblemId);
+        Assert.Equal(ErrorIds.Certificate.NotYetValid, candidate.ProblemId);
         Assert.Contains(date, candidate.Reason);
-        Assert.Contains(date, CertificateLoading.SelectFails(CertificateErrors.NotYetValid, query).Message);
+        Assert.Contains(date, CertificateLoading.SelectFails(ErrorIds.Certificate.NotYetValid, query).Message);
     }
 
     [Theory]
@@ -77,8 +77,8 @@ public sealed class UsabilityTests : IDisposable
     {
         using var leaf = TestPki.SelfSigned(new CertificateOptions { NotBefore = Now.AddDays(-1), NotAfter = Now.AddDays(30) });
         Assert.True(Assert.Single(CertificateFinder.FindCandidates(Objects(leaf), Now)).Usable);
-        Assert.Equal(CertificateErrors.Expired, Assert.Single(CertificateFinder.FindCandidates(Objects(leaf), Now.AddDays(31))).ProblemId);
-        Assert.Equal(CertificateErrors.NotYetValid, Assert.Single(CertificateFinder.FindCandidates(Objects(leaf), Now.AddDays(-2))).ProblemId);
+        Assert.Equal(ErrorIds.Certificate.Expired, Assert.Single(CertificateFinder.FindCandidates(Objects(leaf), Now.AddDays(31))).ProblemId);
+        Assert.Equal(ErrorIds.Certificate.NotYetValid, Assert.Single(CertificateFinder.FindCandidates(Objects(leaf), Now.AddDays(-2))).ProblemId);
     }
 
     [Fact]
@@ -88,13 +88,13 @@ public sealed class UsabilityTests : IDisposable
         var fromFile = CertificateLoading.Query(_directory.Write("leaf.crt", leaf.CertificatePem()));
         var candidate = Assert.Single(CertificateFinder.FindCandidates(fromFile));
         Assert.False(candidate.HasPrivateKey);
-        Assert.Equal(CertificateErrors.NoPrivateKey, candidate.ProblemId);
-        var error = CertificateLoading.SelectFails(CertificateErrors.NoPrivateKey, fromFile);
+        Assert.Equal(ErrorIds.Certificate.NoPrivateKey, candidate.ProblemId);
+        var error = CertificateLoading.SelectFails(ErrorIds.Certificate.NoPrivateKey, fromFile);
         Assert.Equal(IamraErrorCategory.SecurityError, error.Category);
 
         using var publicOnly = leaf.PublicOnly();
-        CertificateLoading.SelectFails(CertificateErrors.NoPrivateKey, new CertificateQuery { Certificates = new[] { publicOnly } });
-        CertificateLoading.SelectFails(CertificateErrors.NoPrivateKey, CertificateLoading.Query(_directory.Write("leaf.cer", leaf.Certificate.RawData)));
+        CertificateLoading.SelectFails(ErrorIds.Certificate.NoPrivateKey, new CertificateQuery { Certificates = new[] { publicOnly } });
+        CertificateLoading.SelectFails(ErrorIds.Certificate.NoPrivateKey, CertificateLoading.Query(_directory.Write("leaf.cer", leaf.Certificate.RawData)));
     }
 
     [Fact]
@@ -105,20 +105,20 @@ public sealed class UsabilityTests : IDisposable
         var candidate = Assert.Single(CertificateFinder.FindCandidates(query));
         Assert.Equal("RSA", candidate.KeyAlgorithm);
         Assert.Equal(1024, candidate.KeySize);
-        Assert.Equal(CertificateErrors.UnsupportedKey, candidate.ProblemId);
-        Assert.Contains("1024", CertificateLoading.SelectFails(CertificateErrors.UnsupportedKey, query).Message);
+        Assert.Equal(ErrorIds.Certificate.UnsupportedKey, candidate.ProblemId);
+        Assert.Contains("1024", CertificateLoading.SelectFails(ErrorIds.Certificate.UnsupportedKey, query).Message);
     }
 
     [Fact]
     public void Ca_certificate_is_not_usable()
     {
         using var pki = TestPki.CreateHierarchy();
-        var error = CertificateLoading.SelectFails(CertificateErrors.NotUsable, Objects(pki.Intermediate));
+        var error = CertificateLoading.SelectFails(ErrorIds.Certificate.NotUsable, Objects(pki.Intermediate));
         Assert.Contains("CA:TRUE", error.Message);
-        CertificateLoading.SelectFails(CertificateErrors.NotUsable, Objects(pki.Root));
+        CertificateLoading.SelectFails(ErrorIds.Certificate.NotUsable, Objects(pki.Root));
 
         using var caWithClientAuth = pki.IssueLeaf(new CertificateOptions { CertificateAuthority = true });
-        CertificateLoading.SelectFails(CertificateErrors.NotUsable, Objects(caWithClientAuth));
+        CertificateLoading.SelectFails(ErrorIds.Certificate.NotUsable, Objects(caWithClientAuth));
     }
 
     [Fact]
@@ -126,7 +126,7 @@ public sealed class UsabilityTests : IDisposable
     {
         using var pki = TestPki.CreateHierarchy();
         using var leaf = pki.IssueLeaf(new CertificateOptions { KeySpec = KeySpec.Rsa2048, KeyUsage = X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.DataEncipherment });
-        var error = CertificateLoading.SelectFails(CertificateErrors.NotUsable, Objects(leaf));
+        var error = CertificateLoading.SelectFails(ErrorIds.Certificate.NotUsable, Objects(leaf));
         Assert.Contains("digital signature", error.Message, StringComparison.OrdinalIgnoreCase);
     }
 
@@ -137,8 +137,8 @@ public sealed class UsabilityTests : IDisposable
         using var leaf = pki.IssueLeaf(new CertificateOptions { ExtendedKeyUsages = new[] { CertificateOptions.ServerAuthOid } });
         var candidate = Assert.Single(CertificateFinder.FindCandidates(Objects(leaf)));
         Assert.False(candidate.ClientAuthentication);
-        Assert.Equal(CertificateErrors.NotUsable, candidate.ProblemId);
-        Assert.Contains("1.3.6.1.5.5.7.3.2", CertificateLoading.SelectFails(CertificateErrors.NotUsable, Objects(leaf)).Message);
+        Assert.Equal(ErrorIds.Certificate.NotUsable, candidate.ProblemId);
+        Assert.Contains("1.3.6.1.5.5.7.3.2", CertificateLoading.SelectFails(ErrorIds.Certificate.NotUsable, Objects(leaf)).Message);
     }
 
     public static TheoryData<string, string[]> UsableExtendedKeyUsages() => new()
@@ -181,7 +181,7 @@ public sealed class UsabilityTests : IDisposable
 
         var all = CertificateFinder.Select(candidates, query, includeUnusable: true, latest: false);
         Assert.Equal(4, all.Count);
-        Assert.Equal(new string?[] { null, CertificateErrors.Expired, CertificateErrors.NotUsable, CertificateErrors.NoPrivateKey }, all.Select(c => c.ProblemId));
+        Assert.Equal(new string?[] { null, ErrorIds.Certificate.Expired, ErrorIds.Certificate.NotUsable, ErrorIds.Certificate.NoPrivateKey }, all.Select(c => c.ProblemId));
         Assert.All(all.Skip(1), c => Assert.False(string.IsNullOrEmpty(c.Reason)));
         Assert.All(all.Skip(1), c => Assert.False(c.Usable));
 
@@ -196,7 +196,7 @@ public sealed class UsabilityTests : IDisposable
         using var expired = TestPki.SelfSigned(new CertificateOptions { Subject = "CN=expired", NotBefore = Now.AddDays(-60), NotAfter = Now.AddDays(-1) });
         using var server = TestPki.SelfSigned(new CertificateOptions { Subject = "CN=server", ExtendedKeyUsages = new[] { CertificateOptions.ServerAuthOid } });
         var query = Objects(expired, server);
-        var error = CertificateLoading.SelectFails(CertificateErrors.NotUsable, query);
+        var error = CertificateLoading.SelectFails(ErrorIds.Certificate.NotUsable, query);
         Assert.Contains(expired.Thumbprint, error.Message);
         Assert.Contains(server.Thumbprint, error.Message);
         Assert.Contains("expired", error.Message);
@@ -227,7 +227,7 @@ public sealed class UsabilityTests : IDisposable
         using var a = pki.IssueLeaf(new CertificateOptions { Subject = "CN=first" });
         using var b = pki.IssueLeaf(new CertificateOptions { Subject = "CN=second", KeySpec = KeySpec.Rsa2048 });
         var error = Assert.Throws<IamraException>(() => CertificateFinder.FindSingle(Objects(a, b)));
-        Assert.Equal(CertificateErrors.Ambiguous, error.ErrorId);
+        Assert.Equal(ErrorIds.Certificate.Ambiguous, error.ErrorId);
         Assert.Contains(a.Thumbprint, error.Message);
         Assert.Contains(b.Thumbprint, error.Message);
         Assert.Contains("-Latest", error.Message);
@@ -237,7 +237,7 @@ public sealed class UsabilityTests : IDisposable
     public void Find_single_with_no_certificate_is_not_found()
     {
         var error = Assert.Throws<IamraException>(() => CertificateFinder.FindSingle(new CertificateQuery { Certificates = Array.Empty<X509Certificate2>() }));
-        Assert.Equal(CertificateErrors.NotFound, error.ErrorId);
+        Assert.Equal(ErrorIds.Certificate.NotFound, error.ErrorId);
     }
 
     [Fact]

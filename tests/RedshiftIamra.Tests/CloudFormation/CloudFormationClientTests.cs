@@ -88,7 +88,7 @@ public sealed class CloudFormationClientTests
         var e = await Assert.ThrowsAsync<IamraException>(() => TestClients.CloudFormation(server, region: "eu-west-1")
             .DescribeStacksAsync(new DescribeStacksRequest { StackName = "nosuchstack" }, NullOperationLog.Instance, default));
 
-        Assert.Equal(CloudFormationErrors.StackNotFound, e.ErrorId);
+        Assert.Equal(ErrorIds.Stack.NotFound, e.ErrorId);
         Assert.Equal(IamraErrorCategory.ObjectNotFound, e.Category);
         Assert.Equal("nosuchstack", e.Target);
         Assert.Contains("The stack 'nosuchstack' does not exist in eu-west-1", e.Message, StringComparison.Ordinal);
@@ -105,19 +105,19 @@ public sealed class CloudFormationClientTests
         var e = await Assert.ThrowsAsync<IamraException>(() => TestClients.CloudFormation(server, region: "eu-west-1", accountId: "111122223333")
             .DescribeStacksAsync(new DescribeStacksRequest { StackName = "redshift-test" }, NullOperationLog.Instance, default));
 
-        Assert.Equal(CloudFormationErrors.AccessDenied, e.ErrorId);
+        Assert.Equal(ErrorIds.Stack.AccessDenied, e.ErrorId);
         Assert.Equal(IamraErrorCategory.PermissionDenied, e.Category);
         Assert.Contains("needs cloudformation:DescribeStacks on arn:aws:cloudformation:eu-west-1:111122223333:stack/redshift-test/*", e.Message, StringComparison.Ordinal);
         Assert.Equal("Grant cloudformation:DescribeStacks on arn:aws:cloudformation:eu-west-1:111122223333:stack/redshift-test/*", e.RecommendedAction);
     }
 
     [Theory]
-    [InlineData(400, "ExpiredToken", "The security token included in the request is expired", CloudFormationErrors.ExpiredToken)]
-    [InlineData(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.", AwsErrors.SignatureRejected)]
-    [InlineData(403, "InvalidClientTokenId", "The security token included in the request is invalid.", AwsErrors.InvalidClientToken)]
-    [InlineData(400, "ValidationError", "1 validation error detected: Value 'x' at 'nextToken' failed to satisfy constraint", CloudFormationErrors.InvalidParameter)]
-    [InlineData(403, "SomethingNew", "a code nobody has seen, with 403", CloudFormationErrors.AccessDenied)]
-    [InlineData(400, "SomethingNew", "a code nobody has seen", CloudFormationErrors.ServiceError)]
+    [InlineData(400, "ExpiredToken", "The security token included in the request is expired", ErrorIds.Aws.ExpiredToken)]
+    [InlineData(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.", ErrorIds.Aws.SignatureRejected)]
+    [InlineData(403, "InvalidClientTokenId", "The security token included in the request is invalid.", ErrorIds.Aws.InvalidClientToken)]
+    [InlineData(400, "ValidationError", "1 validation error detected: Value 'x' at 'nextToken' failed to satisfy constraint", ErrorIds.Stack.InvalidParameter)]
+    [InlineData(403, "SomethingNew", "a code nobody has seen, with 403", ErrorIds.Stack.AccessDenied)]
+    [InlineData(400, "SomethingNew", "a code nobody has seen", ErrorIds.Stack.ServiceError)]
     public async Task Query_error_codes_map_to_error_ids(int status, string code, string message, string expectedId)
     {
         using var server = new LoopbackServer(ScriptedResponse.Xml(status, StackXml.Error(code, message)));
@@ -141,7 +141,7 @@ public sealed class CloudFormationClientTests
         using (var server = new LoopbackServer(ScriptedResponse.Xml(400, StackXml.Error("Throttling", "Rate exceeded"))))
         {
             var e = await Assert.ThrowsAsync<IamraException>(() => TestClients.CloudFormation(server).DescribeStacksAsync(new DescribeStacksRequest { StackName = "redshift-test" }, NullOperationLog.Instance, default));
-            Assert.Equal(AwsErrors.Throttled, e.ErrorId);
+            Assert.Equal(ErrorIds.Aws.Throttled, e.ErrorId);
             Assert.Equal(TestClients.FastRetries.MaxAttempts, server.Requests.Count);
         }
     }
@@ -154,12 +154,12 @@ public sealed class CloudFormationClientTests
         var request = new DescribeStacksRequest { StackName = "redshift-test" };
 
         var missing = await Assert.ThrowsAsync<IamraException>(() => client.DescribeStacksAsync(request, NullOperationLog.Instance, default));
-        Assert.Equal(AwsErrors.InvalidResponse, missing.ErrorId);
+        Assert.Equal(ErrorIds.Aws.InvalidResponse, missing.ErrorId);
         Assert.Contains("CloudFormation DescribeStacks answered but the answer has no DescribeStacksResult element", missing.Message, StringComparison.Ordinal);
         Assert.Contains("it may not be a CloudFormation endpoint", missing.Message, StringComparison.Ordinal);
 
         var notXml = await Assert.ThrowsAsync<IamraException>(() => client.DescribeStacksAsync(request, NullOperationLog.Instance, default));
-        Assert.Equal(AwsErrors.InvalidResponse, notXml.ErrorId);
+        Assert.Equal(ErrorIds.Aws.InvalidResponse, notXml.ErrorId);
         Assert.Contains("not XML", notXml.Message, StringComparison.Ordinal);
     }
 
@@ -168,7 +168,7 @@ public sealed class CloudFormationClientTests
     {
         using var server = new LoopbackServer(ScriptedResponse.Xml(200, StackXml.DescribeStacks().Replace("<StackStatus>CREATE_COMPLETE</StackStatus>", string.Empty, StringComparison.Ordinal)));
         var e = await Assert.ThrowsAsync<IamraException>(() => TestClients.CloudFormation(server).DescribeStacksAsync(new DescribeStacksRequest { StackName = "redshift-test" }, NullOperationLog.Instance, default));
-        Assert.Equal(AwsErrors.InvalidResponse, e.ErrorId);
+        Assert.Equal(ErrorIds.Aws.InvalidResponse, e.ErrorId);
         Assert.Contains("'StackStatus' is missing", e.Message, StringComparison.Ordinal);
     }
 

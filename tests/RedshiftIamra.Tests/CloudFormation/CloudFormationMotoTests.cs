@@ -158,7 +158,7 @@ public sealed class CloudFormationMotoTests(MotoServerFixture moto) : IClassFixt
         await CreateStackAsync("signed", TemplateOutputs());
         var forged = new AwsCredentials(moto.Admin.AccessKeyId, moto.Admin.SecretAccessKey[..^1] + (moto.Admin.SecretAccessKey[^1] == 'A' ? "B" : "A"));
         var e = await Assert.ThrowsAsync<IamraException>(() => Client(forged).DescribeStacksAsync(new DescribeStacksRequest { StackName = "signed" }, NullOperationLog.Instance, default));
-        Assert.Equal(AwsErrors.SignatureRejected, e.ErrorId);
+        Assert.Equal(ErrorIds.Aws.SignatureRejected, e.ErrorId);
     }
 
     [Fact]
@@ -167,7 +167,7 @@ public sealed class CloudFormationMotoTests(MotoServerFixture moto) : IClassFixt
         await CreateStackAsync("guarded", TemplateOutputs());
         var e = await Assert.ThrowsAsync<IamraException>(() => Client(moto.Reader, MotoServerFixture.AccountId).DescribeStacksAsync(
             new DescribeStacksRequest { StackName = "guarded" }, NullOperationLog.Instance, default));
-        Assert.Equal(CloudFormationErrors.AccessDenied, e.ErrorId);
+        Assert.Equal(ErrorIds.Stack.AccessDenied, e.ErrorId);
         Assert.Contains("cloudformation:DescribeStacks on arn:aws:cloudformation:us-east-1:123456789012:stack/guarded/*", e.Message, StringComparison.Ordinal);
     }
 }

@@ -477,7 +477,7 @@ public sealed class RedshiftIamraConfigStoreTests : IDisposable
             ClusterIdentifier = bad.ClusterIdentifier, DbUser = bad.DbUser,
             Staging = new RedshiftIamra.Loading.RedshiftStagingSettings { Bucket = "Not_A_Bucket", CopyRoleArn = "default" },
         }));
-        Assert.Equal(RedshiftIamra.Loading.LoadErrors.StagingInvalid, refused.ErrorId);
+        Assert.Equal(ErrorIds.Staging.Invalid, refused.ErrorId);
         Assert.Contains("'Not_A_Bucket'", refused.Message, StringComparison.Ordinal);
     }
 }

@@ -222,7 +222,7 @@ public sealed class CredentialHelperArgumentsTests
             foreach (var windows in new[] { false, true })
             {
                 var e = Assert.Throws<IamraException>(() => CredentialProcessCommand.BuildNative("/opt/helper", Spec(new CertificateQuery { Path = value }), windows));
-                Assert.Equal(RedshiftIamra.Quoting.QuotingErrors.ErrorId, e.ErrorId);
+                Assert.Equal(ErrorIds.Quoting.ValueCannotBeQuoted, e.ErrorId);
                 Assert.Throws<IamraException>(() => CredentialProcessCommand.BuildNative(value, Spec(new CertificateQuery { Path = "/c.pem" }), windows));
             }
         }

@@ -146,7 +146,7 @@ public sealed class AwsConfigBotocoreTests
     public void A_value_one_INI_line_cannot_carry_is_refused(string value)
     {
         var e = Assert.Throws<IamraException>(() => AwsConfigFile.SetProfile("[default]\n", "target", [new("credential_process", value)]));
-        Assert.Equal(QuotingErrors.ErrorId, e.ErrorId);
+        Assert.Equal(ErrorIds.Quoting.ValueCannotBeQuoted, e.ErrorId);
     }
 
     private static string? AwsIniDocumentProfile(string section) => AwsIniDocument.ProfileNameOf(section);

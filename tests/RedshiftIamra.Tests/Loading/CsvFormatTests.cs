@@ -93,7 +93,7 @@ public class CsvFormatTests : IClassFixture<LoadingFixture>
         Assert.Equal("\"My Schema\".\"t.x\"", TableName.Parse("\"My Schema\".\"t.x\"").Quoted);
         foreach (var bad in new[] { "", "a.b.c", "a b", "1abc", "a.", "\"open", "x;drop table y" })
         {
-            Assert.Equal(LoadErrors.InvalidTableName, Assert.Throws<IamraException>(() => TableName.Parse(bad)).ErrorId);
+            Assert.Equal(ErrorIds.Loading.InvalidTableName, Assert.Throws<IamraException>(() => TableName.Parse(bad)).ErrorId);
         }
     }
 
@@ -125,15 +125,15 @@ public class CsvFormatTests : IClassFixture<LoadingFixture>
     [InlineData("a..b")]
     public void Bad_staging_settings_are_refused(string bucket)
     {
-        Assert.Equal(LoadErrors.StagingInvalid, Assert.Throws<IamraException>(() => new RedshiftStagingSettings { Bucket = bucket }.Validate()).ErrorId);
+        Assert.Equal(ErrorIds.Staging.Invalid, Assert.Throws<IamraException>(() => new RedshiftStagingSettings { Bucket = bucket }.Validate()).ErrorId);
     }
 
     [Fact]
     public void Staging_settings_check_the_role_and_normalise_the_prefix()
     {
         Assert.Equal("etl/", new RedshiftStagingSettings { Bucket = "my-bucket", Prefix = "etl" }.Validate().Prefix);
-        Assert.Equal(LoadErrors.StagingInvalid, Assert.Throws<IamraException>(() => new RedshiftStagingSettings { Bucket = "my-bucket", CopyRoleArn = "copy-role" }.Validate()).ErrorId);
-        Assert.Equal(LoadErrors.StagingInvalid, Assert.Throws<IamraException>(() => new RedshiftStagingSettings { Bucket = "my-bucket", Prefix = "/abs" }.Validate()).ErrorId);
+        Assert.Equal(ErrorIds.Staging.Invalid, Assert.Throws<IamraException>(() => new RedshiftStagingSettings { Bucket = "my-bucket", CopyRoleArn = "copy-role" }.Validate()).ErrorId);
+        Assert.Equal(ErrorIds.Staging.Invalid, Assert.Throws<IamraException>(() => new RedshiftStagingSettings { Bucket = "my-bucket", Prefix = "/abs" }.Validate()).ErrorId);
         Assert.NotNull(new RedshiftStagingSettings { Bucket = "my-bucket", CopyRoleArn = "default" }.Validate());
     }
 
@@ -146,8 +146,8 @@ public class CsvFormatTests : IClassFixture<LoadingFixture>
         var merged = RedshiftStagingSettings.Merge(saved, "typed-bucket", "etl", null, null, "https://s3.example.test")!;
         Assert.Equal(("typed-bucket", "etl/", "default", "alias/saved", "https://s3.example.test"), (merged.Bucket, merged.Prefix, merged.CopyRoleArn, merged.KmsKeyId, merged.EndpointUrl));
         Assert.Equal(RedshiftStagingSettings.DefaultPrefix, RedshiftStagingSettings.Merge(null, "b-1", null, null, null, null)!.Prefix);
-        Assert.Equal(LoadErrors.StagingNotConfigured, Assert.Throws<IamraException>(() => RedshiftStagingSettings.Merge(null, null, "etl/", null, null, null)).ErrorId);
-        Assert.Equal(LoadErrors.StagingInvalid, Assert.Throws<IamraException>(() => RedshiftStagingSettings.Merge(saved, "Bad_Bucket", null, null, null, null)).ErrorId);
+        Assert.Equal(ErrorIds.Staging.NotConfigured, Assert.Throws<IamraException>(() => RedshiftStagingSettings.Merge(null, null, "etl/", null, null, null)).ErrorId);
+        Assert.Equal(ErrorIds.Staging.Invalid, Assert.Throws<IamraException>(() => RedshiftStagingSettings.Merge(saved, "Bad_Bucket", null, null, null, null)).ErrorId);
     }
 
     [Fact]
@@ -156,7 +156,7 @@ public class CsvFormatTests : IClassFixture<LoadingFixture>
         Assert.Equal(new TableName("sales", "orders"), TableName.Parse("Orders", "Sales"));
         Assert.Equal(new TableName("My Schema", "orders"), TableName.Parse("orders", "\"My Schema\""));
         Assert.Equal(new TableName(null, "orders"), TableName.Parse("orders", null));
-        Assert.Equal(LoadErrors.InvalidTableName, Assert.Throws<IamraException>(() => TableName.Parse("a.orders", "b")).ErrorId);
-        Assert.Equal(LoadErrors.InvalidTableName, Assert.Throws<IamraException>(() => TableName.Parse("orders", "a.b")).ErrorId);
+        Assert.Equal(ErrorIds.Loading.InvalidTableName, Assert.Throws<IamraException>(() => TableName.Parse("a.orders", "b")).ErrorId);
+        Assert.Equal(ErrorIds.Loading.InvalidTableName, Assert.Throws<IamraException>(() => TableName.Parse("orders", "a.b")).ErrorId);
     }
 }

@@ -104,7 +104,7 @@ public class DirectLoadTests : IClassFixture<LoadingFixture>
 
         var e = Assert.Throws<IamraException>(() => _db.Load(new TableLoadOptions { Table = TableName.Parse(table), BatchRows = 500 }, MixedColumns, rows));
 
-        Assert.Equal(LoadErrors.ValueNotConvertible, e.ErrorId);
+        Assert.Equal(ErrorIds.Loading.ValueNotConvertible, e.ErrorId);
         Assert.Contains("Row 3000", e.Message, StringComparison.Ordinal);
         Assert.Contains("'amount'", e.Message, StringComparison.Ordinal);
         Assert.Contains("'twelve'", e.Message, StringComparison.Ordinal);
@@ -114,13 +114,13 @@ public class DirectLoadTests : IClassFixture<LoadingFixture>
     }
 
     [Theory]
-    [InlineData("name", "a name far longer than twenty bytes", LoadErrors.ValueTooWide)]
-    [InlineData("name", "ääääääääääää", LoadErrors.ValueTooWide)] // 12 characters, 24 bytes
-    [InlineData("id", null, LoadErrors.NullNotAllowed)]
-    [InlineData("id", "99999999999", LoadErrors.ValueTooWide)]
-    [InlineData("flag", "maybe", LoadErrors.ValueNotConvertible)]
-    [InlineData("day", "31/12/2024", LoadErrors.ValueNotConvertible)]
-    [InlineData("amount", "123456789.5", LoadErrors.ValueTooWide)]
+    [InlineData("name", "a name far longer than twenty bytes", ErrorIds.Loading.ValueTooWide)]
+    [InlineData("name", "ääääääääääää", ErrorIds.Loading.ValueTooWide)] // 12 characters, 24 bytes
+    [InlineData("id", null, ErrorIds.Loading.NullNotAllowed)]
+    [InlineData("id", "99999999999", ErrorIds.Loading.ValueTooWide)]
+    [InlineData("flag", "maybe", ErrorIds.Loading.ValueNotConvertible)]
+    [InlineData("day", "31/12/2024", ErrorIds.Loading.ValueNotConvertible)]
+    [InlineData("amount", "123456789.5", ErrorIds.Loading.ValueTooWide)]
     public void Values_that_do_not_fit_are_refused_before_anything_is_written(string column, string? value, string errorId)
     {
         var table = MixedTable();
@@ -138,7 +138,7 @@ public class DirectLoadTests : IClassFixture<LoadingFixture>
     {
         var table = LoadingFixture.Unique("missing");
         var e = Assert.Throws<IamraException>(() => _db.Load(new TableLoadOptions { Table = TableName.Parse(table) }, new[] { "a" }, new[] { new object?[] { 1 } }));
-        Assert.Equal(LoadErrors.TableNotFound, e.ErrorId);
+        Assert.Equal(ErrorIds.Loading.TableNotFound, e.ErrorId);
         Assert.Contains("-CreateTable", e.Message, StringComparison.Ordinal);
         Assert.Equal(0L, _db.Scalar($"select count(*) from information_schema.tables where table_name = '{table}'"));
     }
@@ -148,16 +148,16 @@ public class DirectLoadTests : IClassFixture<LoadingFixture>
     {
         var table = MixedTable();
         var extra = Assert.Throws<IamraException>(() => _db.Load(new TableLoadOptions { Table = TableName.Parse(table) }, new[] { "id", "nickname" }, new[] { new object?[] { 1, "x" } }));
-        Assert.Equal(LoadErrors.ColumnNotInTable, extra.ErrorId);
+        Assert.Equal(ErrorIds.Loading.ColumnNotInTable, extra.ErrorId);
         Assert.Contains("'nickname'", extra.Message, StringComparison.Ordinal);
         Assert.Contains("at_tz", extra.Message, StringComparison.Ordinal);
 
         var missing = Assert.Throws<IamraException>(() => _db.Load(new TableLoadOptions { Table = TableName.Parse(table) }, new[] { "name" }, new[] { new object?[] { "x" } }));
-        Assert.Equal(LoadErrors.ColumnMissing, missing.ErrorId);
+        Assert.Equal(ErrorIds.Loading.ColumnMissing, missing.ErrorId);
         Assert.Contains("'id'", missing.Message, StringComparison.Ordinal);
 
         var map = Assert.Throws<IamraException>(() => _db.Load(new TableLoadOptions { Table = TableName.Parse(table), ColumnMap = new Dictionary<string, string> { ["nope"] = "id" } }, new[] { "id" }, new[] { new object?[] { 1 } }));
-        Assert.Equal(LoadErrors.InvalidColumnMap, map.ErrorId);
+        Assert.Equal(ErrorIds.Loading.InvalidColumnMap, map.ErrorId);
         Assert.Equal(0, _db.Count(table));
     }
 
@@ -218,7 +218,7 @@ public class DirectLoadTests : IClassFixture<LoadingFixture>
         _db.Execute($"insert into {table} (id) select generate_series(1, 10)");
         var failing = Assert.Throws<IamraException>(() => _db.Load(new TableLoadOptions { Table = TableName.Parse(table), Truncate = true, BatchRows = 10 }, new[] { "id" },
             Enumerable.Range(100, 50).Select(i => new object?[] { i == 140 ? "x" : i })));
-        Assert.Equal(LoadErrors.ValueNotConvertible, failing.ErrorId);
+        Assert.Equal(ErrorIds.Loading.ValueNotConvertible, failing.ErrorId);
         Assert.Equal(10, _db.Count(table));
 
         var result = _db.Load(new TableLoadOptions { Table = TableName.Parse(table), Truncate = true }, new[] { "id" }, Enumerable.Range(100, 5).Select(i => new object?[] { i }));
@@ -243,7 +243,7 @@ public class DirectLoadTests : IClassFixture<LoadingFixture>
         Assert.Equal("added", _db.Scalar($"select v from {table} where k1 = 3"));
 
         var badKey = Assert.Throws<IamraException>(() => _db.Load(new TableLoadOptions { Table = TableName.Parse(table), UpsertKeys = new[] { "nope" } }, new[] { "k1", "k2" }, new[] { new object?[] { 1, "a" } }));
-        Assert.Equal(LoadErrors.InvalidKey, badKey.ErrorId);
+        Assert.Equal(ErrorIds.Loading.InvalidKey, badKey.ErrorId);
     }
 
     [Fact]
@@ -290,15 +290,15 @@ public class DirectLoadTests : IClassFixture<LoadingFixture>
 
             var binary = Path.Combine(dir, "image.csv");
             File.WriteAllBytes(binary, new byte[] { 0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 13 });
-            Assert.Equal(LoadErrors.NotCsv, Assert.Throws<IamraException>(() => CsvFileSource.Open(binary)).ErrorId);
+            Assert.Equal(ErrorIds.Loading.NotCsv, Assert.Throws<IamraException>(() => CsvFileSource.Open(binary)).ErrorId);
             var empty = Path.Combine(dir, "empty.csv");
             File.WriteAllText(empty, string.Empty);
-            Assert.Equal(LoadErrors.NotCsv, Assert.Throws<IamraException>(() => CsvFileSource.Open(empty)).ErrorId);
-            Assert.Equal(LoadErrors.InputFileNotFound, Assert.Throws<IamraException>(() => CsvFileSource.Open(Path.Combine(dir, "none.csv"))).ErrorId);
+            Assert.Equal(ErrorIds.Loading.NotCsv, Assert.Throws<IamraException>(() => CsvFileSource.Open(empty)).ErrorId);
+            Assert.Equal(ErrorIds.Loading.InputFileNotFound, Assert.Throws<IamraException>(() => CsvFileSource.Open(Path.Combine(dir, "none.csv"))).ErrorId);
             var ragged = Path.Combine(dir, "ragged.csv");
             File.WriteAllText(ragged, "a,b\n1,2\n3\n");
             using var raggedSource = CsvFileSource.Open(ragged);
-            Assert.Equal(LoadErrors.NotCsv, Assert.Throws<IamraException>(() => raggedSource.Rows().ToList()).ErrorId);
+            Assert.Equal(ErrorIds.Loading.NotCsv, Assert.Throws<IamraException>(() => raggedSource.Rows().ToList()).ErrorId);
         }
         finally
         {
@@ -312,6 +312,6 @@ public class DirectLoadTests : IClassFixture<LoadingFixture>
         var shaper = new RecordShaper(new[] { "a", "B" });
         Assert.Equal(new object?[] { 1, null }, shaper.Shape(new[] { KeyValuePair.Create<string, object?>("A", 1) }, 1));
         var e = Assert.Throws<IamraException>(() => shaper.Shape(new[] { KeyValuePair.Create<string, object?>("c", 1) }, 2));
-        Assert.Equal(LoadErrors.InconsistentRow, e.ErrorId);
+        Assert.Equal(ErrorIds.Loading.InconsistentRow, e.ErrorId);
     }
 }

@@ -92,13 +92,13 @@ public sealed class ExportTests : IClassFixture<LoadingFixture>, IDisposable
     {
         var path = Path.Combine(_folder, "fail.csv");
         var e = Assert.Throws<IamraException>(() => Exporter("select 1 / (g - 1500) from generate_series(1, 3000) g", path).Export());
-        Assert.Equal(LoadErrors.ExportFailed, e.ErrorId);
+        Assert.Equal(ErrorIds.Loading.ExportFailed, e.ErrorId);
         Assert.Contains("22012", e.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.GetFiles(_folder));
 
         File.WriteAllText(path, "keep me");
-        Assert.Equal(LoadErrors.ExportFileExists, Assert.Throws<IamraException>(() => Exporter("select 1", path)).ErrorId);
-        Assert.Equal(LoadErrors.ExportFailed, Assert.Throws<IamraException>(() => Exporter("select nope", path, force: true).Export()).ErrorId);
+        Assert.Equal(ErrorIds.Loading.ExportFileExists, Assert.Throws<IamraException>(() => Exporter("select 1", path)).ErrorId);
+        Assert.Equal(ErrorIds.Loading.ExportFailed, Assert.Throws<IamraException>(() => Exporter("select nope", path, force: true).Export()).ErrorId);
         Assert.Equal("keep me", File.ReadAllText(path));
         Exporter("select 1 as one", path, force: true).Export();
         Assert.Equal("one\n1\n", File.ReadAllText(path));
@@ -124,10 +124,10 @@ public sealed class ExportTests : IClassFixture<LoadingFixture>, IDisposable
     [Fact]
     public void Bad_export_options_are_refused_before_anything_runs()
     {
-        Assert.Equal(LoadErrors.InvalidExport, Assert.Throws<IamraException>(() => Exporter("select 1", Path.Combine(_folder, "p"), format: ExportFormat.Parquet, method: ExportMethod.Stream)).ErrorId);
-        Assert.Equal(LoadErrors.InvalidExport, Assert.Throws<IamraException>(() => Exporter("select 1", _folder)).ErrorId);
-        Assert.Equal(LoadErrors.InvalidExport, Assert.Throws<IamraException>(() => Exporter("select 1", Path.Combine(_folder, "no", "such", "x.csv"))).ErrorId);
-        Assert.Equal(LoadErrors.InvalidExport, Assert.Throws<IamraException>(() => Exporter("  ", Path.Combine(_folder, "x.csv"))).ErrorId);
+        Assert.Equal(ErrorIds.Loading.InvalidExport, Assert.Throws<IamraException>(() => Exporter("select 1", Path.Combine(_folder, "p"), format: ExportFormat.Parquet, method: ExportMethod.Stream)).ErrorId);
+        Assert.Equal(ErrorIds.Loading.InvalidExport, Assert.Throws<IamraException>(() => Exporter("select 1", _folder)).ErrorId);
+        Assert.Equal(ErrorIds.Loading.InvalidExport, Assert.Throws<IamraException>(() => Exporter("select 1", Path.Combine(_folder, "no", "such", "x.csv"))).ErrorId);
+        Assert.Equal(ErrorIds.Loading.InvalidExport, Assert.Throws<IamraException>(() => Exporter("  ", Path.Combine(_folder, "x.csv"))).ErrorId);
     }
 
     [Fact]

@@ -91,12 +91,12 @@ public class StagingMotoTests : IClassFixture<StagingFixture>
     {
         await using var reader = new S3Stager(_f.Settings(Prefix()), _f.Source(_f.Moto.Reader), MotoServerFixture.Region);
         var denied = await Assert.ThrowsAsync<IamraException>(() => reader.ProbeAsync(CancellationToken.None));
-        Assert.Equal(LoadErrors.StagingAccessDenied, denied.ErrorId);
+        Assert.Equal(ErrorIds.Staging.AccessDenied, denied.ErrorId);
         Assert.Contains("s3:PutObject", denied.Message, StringComparison.Ordinal);
 
         await using var missing = new S3Stager(_f.Settings(Prefix(), "no-such-bucket-here"), _f.Source(_f.Moto.Admin), MotoServerFixture.Region);
         var notFound = await Assert.ThrowsAsync<IamraException>(() => missing.ProbeAsync(CancellationToken.None));
-        Assert.Equal(LoadErrors.StagingAccessDenied, notFound.ErrorId);
+        Assert.Equal(ErrorIds.Staging.AccessDenied, notFound.ErrorId);
         Assert.Contains("NoSuchBucket", notFound.Message, StringComparison.Ordinal);
     }
 
@@ -191,7 +191,7 @@ public class StagingMotoTests : IClassFixture<StagingFixture>
 
         var e = Assert.Throws<IamraException>(() => _f.Db.Load(options, new[] { "id", "name" }, Enumerable.Range(1, 20_000).Select(i => new object?[] { i, "name " + i }), _f.Source(_f.Moto.Admin)));
 
-        Assert.Equal(LoadErrors.LoadFailed, e.ErrorId);
+        Assert.Equal(ErrorIds.Loading.LoadFailed, e.ErrorId);
         Assert.Contains("COPY into", e.Message, StringComparison.Ordinal);
         Assert.Equal(1, _f.Db.Count(table));
         Assert.Empty(await _f.KeysAsync(prefix));
@@ -206,7 +206,7 @@ public class StagingMotoTests : IClassFixture<StagingFixture>
         Assert.Equal(LoadMethod.Direct, result.Method);
 
         var e = Assert.Throws<IamraException>(() => _f.Db.Load(new TableLoadOptions { Table = TableName.Parse(table), Method = LoadMethod.Staged }, new[] { "id" }, new[] { new object?[] { 1 } }));
-        Assert.Equal(LoadErrors.StagingNotConfigured, e.ErrorId);
+        Assert.Equal(ErrorIds.Staging.NotConfigured, e.ErrorId);
         Assert.Equal(100, _f.Db.Count(table));
     }
 }

@@ -192,7 +192,7 @@ public sealed class CryptokiTests(SoftHsmFixture hsm)
             Assert.Empty(session.FindObjects([CkAttribute.Of(CKA.CKA_CLASS, CKO.CKO_PRIVATE_KEY)])); // not logged in: no private object shows
 
             var error = Pkcs11Errors.FromReturnValue(e.ReturnValue, e.Function, "PKCS#11 token 'iamra-pin'", e);
-            Assert.Equal(Pkcs11Errors.PinIncorrect, error.ErrorId);
+            Assert.Equal(ErrorIds.Pkcs11.PinIncorrect, error.ErrorId);
             Assert.DoesNotContain("9999", error.Message);
         }
         finally
@@ -209,7 +209,7 @@ public sealed class CryptokiTests(SoftHsmFixture hsm)
         Assert.Equal("C_GetTokenInfo", e.Function);
         Assert.Equal((ulong)CKR.CKR_SLOT_ID_INVALID, e.Code);
         var error = Pkcs11Errors.FromReturnValue(e.ReturnValue, e.Function, "PKCS#11 token 't'", e);
-        Assert.Equal(Pkcs11Errors.TokenError, error.ErrorId);
+        Assert.Equal(ErrorIds.Pkcs11.TokenError, error.ErrorId);
         Assert.Contains("C_GetTokenInfo", error.Message);
         Assert.Contains("CKR_SLOT_ID_INVALID", error.Message);
     }
@@ -224,7 +224,7 @@ public sealed class CryptokiTests(SoftHsmFixture hsm)
         File.WriteAllText(text, "not a shared library");
         Assert.ThrowsAny<Exception>(() => Cryptoki.Load(text)); // DllNotFoundException (or BadImageFormatException)
         var e = Assert.Throws<IamraException>(() => Pkcs11Library.Load(text, "-Pkcs11Library"));
-        Assert.Equal(Pkcs11Errors.LibraryInvalid, e.ErrorId);
+        Assert.Equal(ErrorIds.Pkcs11.LibraryInvalid, e.ErrorId);
         Assert.Contains("-Pkcs11Library", e.Message);
     }
 

@@ -39,14 +39,14 @@ public sealed class Pkcs11PinTests(SoftHsmFixture hsm)
         var logins = hsm.CountCalls("C_Login");
 
         var first = Assert.Throws<IamraException>(() => Find(Query("0000-wrong")));
-        Assert.Equal(Pkcs11Errors.PinIncorrect, first.ErrorId);
+        Assert.Equal(ErrorIds.Pkcs11.PinIncorrect, first.ErrorId);
         Assert.Equal(IamraErrorCategory.AuthenticationError, first.Category);
         Assert.Contains("Nothing was retried", first.Message);
         Assert.DoesNotContain("0000-wrong", first.Message);
         Assert.Equal(logins + 1, hsm.CountCalls("C_Login"));
 
         var second = Assert.Throws<IamraException>(() => Find(Query("1111-wrong")));
-        Assert.Equal(Pkcs11Errors.PinIncorrect, second.ErrorId);
+        Assert.Equal(ErrorIds.Pkcs11.PinIncorrect, second.ErrorId);
         Assert.Equal(logins + 2, hsm.CountCalls("C_Login"));
 
         var identity = Assert.Single(Find(Query(SoftHsmFixture.OtherPin)));
@@ -64,7 +64,7 @@ public sealed class Pkcs11PinTests(SoftHsmFixture hsm)
         var asked = new List<string>();
 
         var e = Assert.Throws<IamraException>(() => Find(Query(null, token => { asked.Add(token); return null; })));
-        Assert.Equal(Pkcs11Errors.PinRequired, e.ErrorId);
+        Assert.Equal(ErrorIds.Pkcs11.PinRequired, e.ErrorId);
         Assert.Contains("-Pin", e.Message);
         Assert.Contains("pin-source", e.Message);
         Assert.Single(asked);
@@ -84,7 +84,7 @@ public sealed class Pkcs11PinTests(SoftHsmFixture hsm)
     {
         LogOut();
         var e = Assert.Throws<IamraException>(() => Find(Query(null)));
-        Assert.Equal(Pkcs11Errors.PinRequired, e.ErrorId);
+        Assert.Equal(ErrorIds.Pkcs11.PinRequired, e.ErrorId);
         Assert.Equal(IamraErrorCategory.AuthenticationError, e.Category);
     }
 
@@ -101,7 +101,7 @@ public sealed class Pkcs11PinTests(SoftHsmFixture hsm)
 
         LogOut();
         var e = Assert.Throws<IamraException>(() => Find(Pkcs11Query.FromUri(Pkcs11Uri.Parse(uri.Replace("pin.txt", "missing.txt", StringComparison.Ordinal)))));
-        Assert.Equal(Pkcs11Errors.PinSourceUnreadable, e.ErrorId);
+        Assert.Equal(ErrorIds.Pkcs11.PinSourceUnreadable, e.ErrorId);
         Assert.Contains("missing.txt", e.Message);
     }
 
@@ -114,8 +114,8 @@ public sealed class Pkcs11PinTests(SoftHsmFixture hsm)
         Assert.Equal("12 34", Plain(pin));
         using var plainPath = Pkcs11Query.ReadPinSource(file);
         Assert.Equal("12 34", Plain(plainPath));
-        Assert.Equal(Pkcs11Errors.PinSourceUnreadable, Assert.Throws<IamraException>(() => Pkcs11Query.ReadPinSource("|/bin/echo 1234")).ErrorId);
-        Assert.Equal(Pkcs11Errors.PinSourceUnreadable, Assert.Throws<IamraException>(() => Pkcs11Query.ReadPinSource("file://elsewhere/pin")).ErrorId);
+        Assert.Equal(ErrorIds.Pkcs11.PinSourceUnreadable, Assert.Throws<IamraException>(() => Pkcs11Query.ReadPinSource("|/bin/echo 1234")).ErrorId);
+        Assert.Equal(ErrorIds.Pkcs11.PinSourceUnreadable, Assert.Throws<IamraException>(() => Pkcs11Query.ReadPinSource("file://elsewhere/pin")).ErrorId);
     }
 
     private static string Plain(SecureString secure)

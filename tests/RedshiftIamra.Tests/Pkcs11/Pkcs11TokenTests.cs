@@ -75,7 +75,7 @@ public sealed class Pkcs11TokenTests(SoftHsmFixture hsm)
     public void Several_identities_for_one_session_is_an_ambiguity_that_names_each_uri()
     {
         var e = Assert.Throws<IamraException>(() => CertificateFinder.FindSingle(new CertificateQuery { Pkcs11 = Query() }));
-        Assert.Equal(CertificateErrors.Ambiguous, e.ErrorId);
+        Assert.Equal(ErrorIds.Certificate.Ambiguous, e.ErrorId);
         Assert.Contains("object=p256", e.Message);
         Assert.Contains("object=rsa", e.Message);
         Assert.Contains("object=<label> or id=<id>", e.Message);
@@ -215,7 +215,7 @@ public sealed class Pkcs11TokenTests(SoftHsmFixture hsm)
         // Without the file, the key has no certificate: listing leaves it out, naming it is an error.
         Assert.DoesNotContain(Find(Query()), i => i.KeyLabel == "orphan");
         var e = Assert.Throws<IamraException>(() => Find(Query("orphan")));
-        Assert.Equal(Pkcs11Errors.CertificateNotFound, e.ErrorId);
+        Assert.Equal(ErrorIds.Pkcs11.CertificateNotFound, e.ErrorId);
         Assert.Contains("'orphan' (id 09)", e.Message);
         Assert.Contains("-CertificatePath", e.Message);
     }
@@ -224,7 +224,7 @@ public sealed class Pkcs11TokenTests(SoftHsmFixture hsm)
     public void A_certificate_file_of_another_key_is_refused()
     {
         var e = Assert.Throws<IamraException>(() => Find(Query("rsa") with { CertificatePath = hsm.P384CertificatePath }));
-        Assert.Equal(Pkcs11Errors.KeyMismatch, e.ErrorId);
+        Assert.Equal(ErrorIds.Pkcs11.KeyMismatch, e.ErrorId);
         Assert.Contains("public keys differ", e.Message);
     }
 
@@ -232,7 +232,7 @@ public sealed class Pkcs11TokenTests(SoftHsmFixture hsm)
     public void An_unknown_token_label_lists_the_tokens_there_are()
     {
         var e = Assert.Throws<IamraException>(() => Find(Query(token: "no-such-token")));
-        Assert.Equal(Pkcs11Errors.TokenNotFound, e.ErrorId);
+        Assert.Equal(ErrorIds.Pkcs11.TokenNotFound, e.ErrorId);
         Assert.Equal(IamraErrorCategory.ObjectNotFound, e.Category);
         Assert.Contains($"'{SoftHsmFixture.Token}'", e.Message);
         Assert.Contains($"'{SoftHsmFixture.PinToken}'", e.Message);
@@ -242,12 +242,12 @@ public sealed class Pkcs11TokenTests(SoftHsmFixture hsm)
     public void An_unknown_key_label_or_id_lists_the_keys_there_are()
     {
         var e = Assert.Throws<IamraException>(() => Find(Query("no-such-key")));
-        Assert.Equal(Pkcs11Errors.KeyNotFound, e.ErrorId);
+        Assert.Equal(ErrorIds.Pkcs11.KeyNotFound, e.ErrorId);
         Assert.Contains("'rsa' (id 01)", e.Message);
         Assert.Contains("'p256' (id 02)", e.Message);
 
         e = Assert.Throws<IamraException>(() => Find(Query(keyId: [0x7f])));
-        Assert.Equal(Pkcs11Errors.KeyNotFound, e.ErrorId);
+        Assert.Equal(ErrorIds.Pkcs11.KeyNotFound, e.ErrorId);
         Assert.Contains("id 7f", e.Message);
     }
 
@@ -255,13 +255,13 @@ public sealed class Pkcs11TokenTests(SoftHsmFixture hsm)
     public void A_library_that_is_missing_or_not_a_PKCS11_module_is_named_as_such()
     {
         var missing = Assert.Throws<IamraException>(() => Find(Query() with { LibraryPath = "/nonexistent/libpkcs11.so" }));
-        Assert.Equal(Pkcs11Errors.LibraryNotFound, missing.ErrorId);
+        Assert.Equal(ErrorIds.Pkcs11.LibraryNotFound, missing.ErrorId);
         Assert.Contains("/nonexistent/libpkcs11.so", missing.Message);
 
         // A real shared library of the runtime that exports no C_GetFunctionList.
         var notPkcs11 = Directory.GetFiles(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "libSystem.Native.*").First();
         var invalid = Assert.Throws<IamraException>(() => Find(Query() with { LibraryPath = notPkcs11 }));
-        Assert.Equal(Pkcs11Errors.LibraryInvalid, invalid.ErrorId);
+        Assert.Equal(ErrorIds.Pkcs11.LibraryInvalid, invalid.ErrorId);
         Assert.Contains("C_GetFunctionList", invalid.Message);
     }
 
@@ -283,7 +283,7 @@ public sealed class Pkcs11TokenTests(SoftHsmFixture hsm)
 
             Pkcs11Library.DefaultCandidates = ["/nonexistent/p11-kit-proxy.so"];
             var e = Assert.Throws<IamraException>(() => Pkcs11Library.Locate(null, "-Pkcs11Library"));
-            Assert.Equal(Pkcs11Errors.LibraryNotFound, e.ErrorId);
+            Assert.Equal(ErrorIds.Pkcs11.LibraryNotFound, e.ErrorId);
             Assert.Contains(Pkcs11Library.ModuleEnvironmentVariable, e.Message);
         }
         finally
@@ -300,7 +300,7 @@ public sealed class Pkcs11TokenTests(SoftHsmFixture hsm)
         Pkcs11Tokens.Close(((Pkcs11SigningKey)identity.SigningKey!).Token);
 
         var e = Assert.Throws<IamraException>(() => identity.SigningKey!.SignSha256("x"u8.ToArray()));
-        Assert.Equal(Pkcs11Errors.SessionClosed, e.ErrorId);
+        Assert.Equal(ErrorIds.Pkcs11.SessionClosed, e.ErrorId);
 
         var logins = hsm.CountCalls("C_Login");
         var again = One("rsa");

@@ -63,7 +63,7 @@ public sealed class Pkcs11UriTests
     public void A_malformed_uri_says_what_is_wrong_and_never_repeats_a_PIN(string text, string expected)
     {
         var e = Assert.Throws<IamraException>(() => Pkcs11Uri.Parse(text));
-        Assert.Equal(Pkcs11Errors.UriInvalid, e.ErrorId);
+        Assert.Equal(ErrorIds.Pkcs11.UriInvalid, e.ErrorId);
         Assert.Equal(IamraErrorCategory.InvalidArgument, e.Category);
         Assert.Contains(expected, e.Message);
         Assert.DoesNotContain("1234", e.Message);
@@ -84,17 +84,17 @@ public sealed class Pkcs11UriTests
     public void Key_ids_are_hexadecimal_as_pkcs11_tool_shows_them(string text, byte[] expected)
     {
         Assert.Equal(expected, Pkcs11Uri.ParseHexId(text));
-        Assert.Equal(Pkcs11Errors.UriInvalid, Assert.Throws<IamraException>(() => Pkcs11Uri.ParseHexId("1")).ErrorId);
-        Assert.Equal(Pkcs11Errors.UriInvalid, Assert.Throws<IamraException>(() => Pkcs11Uri.ParseHexId("zz")).ErrorId);
+        Assert.Equal(ErrorIds.Pkcs11.UriInvalid, Assert.Throws<IamraException>(() => Pkcs11Uri.ParseHexId("1")).ErrorId);
+        Assert.Equal(ErrorIds.Pkcs11.UriInvalid, Assert.Throws<IamraException>(() => Pkcs11Uri.ParseHexId("zz")).ErrorId);
     }
 
     [Theory]
-    [InlineData((ulong)CKR.CKR_PIN_INCORRECT, Pkcs11Errors.PinIncorrect, IamraErrorCategory.AuthenticationError, "refused the PIN")]
-    [InlineData((ulong)CKR.CKR_PIN_LOCKED, Pkcs11Errors.PinLocked, IamraErrorCategory.AuthenticationError, "locked")]
-    [InlineData((ulong)CKR.CKR_MECHANISM_INVALID, Pkcs11Errors.MechanismNotSupported, IamraErrorCategory.NotImplemented, "CKM_ECDSA")]
-    [InlineData((ulong)CKR.CKR_KEY_FUNCTION_NOT_PERMITTED, Pkcs11Errors.KeyUnusable, IamraErrorCategory.PermissionDenied, "CKA_SIGN")]
-    [InlineData((ulong)CKR.CKR_DEVICE_REMOVED, Pkcs11Errors.TokenError, IamraErrorCategory.ResourceUnavailable, "inserted")]
-    [InlineData((ulong)CKR.CKR_GENERAL_ERROR, Pkcs11Errors.TokenError, IamraErrorCategory.InvalidOperation, "CKR_GENERAL_ERROR")]
+    [InlineData((ulong)CKR.CKR_PIN_INCORRECT, ErrorIds.Pkcs11.PinIncorrect, IamraErrorCategory.AuthenticationError, "refused the PIN")]
+    [InlineData((ulong)CKR.CKR_PIN_LOCKED, ErrorIds.Pkcs11.PinLocked, IamraErrorCategory.AuthenticationError, "locked")]
+    [InlineData((ulong)CKR.CKR_MECHANISM_INVALID, ErrorIds.Pkcs11.MechanismNotSupported, IamraErrorCategory.NotImplemented, "CKM_ECDSA")]
+    [InlineData((ulong)CKR.CKR_KEY_FUNCTION_NOT_PERMITTED, ErrorIds.Pkcs11.KeyUnusable, IamraErrorCategory.PermissionDenied, "CKA_SIGN")]
+    [InlineData((ulong)CKR.CKR_DEVICE_REMOVED, ErrorIds.Pkcs11.TokenError, IamraErrorCategory.ResourceUnavailable, "inserted")]
+    [InlineData((ulong)CKR.CKR_GENERAL_ERROR, ErrorIds.Pkcs11.TokenError, IamraErrorCategory.InvalidOperation, "CKR_GENERAL_ERROR")]
     public void Token_return_values_map_to_stable_ids_and_messages_that_say_what_to_do(ulong rv, string id, IamraErrorCategory category, string text)
     {
         var e = Pkcs11Errors.FromReturnValue((CKR)rv, "C_Sign", "PKCS#11 token 't'");

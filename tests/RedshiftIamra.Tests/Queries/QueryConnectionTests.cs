@@ -45,7 +45,7 @@ public sealed class QueryConnectionTests(QueryDatabaseFixture fixture) : IClassF
         {
             Assert.NotNull(outer.Read());
             var e = Assert.Throws<IamraException>(() => RedshiftQuery.Start(connection, "select 1", null, null, CancellationToken.None));
-            Assert.Equal(ConnectionErrors.ConnectionBusy, e.ErrorId);
+            Assert.Equal(ErrorIds.Connection.Busy, e.ErrorId);
             Assert.NotNull(outer.Read());
         }
 
@@ -73,7 +73,7 @@ public sealed class QueryConnectionTests(QueryDatabaseFixture fixture) : IClassF
         await Task.Delay(1000);
         await fixture.Sandbox.ExecuteSqlAsync($"select pg_terminate_backend({pid})");
         var e = await Assert.ThrowsAsync<IamraException>(() => running);
-        Assert.Equal(ConnectionErrors.ConnectionClosed, e.ErrorId);
+        Assert.Equal(ErrorIds.Connection.Closed, e.ErrorId);
         Assert.Contains("may or may not have run", e.Message);
         Assert.NotEqual(pid, Q.BackendPid(connection));
     }
@@ -87,10 +87,10 @@ public sealed class QueryConnectionTests(QueryDatabaseFixture fixture) : IClassF
         var failures = connection.Close();
         Assert.Empty(failures);
         var e = await Assert.ThrowsAsync<IamraException>(() => running);
-        Assert.Equal(ConnectionErrors.ConnectionClosed, e.ErrorId);
+        Assert.Equal(ErrorIds.Connection.Closed, e.ErrorId);
         Assert.Equal("Closed", connection.State);
         var after = Assert.Throws<IamraException>(() => Q.Scalar(connection, "select 1"));
-        Assert.Equal(ConnectionErrors.ConnectionClosed, after.ErrorId);
+        Assert.Equal(ErrorIds.Connection.Closed, after.ErrorId);
         Assert.Empty(connection.Close());
     }
 }

@@ -158,7 +158,7 @@ public sealed class QueryFrozenNetworkTests(QueryDatabaseFixture fixture, ITestO
         Assert.Same(running, await Task.WhenAny(running, Task.Delay(HangGuard)));
         var e = await Assert.ThrowsAsync<IamraException>(() => running);
         output.WriteLine($"timeout 2 s on a frozen network returned after {clock.Elapsed.TotalSeconds:0.0} s: {e.Message}");
-        Assert.Equal(ConnectionErrors.QueryTimeout, e.ErrorId);
+        Assert.Equal(ErrorIds.Query.Timeout, e.ErrorId);
         Assert.Contains("did not", e.Message);
         Assert.DoesNotContain("was canceled on the server", e.Message);
         relay.Frozen = false;

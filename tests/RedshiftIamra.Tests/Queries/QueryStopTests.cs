@@ -123,7 +123,7 @@ public sealed class QueryStopTests(QueryDatabaseFixture fixture, ITestOutputHelp
             Assert.Same(running, done);
             var e = await Assert.ThrowsAsync<IamraException>(() => running);
             output.WriteLine($"timeout 2 s on a frozen backend returned after {clock.Elapsed.TotalSeconds:0.0} s: {e.Message}");
-            Assert.Equal(ConnectionErrors.QueryTimeout, e.ErrorId);
+            Assert.Equal(ErrorIds.Query.Timeout, e.ErrorId);
             Assert.Contains("did not acknowledge", e.Message);
             Assert.DoesNotContain("was canceled on the server", e.Message);
         }
@@ -141,7 +141,7 @@ public sealed class QueryStopTests(QueryDatabaseFixture fixture, ITestOutputHelp
         await using var connection = await fixture.ConnectAsync(commandTimeoutSeconds: 1);
         var pid = Q.BackendPid(connection);
         var e = Assert.ThrowsAny<IamraException>(() => Q.Scalar(connection, "select pg_sleep(30)"));
-        Assert.Equal(ConnectionErrors.QueryTimeout, e.ErrorId);
+        Assert.Equal(ErrorIds.Query.Timeout, e.ErrorId);
         Assert.Contains("was canceled on the server", e.Message);
         Assert.Equal(pid, Q.BackendPid(connection));
     }

@@ -167,7 +167,7 @@ public sealed class QueryValueTests(QueryDatabaseFixture fixture) : IClassFixtur
     public void A_parameter_type_without_a_database_type_is_refused_with_what_to_pass(string what, object value, string advice)
     {
         var e = Assert.Throws<IamraException>(() => QueryParameters.Map("@secret", value));
-        Assert.Equal(ConnectionErrors.InvalidParameter, e.ErrorId);
+        Assert.Equal(ErrorIds.Query.InvalidParameter, e.ErrorId);
         Assert.Equal(IamraErrorCategory.InvalidArgument, e.Category);
         Assert.Contains("@secret", e.Message);
         Assert.Contains(advice, e.Message);

@@ -102,7 +102,7 @@ public sealed class QuotingRoundTripTests
 
         foreach (var value in HostileCorpus.LineBreaks)
         {
-            Assert.Equal(QuotingErrors.ErrorId, Assert.Throws<IamraException>(() => WindowsCommandLineQuoting.Argument(value)).ErrorId);
+            Assert.Equal(ErrorIds.Quoting.ValueCannotBeQuoted, Assert.Throws<IamraException>(() => WindowsCommandLineQuoting.Argument(value)).ErrorId);
         }
     }
 
@@ -119,7 +119,7 @@ public sealed class QuotingRoundTripTests
         {
             if (value.IndexOfAny(['%', '!', '"']) >= 0)
             {
-                Assert.Equal(QuotingErrors.ErrorId, Assert.Throws<IamraException>(() => WindowsCommandLineQuoting.CmdSafeArgument(value)).ErrorId);
+                Assert.Equal(ErrorIds.Quoting.ValueCannotBeQuoted, Assert.Throws<IamraException>(() => WindowsCommandLineQuoting.CmdSafeArgument(value)).ErrorId);
                 continue;
             }
 
@@ -216,7 +216,7 @@ public sealed class QuotingRoundTripTests
     public void A_host_that_is_not_a_host_name_is_refused_in_a_URL(string host)
     {
         var e = Assert.Throws<IamraException>(() => RedshiftConnectionStrings.Jdbc(Settings("x") with { Host = host }));
-        Assert.Equal(QuotingErrors.ErrorId, e.ErrorId);
+        Assert.Equal(ErrorIds.Quoting.ValueCannotBeQuoted, e.ErrorId);
     }
 
     [Fact]
@@ -235,7 +235,7 @@ public sealed class QuotingRoundTripTests
         foreach (var write in writers)
         {
             var e = Assert.Throws<IamraException>(write);
-            Assert.Equal(QuotingErrors.ErrorId, e.ErrorId);
+            Assert.Equal(ErrorIds.Quoting.ValueCannotBeQuoted, e.ErrorId);
             Assert.Contains("U+0000", e.Message);
             Assert.Contains("database password", e.Message);
             Assert.DoesNotContain("pass", e.Message.Replace("password", "", StringComparison.Ordinal));
@@ -312,7 +312,7 @@ public sealed class QuotingRoundTripTests
 
         foreach (var value in new[] { "%USERPROFILE%", "a!b", "a\"b" })
         {
-            Assert.Equal(QuotingErrors.ErrorId, Assert.Throws<IamraException>(() => CredentialProcessCommand.Build(Spec(value, ["pwsh.exe"]), windows: true)).ErrorId);
+            Assert.Equal(ErrorIds.Quoting.ValueCannotBeQuoted, Assert.Throws<IamraException>(() => CredentialProcessCommand.Build(Spec(value, ["pwsh.exe"]), windows: true)).ErrorId);
         }
     }
 
@@ -324,7 +324,7 @@ public sealed class QuotingRoundTripTests
             foreach (var windows in new[] { false, true })
             {
                 var e = Assert.Throws<IamraException>(() => CredentialProcessCommand.Build(Spec(value, ["pwsh"]), windows));
-                Assert.Equal(QuotingErrors.ErrorId, e.ErrorId);
+                Assert.Equal(ErrorIds.Quoting.ValueCannotBeQuoted, e.ErrorId);
                 Assert.Contains("credential_process", e.Message);
             }
         }

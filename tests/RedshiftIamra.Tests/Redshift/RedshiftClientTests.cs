@@ -214,7 +214,7 @@ public sealed class RedshiftClientTests
         var e = await Assert.ThrowsAsync<IamraException>(() => TestClients.Redshift(server).GetClusterCredentialsAsync(
             new GetClusterCredentialsRequest { DbUser = "alice", ClusterIdentifier = "nosuchcluster" }, NullOperationLog.Instance, default));
 
-        Assert.Equal(RedshiftErrors.ClusterNotFound, e.ErrorId);
+        Assert.Equal(ErrorIds.Redshift.ClusterNotFound, e.ErrorId);
         Assert.Equal(IamraErrorCategory.ObjectNotFound, e.Category);
         Assert.Contains("'nosuchcluster'", e.Message, StringComparison.Ordinal);
         Assert.Contains("Cluster nosuchcluster not found.", e.Message, StringComparison.Ordinal);
@@ -241,7 +241,7 @@ public sealed class RedshiftClientTests
     {
         using var server = new LoopbackServer(ScriptedResponse.Xml(400, ErrorXml("Throttling", "Rate exceeded")));
         var e = await Assert.ThrowsAsync<IamraException>(() => TestClients.Redshift(server).DescribeClustersAsync(new DescribeClustersRequest { ClusterIdentifier = "c1" }, NullOperationLog.Instance, default));
-        Assert.Equal(AwsErrors.Throttled, e.ErrorId);
+        Assert.Equal(ErrorIds.Aws.Throttled, e.ErrorId);
         Assert.Equal(IamraErrorCategory.LimitsExceeded, e.Category);
         Assert.Equal(TestClients.FastRetries.MaxAttempts, server.Requests.Count);
         Assert.Contains("Rate exceeded", e.Message, StringComparison.Ordinal);
@@ -255,7 +255,7 @@ public sealed class RedshiftClientTests
         var e = await Assert.ThrowsAsync<IamraException>(() => client.GetClusterCredentialsAsync(
             new GetClusterCredentialsRequest { DbUser = "alice", ClusterIdentifier = "examplecluster", DbName = "dev" }, NullOperationLog.Instance, default));
 
-        Assert.Equal(RedshiftErrors.AccessDenied, e.ErrorId);
+        Assert.Equal(ErrorIds.Redshift.AccessDenied, e.ErrorId);
         Assert.Equal(IamraErrorCategory.PermissionDenied, e.Category);
         Assert.Contains("redshift:GetClusterCredentials on arn:aws:redshift:us-west-2:111122223333:dbuser:examplecluster/alice and arn:aws:redshift:us-west-2:111122223333:dbname:examplecluster/dev", e.Message, StringComparison.Ordinal);
     }
@@ -268,19 +268,19 @@ public sealed class RedshiftClientTests
         using var server = new LoopbackServer(ScriptedResponse.Xml(400, wrapped));
         var e = await Assert.ThrowsAsync<IamraException>(() => TestClients.Redshift(server).GetClusterCredentialsAsync(
             new GetClusterCredentialsRequest { DbUser = "alice", ClusterIdentifier = "paused1" }, NullOperationLog.Instance, default));
-        Assert.Equal(RedshiftErrors.ClusterNotAvailable, e.ErrorId);
+        Assert.Equal(ErrorIds.Redshift.ClusterNotAvailable, e.ErrorId);
         Assert.Contains("The cluster is paused.", e.Message, StringComparison.Ordinal);
         Assert.Contains("cccccccc-5555", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData(400, "ExpiredToken", "The security token included in the request is expired", RedshiftErrors.ExpiredToken)]
-    [InlineData(400, "InvalidParameterValue", "Token duration must be between 900 and 3600 seconds", RedshiftErrors.InvalidParameter)]
-    [InlineData(403, "SignatureDoesNotMatch", "The request signature we calculated does not match", RedshiftErrors.SignatureRejected)]
-    [InlineData(403, "IncompleteSignature", "Authorization header requires 'Credential' parameter", RedshiftErrors.SignatureRejected)]
-    [InlineData(400, "UnsupportedOperation", "GetClusterCredentialsWithIAM is not supported", RedshiftErrors.UnsupportedOperation)]
-    [InlineData(403, "InvalidClientTokenId", "The security token included in the request is invalid.", RedshiftErrors.InvalidClientToken)]
-    [InlineData(400, "SomethingNew", "a code nobody has seen", RedshiftErrors.ServiceError)]
+    [InlineData(400, "ExpiredToken", "The security token included in the request is expired", ErrorIds.Redshift.ExpiredToken)]
+    [InlineData(400, "InvalidParameterValue", "Token duration must be between 900 and 3600 seconds", ErrorIds.Redshift.InvalidParameter)]
+    [InlineData(403, "SignatureDoesNotMatch", "The request signature we calculated does not match", ErrorIds.Aws.SignatureRejected)]
+    [InlineData(403, "IncompleteSignature", "Authorization header requires 'Credential' parameter", ErrorIds.Aws.SignatureRejected)]
+    [InlineData(400, "UnsupportedOperation", "GetClusterCredentialsWithIAM is not supported", ErrorIds.Redshift.UnsupportedOperation)]
+    [InlineData(403, "InvalidClientTokenId", "The security token included in the request is invalid.", ErrorIds.Aws.InvalidClientToken)]
+    [InlineData(400, "SomethingNew", "a code nobody has seen", ErrorIds.Redshift.ServiceError)]
     public async Task Query_error_codes_map_to_error_ids(int status, string code, string message, string expectedId)
     {
         using var server = new LoopbackServer(ScriptedResponse.Xml(status, ErrorXml(code, message)));
@@ -325,10 +325,10 @@ public sealed class RedshiftClientTests
         var client = TestClients.Redshift(server);
         var request = new GetClusterCredentialsRequest { DbUser = "alice", ClusterIdentifier = "c1" };
         var missing = await Assert.ThrowsAsync<IamraException>(() => client.GetClusterCredentialsAsync(request, NullOperationLog.Instance, default));
-        Assert.Equal(AwsErrors.InvalidResponse, missing.ErrorId);
+        Assert.Equal(ErrorIds.Aws.InvalidResponse, missing.ErrorId);
         Assert.Contains("GetClusterCredentialsResult", missing.Message, StringComparison.Ordinal);
         var notXml = await Assert.ThrowsAsync<IamraException>(() => client.GetClusterCredentialsAsync(request, NullOperationLog.Instance, default));
-        Assert.Equal(AwsErrors.InvalidResponse, notXml.ErrorId);
+        Assert.Equal(ErrorIds.Aws.InvalidResponse, notXml.ErrorId);
     }
 
     [Fact]
@@ -338,7 +338,7 @@ public sealed class RedshiftClientTests
         using var server = new LoopbackServer(ScriptedResponse.Xml(200, xml));
         var e = await Assert.ThrowsAsync<IamraException>(() => TestClients.Redshift(server).GetClusterCredentialsAsync(
             new GetClusterCredentialsRequest { DbUser = "alice", ClusterIdentifier = "c1" }, NullOperationLog.Instance, default));
-        Assert.Equal(AwsErrors.InvalidResponse, e.ErrorId);
+        Assert.Equal(ErrorIds.Aws.InvalidResponse, e.ErrorId);
     }
 
     [Theory]

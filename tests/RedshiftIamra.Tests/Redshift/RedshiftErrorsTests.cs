@@ -61,19 +61,19 @@ public sealed class RedshiftErrorsTests
     }
 
     [Theory]
-    [InlineData("AccessDenied", 403, RedshiftErrors.AccessDenied, IamraErrorCategory.PermissionDenied)]
-    [InlineData("AccessDeniedException", 400, RedshiftErrors.AccessDenied, IamraErrorCategory.PermissionDenied)]
-    [InlineData("UnauthorizedOperation", 403, RedshiftErrors.AccessDenied, IamraErrorCategory.PermissionDenied)]
-    [InlineData("ClusterNotFound", 404, RedshiftErrors.ClusterNotFound, IamraErrorCategory.ObjectNotFound)]
-    [InlineData("InvalidClusterState", 400, RedshiftErrors.ClusterNotAvailable, IamraErrorCategory.ResourceUnavailable)]
-    [InlineData("UnsupportedOperation", 400, RedshiftErrors.UnsupportedOperation, IamraErrorCategory.InvalidOperation)]
-    [InlineData("ExpiredToken", 403, RedshiftErrors.ExpiredToken, IamraErrorCategory.AuthenticationError)]
-    [InlineData("InvalidParameterValue", 400, RedshiftErrors.InvalidParameter, IamraErrorCategory.InvalidArgument)]
-    [InlineData("SignatureDoesNotMatch", 403, RedshiftErrors.SignatureRejected, IamraErrorCategory.AuthenticationError)]
-    [InlineData("Throttling", 400, AwsErrors.Throttled, IamraErrorCategory.LimitsExceeded)]
-    [InlineData("InternalFailure", 500, AwsErrors.ServiceUnavailable, IamraErrorCategory.ResourceUnavailable)]
-    [InlineData("Whatever", 403, RedshiftErrors.AccessDenied, IamraErrorCategory.PermissionDenied)]
-    [InlineData("Whatever", 400, RedshiftErrors.ServiceError, IamraErrorCategory.NotSpecified)]
+    [InlineData("AccessDenied", 403, ErrorIds.Redshift.AccessDenied, IamraErrorCategory.PermissionDenied)]
+    [InlineData("AccessDeniedException", 400, ErrorIds.Redshift.AccessDenied, IamraErrorCategory.PermissionDenied)]
+    [InlineData("UnauthorizedOperation", 403, ErrorIds.Redshift.AccessDenied, IamraErrorCategory.PermissionDenied)]
+    [InlineData("ClusterNotFound", 404, ErrorIds.Redshift.ClusterNotFound, IamraErrorCategory.ObjectNotFound)]
+    [InlineData("InvalidClusterState", 400, ErrorIds.Redshift.ClusterNotAvailable, IamraErrorCategory.ResourceUnavailable)]
+    [InlineData("UnsupportedOperation", 400, ErrorIds.Redshift.UnsupportedOperation, IamraErrorCategory.InvalidOperation)]
+    [InlineData("ExpiredToken", 403, ErrorIds.Redshift.ExpiredToken, IamraErrorCategory.AuthenticationError)]
+    [InlineData("InvalidParameterValue", 400, ErrorIds.Redshift.InvalidParameter, IamraErrorCategory.InvalidArgument)]
+    [InlineData("SignatureDoesNotMatch", 403, ErrorIds.Aws.SignatureRejected, IamraErrorCategory.AuthenticationError)]
+    [InlineData("Throttling", 400, ErrorIds.Aws.Throttled, IamraErrorCategory.LimitsExceeded)]
+    [InlineData("InternalFailure", 500, ErrorIds.Aws.ServiceUnavailable, IamraErrorCategory.ResourceUnavailable)]
+    [InlineData("Whatever", 403, ErrorIds.Redshift.AccessDenied, IamraErrorCategory.PermissionDenied)]
+    [InlineData("Whatever", 400, ErrorIds.Redshift.ServiceError, IamraErrorCategory.NotSpecified)]
     public void Codes_map_to_ids_and_categories(string code, int status, string expectedId, IamraErrorCategory category)
     {
         var error = new AwsServiceError((HttpStatusCode)status, code, "the service's words", "rid-9", null);
@@ -91,7 +91,7 @@ public sealed class RedshiftErrorsTests
     {
         var error = new AwsServiceError(HttpStatusCode.BadRequest, "ResourceNotFoundException", "Workgroup wg1 not found", null, null);
         var mapped = RedshiftErrors.Map(new AwsServiceException(error, "GetWorkgroup", TimeSpan.Zero, 1), Context("GetWorkgroup") with { WorkgroupName = "wg1" });
-        Assert.Equal(RedshiftErrors.WorkgroupNotFound, mapped.ErrorId);
+        Assert.Equal(ErrorIds.Redshift.WorkgroupNotFound, mapped.ErrorId);
         Assert.Contains("'wg1'", mapped.Message, StringComparison.Ordinal);
         Assert.Equal("wg1", mapped.Target);
     }

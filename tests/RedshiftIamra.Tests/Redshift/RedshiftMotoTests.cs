@@ -66,7 +66,7 @@ public sealed class RedshiftMotoTests(MotoServerFixture moto) : IClassFixture<Mo
         var e = await Assert.ThrowsAsync<IamraException>(() => moto.Client(moto.Admin).GetClusterCredentialsAsync(
             new GetClusterCredentialsRequest { DbUser = "alice", ClusterIdentifier = "nosuchcluster" }, NullOperationLog.Instance, default));
 
-        Assert.Equal(RedshiftErrors.ClusterNotFound, e.ErrorId);
+        Assert.Equal(ErrorIds.Redshift.ClusterNotFound, e.ErrorId);
         Assert.Contains("nosuchcluster", e.Message, StringComparison.Ordinal);
         Assert.Equal(System.Net.HttpStatusCode.NotFound, Assert.IsType<AwsServiceException>(e.InnerException).Error.Status);
     }
@@ -78,7 +78,7 @@ public sealed class RedshiftMotoTests(MotoServerFixture moto) : IClassFixture<Mo
         var e = await Assert.ThrowsAsync<IamraException>(() => moto.Client(forged).DescribeClustersAsync(
             new DescribeClustersRequest { ClusterIdentifier = MotoServerFixture.ClusterIdentifier }, NullOperationLog.Instance, default));
 
-        Assert.Equal(RedshiftErrors.SignatureRejected, e.ErrorId);
+        Assert.Equal(ErrorIds.Aws.SignatureRejected, e.ErrorId);
         Assert.Equal("SignatureDoesNotMatch", Assert.IsType<AwsServiceException>(e.InnerException).Error.Code);
     }
 
@@ -87,7 +87,7 @@ public sealed class RedshiftMotoTests(MotoServerFixture moto) : IClassFixture<Mo
     {
         var e = await Assert.ThrowsAsync<IamraException>(() => moto.Client(new AwsCredentials("AKIANOSUCHKEY0000000", "whatever")).DescribeClustersAsync(
             new DescribeClustersRequest(), NullOperationLog.Instance, default));
-        Assert.Equal(RedshiftErrors.InvalidClientToken, e.ErrorId);
+        Assert.Equal(ErrorIds.Aws.InvalidClientToken, e.ErrorId);
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class RedshiftMotoTests(MotoServerFixture moto) : IClassFixture<Mo
 
         var e = await Assert.ThrowsAsync<IamraException>(() => reader.GetClusterCredentialsAsync(
             new GetClusterCredentialsRequest { DbUser = "alice", ClusterIdentifier = MotoServerFixture.ClusterIdentifier, DbName = "dev" }, NullOperationLog.Instance, default));
-        Assert.Equal(RedshiftErrors.AccessDenied, e.ErrorId);
+        Assert.Equal(ErrorIds.Redshift.AccessDenied, e.ErrorId);
         Assert.Contains("is not authorized to perform: redshift:GetClusterCredentials", e.Message, StringComparison.Ordinal);
         Assert.Contains("redshift:GetClusterCredentials on arn:aws:redshift:us-east-1:123456789012:dbuser:examplecluster/alice and arn:aws:redshift:us-east-1:123456789012:dbname:examplecluster/dev", e.Message, StringComparison.Ordinal);
     }

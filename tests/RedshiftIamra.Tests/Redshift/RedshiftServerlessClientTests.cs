@@ -80,9 +80,9 @@ public sealed class RedshiftServerlessClientTests
             ScriptedResponse.Json(200, CredentialsJson("\"tomorrow\"")));
         var client = TestClients.Serverless(server);
         var missing = await Assert.ThrowsAsync<IamraException>(() => client.GetCredentialsAsync(new GetCredentialsRequest { WorkgroupName = "wg1" }, NullOperationLog.Instance, default));
-        Assert.Equal(AwsErrors.InvalidResponse, missing.ErrorId);
+        Assert.Equal(ErrorIds.Aws.InvalidResponse, missing.ErrorId);
         var garbage = await Assert.ThrowsAsync<IamraException>(() => client.GetCredentialsAsync(new GetCredentialsRequest { WorkgroupName = "wg1" }, NullOperationLog.Instance, default));
-        Assert.Equal(AwsErrors.InvalidResponse, garbage.ErrorId);
+        Assert.Equal(ErrorIds.Aws.InvalidResponse, garbage.ErrorId);
         Assert.Contains("tomorrow", garbage.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(Password, missing.Message + garbage.Message, StringComparison.Ordinal);
     }
@@ -122,7 +122,7 @@ public sealed class RedshiftServerlessClientTests
             ("x-amzn-RequestId", "rid-sl-404")));
         var e = await Assert.ThrowsAsync<IamraException>(() => TestClients.Serverless(server).GetCredentialsAsync(new GetCredentialsRequest { WorkgroupName = "nosuch" }, NullOperationLog.Instance, default));
 
-        Assert.Equal(RedshiftErrors.WorkgroupNotFound, e.ErrorId);
+        Assert.Equal(ErrorIds.Redshift.WorkgroupNotFound, e.ErrorId);
         Assert.Equal(IamraErrorCategory.ObjectNotFound, e.Category);
         Assert.Contains("'nosuch'", e.Message, StringComparison.Ordinal);
         Assert.Contains("Workgroup nosuch not found.", e.Message, StringComparison.Ordinal);
@@ -137,7 +137,7 @@ public sealed class RedshiftServerlessClientTests
             """{"__type":"SomethingElse","message":"1 validation error detected: Value at 'durationSeconds'"}""",
             ("x-amzn-ErrorType", "ValidationException:http://internal.amazon.com/coral/com.amazon.coral.validate/")));
         var e = await Assert.ThrowsAsync<IamraException>(() => TestClients.Serverless(server).GetCredentialsAsync(new GetCredentialsRequest { WorkgroupName = "wg1" }, NullOperationLog.Instance, default));
-        Assert.Equal(RedshiftErrors.InvalidParameter, e.ErrorId);
+        Assert.Equal(ErrorIds.Redshift.InvalidParameter, e.ErrorId);
         Assert.Contains("ValidationException", e.Message, StringComparison.Ordinal);
     }
 
@@ -147,14 +147,14 @@ public sealed class RedshiftServerlessClientTests
         using var server = new LoopbackServer(ScriptedResponse.Json(400, """{"__type":"AccessDeniedException","message":"User is not authorized"}"""));
         var client = new RedshiftServerlessClient(TestClients.Config(server.Uri, region: "eu-central-1", accountId: "111122223333"));
         var e = await Assert.ThrowsAsync<IamraException>(() => client.GetCredentialsAsync(new GetCredentialsRequest { WorkgroupName = "analytics" }, NullOperationLog.Instance, default));
-        Assert.Equal(RedshiftErrors.AccessDenied, e.ErrorId);
+        Assert.Equal(ErrorIds.Redshift.AccessDenied, e.ErrorId);
         Assert.Contains("redshift-serverless:GetCredentials on arn:aws:redshift-serverless:eu-central-1:111122223333:workgroup/", e.Message, StringComparison.Ordinal);
         Assert.Contains("'analytics'", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("ThrottlingException", 400, AwsErrors.Throttled)]
-    [InlineData("InternalServerException", 500, AwsErrors.ServiceUnavailable)]
+    [InlineData("ThrottlingException", 400, ErrorIds.Aws.Throttled)]
+    [InlineData("InternalServerException", 500, ErrorIds.Aws.ServiceUnavailable)]
     public async Task Retryable_errors_use_the_whole_budget(string type, int status, string expectedId)
     {
         using var server = new LoopbackServer(ScriptedResponse.Json(status, $$"""{"__type":"{{type}}","message":"try later"}"""));
@@ -164,15 +164,15 @@ public sealed class RedshiftServerlessClientTests
     }
 
     [Theory]
-    [InlineData("ExpiredTokenException", RedshiftErrors.ExpiredToken)]
-    [InlineData("InvalidSignatureException", RedshiftErrors.SignatureRejected)]
-    [InlineData("UnrecognizedClientException", RedshiftErrors.InvalidClientToken)]
+    [InlineData("ExpiredTokenException", ErrorIds.Redshift.ExpiredToken)]
+    [InlineData("InvalidSignatureException", ErrorIds.Aws.SignatureRejected)]
+    [InlineData("UnrecognizedClientException", ErrorIds.Aws.InvalidClientToken)]
     public async Task Json_error_types_map_to_error_ids(string type, string expectedId)
     {
         using var server = new LoopbackServer(ScriptedResponse.Json(403, $$"""{"__type":"{{type}}","message":"no"}"""));
         var e = await Assert.ThrowsAsync<IamraException>(() => TestClients.Serverless(server).GetCredentialsAsync(new GetCredentialsRequest { WorkgroupName = "wg1" }, NullOperationLog.Instance, default));
         Assert.Equal(expectedId, e.ErrorId);
-        Assert.True(RedshiftErrors.IsExpiredToken(e) == (expectedId == RedshiftErrors.ExpiredToken));
+        Assert.True(RedshiftErrors.IsExpiredToken(e) == (expectedId == ErrorIds.Redshift.ExpiredToken));
     }
 
     [Fact]

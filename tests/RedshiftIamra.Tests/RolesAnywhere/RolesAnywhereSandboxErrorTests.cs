@@ -24,7 +24,7 @@ public sealed class RolesAnywhereSandboxErrorTests(SandboxFixture fixture) : ICl
 
         var e = await SandboxClients.FailsAsync(Client, SandboxClients.Request(Sandbox, certificate));
 
-        Assert.Equal(RolesAnywhereErrors.UntrustedCertificate, e.ErrorId);
+        Assert.Equal(ErrorIds.Session.UntrustedCertificate, e.ErrorId);
         Assert.Contains("Untrusted signing certificate", e.Message);
         Assert.Contains(Sandbox.Audit.Find("CreateSession", "AccessDeniedException"), a => a.Subject == "CN=stranger");
     }
@@ -36,7 +36,7 @@ public sealed class RolesAnywhereSandboxErrorTests(SandboxFixture fixture) : ICl
 
         var e = await SandboxClients.FailsAsync(Client, request);
 
-        Assert.Equal(RolesAnywhereErrors.UntrustedCertificate, e.ErrorId);
+        Assert.Equal(ErrorIds.Session.UntrustedCertificate, e.ErrorId);
         Assert.Contains("no intermediate was sent", e.Message);
     }
 
@@ -45,7 +45,7 @@ public sealed class RolesAnywhereSandboxErrorTests(SandboxFixture fixture) : ICl
     {
         using var ca = Sandbox.IssueClientCertificate(new SandboxCertificateRequest { Subject = "CN=is-a-ca", CertificateAuthority = true, KeyUsage = X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyCertSign });
         var e = await SandboxClients.FailsAsync(Client, SandboxClients.Request(Sandbox, ca));
-        Assert.Equal(RolesAnywhereErrors.UntrustedCertificate, e.ErrorId);
+        Assert.Equal(ErrorIds.Session.UntrustedCertificate, e.ErrorId);
         Assert.Contains("CA:TRUE", e.Message);
 
         using var encipherOnly = Sandbox.IssueClientCertificate(new SandboxCertificateRequest
@@ -56,7 +56,7 @@ public sealed class RolesAnywhereSandboxErrorTests(SandboxFixture fixture) : ICl
             KeyUsage = X509KeyUsageFlags.KeyEncipherment,
         });
         e = await SandboxClients.FailsAsync(Client, SandboxClients.Request(Sandbox, encipherOnly));
-        Assert.Equal(RolesAnywhereErrors.UntrustedCertificate, e.ErrorId);
+        Assert.Equal(ErrorIds.Session.UntrustedCertificate, e.ErrorId);
         Assert.Contains("Digital Signature", e.Message);
     }
 
@@ -73,7 +73,7 @@ public sealed class RolesAnywhereSandboxErrorTests(SandboxFixture fixture) : ICl
 
         var e = await SandboxClients.FailsAsync(SandboxClients.Client(sandbox), SandboxClients.Request(sandbox));
 
-        Assert.Equal(RolesAnywhereErrors.SignatureRejected, e.ErrorId);
+        Assert.Equal(ErrorIds.Aws.SignatureRejected, e.ErrorId);
         var audit = Assert.Single(sandbox.GetAuditEvents());
         Assert.Equal("AccessDeniedException", audit.Outcome);
         Assert.StartsWith("Invalid signature: the signature does not verify", audit.ErrorMessage);
@@ -87,7 +87,7 @@ public sealed class RolesAnywhereSandboxErrorTests(SandboxFixture fixture) : ICl
 
         var e = await SendWithProviderAsync(Sandbox, corrupting);
 
-        Assert.Equal(RolesAnywhereErrors.SignatureRejected, e.ErrorId);
+        Assert.Equal(ErrorIds.Aws.SignatureRejected, e.ErrorId);
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class RolesAnywhereSandboxErrorTests(SandboxFixture fixture) : ICl
 
         var e = await SendWithProviderAsync(Sandbox, mismatched);
 
-        Assert.Equal(RolesAnywhereErrors.SignatureRejected, e.ErrorId);
+        Assert.Equal(ErrorIds.Aws.SignatureRejected, e.ErrorId);
         Assert.Contains("does not verify with the public key", e.Message);
     }
 
@@ -112,7 +112,7 @@ public sealed class RolesAnywhereSandboxErrorTests(SandboxFixture fixture) : ICl
 
         var e = await SandboxClients.FailsAsync(Client, SandboxClients.Request(Sandbox) with { RoleArn = other });
 
-        Assert.Equal(RolesAnywhereErrors.RoleNotAllowed, e.ErrorId);
+        Assert.Equal(ErrorIds.Session.RoleNotAllowed, e.ErrorId);
         Assert.Contains("Unable to assume role", e.Message);
     }
 
@@ -123,7 +123,7 @@ public sealed class RolesAnywhereSandboxErrorTests(SandboxFixture fixture) : ICl
         Sandbox.SetProfileEnabled(profile, false);
 
         var e = await SandboxClients.FailsAsync(Client, SandboxClients.Request(Sandbox) with { ProfileArn = profile });
-        Assert.Equal(RolesAnywhereErrors.ProfileDisabled, e.ErrorId);
+        Assert.Equal(ErrorIds.Session.ProfileDisabled, e.ErrorId);
 
         Sandbox.SetProfileEnabled(profile, true);
         await SandboxClients.CreateAsync(Client, SandboxClients.Request(Sandbox) with { ProfileArn = profile });
@@ -136,7 +136,7 @@ public sealed class RolesAnywhereSandboxErrorTests(SandboxFixture fixture) : ICl
 
         var e = await SandboxClients.FailsAsync(Client, SandboxClients.Request(Sandbox) with { TrustAnchorArn = anchor });
 
-        Assert.Equal(RolesAnywhereErrors.TrustAnchorDisabled, e.ErrorId);
+        Assert.Equal(ErrorIds.Session.TrustAnchorDisabled, e.ErrorId);
     }
 
     [Fact]
@@ -144,12 +144,12 @@ public sealed class RolesAnywhereSandboxErrorTests(SandboxFixture fixture) : ICl
     {
         var missingProfile = $"arn:aws:rolesanywhere:{Sandbox.Region}:{Sandbox.AccountId}:profile/{Guid.NewGuid()}";
         var e = await SandboxClients.FailsAsync(Client, SandboxClients.Request(Sandbox) with { ProfileArn = missingProfile });
-        Assert.Equal(RolesAnywhereErrors.ResourceNotFound, e.ErrorId);
+        Assert.Equal(ErrorIds.Session.ResourceNotFound, e.ErrorId);
         Assert.Contains(missingProfile, e.Message);
 
         var missingAnchor = $"arn:aws:rolesanywhere:{Sandbox.Region}:{Sandbox.AccountId}:trust-anchor/{Guid.NewGuid()}";
         e = await SandboxClients.FailsAsync(Client, SandboxClients.Request(Sandbox) with { TrustAnchorArn = missingAnchor });
-        Assert.Equal(RolesAnywhereErrors.ResourceNotFound, e.ErrorId);
+        Assert.Equal(ErrorIds.Session.ResourceNotFound, e.ErrorId);
         Assert.Contains(missingAnchor, e.Message);
         Assert.Contains(Sandbox.Audit.Find("CreateSession", "ResourceNotFoundException"), a => a.TrustAnchorArn == missingAnchor && a.HttpStatus == 404);
     }
@@ -162,7 +162,7 @@ public sealed class RolesAnywhereSandboxErrorTests(SandboxFixture fixture) : ICl
         // The session source checks this before calling; the service checks it again.
         var e = await SandboxClients.FailsAsync(Client, SandboxClients.Request(Sandbox, durationSeconds: seconds));
 
-        Assert.Equal(RolesAnywhereErrors.DurationTooLong, e.ErrorId);
+        Assert.Equal(ErrorIds.Session.DurationTooLong, e.ErrorId);
         Assert.Contains(Sandbox.Audit.Find("CreateSession", "ValidationException"), a => a.ErrorMessage!.Contains($"durationSeconds {seconds}", StringComparison.Ordinal));
     }
 
@@ -173,7 +173,7 @@ public sealed class RolesAnywhereSandboxErrorTests(SandboxFixture fixture) : ICl
 
         var e = await SandboxClients.FailsAsync(Client, SandboxClients.Request(Sandbox, roleSessionName: "chosen-name") with { ProfileArn = profile });
 
-        Assert.Equal(RolesAnywhereErrors.ValidationFailed, e.ErrorId);
+        Assert.Equal(ErrorIds.Session.ValidationFailed, e.ErrorId);
         Assert.Contains("acceptRoleSessionName", e.Message);
     }
 
@@ -184,12 +184,12 @@ public sealed class RolesAnywhereSandboxErrorTests(SandboxFixture fixture) : ICl
         var now = DateTimeOffset.UtcNow;
         using var expired = Sandbox.IssueClientCertificate(new SandboxCertificateRequest { Subject = "CN=expired", NotBefore = now.AddDays(-3), NotAfter = now.AddDays(-1) });
         var e = await SandboxClients.FailsAsync(Client, SandboxClients.Request(Sandbox, expired));
-        Assert.Equal(RolesAnywhereErrors.CertificateExpired, e.ErrorId);
+        Assert.Equal(ErrorIds.Certificate.Expired, e.ErrorId);
         Assert.Contains("Certificate expired", e.Message);
 
         using var future = Sandbox.IssueClientCertificate(new SandboxCertificateRequest { Subject = "CN=future", NotBefore = now.AddDays(1), NotAfter = now.AddDays(3) });
         e = await SandboxClients.FailsAsync(Client, SandboxClients.Request(Sandbox, future));
-        Assert.Equal(RolesAnywhereErrors.CertificateExpired, e.ErrorId);
+        Assert.Equal(ErrorIds.Certificate.Expired, e.ErrorId);
         Assert.Contains("not yet valid", e.Message);
     }
 
@@ -201,12 +201,12 @@ public sealed class RolesAnywhereSandboxErrorTests(SandboxFixture fixture) : ICl
         // No bundle: the system trust (or whatever AWS_CA_BUNDLE names) cannot know the sandbox's CA.
         var none = SandboxClients.FastHttp(Sandbox) with { CaBundlePath = null };
         var e = await SandboxClients.FailsAsync(SandboxClients.Client(Sandbox, none), SandboxClients.Request(Sandbox));
-        Assert.Equal(AwsErrors.TlsFailure, e.ErrorId);
+        Assert.Equal(ErrorIds.Aws.TlsFailure, e.ErrorId);
 
         // A bundle with the wrong CA (the organisation's, not the TLS one).
         var wrong = SandboxClients.FastHttp(Sandbox) with { CaBundlePath = Sandbox.OrgCaPath };
         e = await SandboxClients.FailsAsync(SandboxClients.Client(Sandbox, wrong), SandboxClients.Request(Sandbox));
-        Assert.Equal(AwsErrors.TlsFailure, e.ErrorId);
+        Assert.Equal(ErrorIds.Aws.TlsFailure, e.ErrorId);
         Assert.Equal(callsBefore, Sandbox.CountCalls("CreateSession")); // no request got through the handshake
     }
 
@@ -224,7 +224,7 @@ public sealed class RolesAnywhereSandboxErrorTests(SandboxFixture fixture) : ICl
 
         var e = await SandboxClients.FailsAsync(new RolesAnywhereClient(config), SandboxClients.Request(Sandbox));
 
-        Assert.Equal(AwsErrors.EndpointUnreachable, e.ErrorId);
+        Assert.Equal(ErrorIds.Aws.EndpointUnreachable, e.ErrorId);
     }
 
     /// <summary>Does what <see cref="RolesAnywhereClient.CreateSessionAsync"/> does, with a signature provider of the test's choosing.</summary>

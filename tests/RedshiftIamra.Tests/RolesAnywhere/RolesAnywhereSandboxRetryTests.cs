@@ -39,7 +39,7 @@ public sealed class RolesAnywhereSandboxRetryTests
 
         var e = await SandboxClients.FailsAsync(SandboxClients.Client(sandbox, SandboxClients.FastHttp(sandbox, maxAttempts: 3)), SandboxClients.Request(sandbox));
 
-        Assert.Equal(AwsErrors.Throttled, e.ErrorId);
+        Assert.Equal(ErrorIds.Aws.Throttled, e.ErrorId);
         Assert.Contains("after 3 attempts", e.Message);
         Assert.Equal(3, sandbox.CountCalls("CreateSession", "ThrottlingException"));
     }
@@ -54,7 +54,7 @@ public sealed class RolesAnywhereSandboxRetryTests
 
         var e = await SandboxClients.FailsAsync(SandboxClients.Client(sandbox, SandboxClients.FastHttp(sandbox, maxAttempts: 4)), SandboxClients.Request(sandbox));
 
-        Assert.Equal(AwsErrors.ServiceUnavailable, e.ErrorId);
+        Assert.Equal(ErrorIds.Aws.ServiceUnavailable, e.ErrorId);
         Assert.Equal(4, sandbox.CountCalls("CreateSession"));
         Assert.All(sandbox.GetAuditEvents(), a => Assert.Equal(status, a.HttpStatus));
     }
@@ -82,7 +82,7 @@ public sealed class RolesAnywhereSandboxRetryTests
 
         var e = await SandboxClients.FailsAsync(SandboxClients.Client(sandbox, http), SandboxClients.Request(sandbox));
 
-        Assert.Equal(AwsErrors.Timeout, e.ErrorId);
+        Assert.Equal(ErrorIds.Aws.Timeout, e.ErrorId);
         Assert.InRange(stopwatch.Elapsed, TimeSpan.FromMilliseconds(550), TimeSpan.FromSeconds(4));
     }
 
@@ -135,7 +135,7 @@ public sealed class RolesAnywhereSandboxRetryTests
 
         var e = await SandboxClients.FailsAsync(SandboxClients.Client(sandbox, SandboxClients.FastHttp(sandbox, maxAttempts: 2)), SandboxClients.Request(sandbox));
 
-        Assert.Equal(AwsErrors.EndpointUnreachable, e.ErrorId);
+        Assert.Equal(ErrorIds.Aws.EndpointUnreachable, e.ErrorId);
         Assert.True(sandbox.CountCalls("CreateSession", "ConnectionReset") >= 2);
     }
 
@@ -154,7 +154,7 @@ public sealed class RolesAnywhereSandboxRetryTests
 
         var e = await SandboxClients.FailsAsync(SandboxClients.Client(sandbox), SandboxClients.Request(sandbox));
 
-        Assert.Equal(AwsErrors.InvalidResponse, e.ErrorId);
+        Assert.Equal(ErrorIds.Aws.InvalidResponse, e.ErrorId);
         var audit = Assert.Single(sandbox.GetAuditEvents());
         Assert.Equal("MalformedResponse", audit.Outcome);
         Assert.Equal(0, sandbox.Credentials.Count);

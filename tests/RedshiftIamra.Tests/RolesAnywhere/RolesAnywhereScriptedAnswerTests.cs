@@ -50,7 +50,7 @@ public sealed class RolesAnywhereScriptedAnswerTests
 
         var e = await SandboxClients.FailsAsync(client, SandboxClients.Request(sandbox));
 
-        Assert.Equal(RolesAnywhereErrors.UntrustedCertificate, e.ErrorId);
+        Assert.Equal(ErrorIds.Session.UntrustedCertificate, e.ErrorId);
         var inner = Assert.IsType<AwsServiceException>(e.InnerException);
         Assert.Equal("AccessDeniedException", inner.Error.Code);
     }
@@ -63,7 +63,7 @@ public sealed class RolesAnywhereScriptedAnswerTests
 
         var e = await SandboxClients.FailsAsync(client, SandboxClients.Request(sandbox));
 
-        Assert.Equal(RolesAnywhereErrors.ResourceNotFound, e.ErrorId);
+        Assert.Equal(ErrorIds.Session.ResourceNotFound, e.ErrorId);
         Assert.Contains("Profile not found", e.Message);
     }
 
@@ -75,7 +75,7 @@ public sealed class RolesAnywhereScriptedAnswerTests
 
         var e = await SandboxClients.FailsAsync(client, SandboxClients.Request(sandbox));
 
-        Assert.Equal(RolesAnywhereErrors.ValidationFailed, e.ErrorId);
+        Assert.Equal(ErrorIds.Session.ValidationFailed, e.ErrorId);
     }
 
     [Fact]
@@ -86,7 +86,7 @@ public sealed class RolesAnywhereScriptedAnswerTests
 
         var e = await SandboxClients.FailsAsync(client, SandboxClients.Request(sandbox));
 
-        Assert.Equal(RolesAnywhereErrors.AccessDenied, e.ErrorId);
+        Assert.Equal(ErrorIds.Session.AccessDenied, e.ErrorId);
         Assert.Contains("Forbidden by policy", e.Message);
         var inner = Assert.IsType<AwsServiceException>(e.InnerException);
         Assert.Null(inner.Error.RequestId);
@@ -111,7 +111,7 @@ public sealed class RolesAnywhereScriptedAnswerTests
 
         var e = await SandboxClients.FailsAsync(client, SandboxClients.Request(sandbox));
 
-        Assert.Equal(AwsErrors.Throttled, e.ErrorId);
+        Assert.Equal(ErrorIds.Aws.Throttled, e.ErrorId);
         Assert.Equal(2, sandbox.CountCalls("CreateSession"));
     }
 

@@ -250,7 +250,7 @@ public sealed class SandboxRedshiftTests(SandboxDatabaseFixture fixture, Xunit.A
 
             Sandbox.ClusterStatus = "paused";
             var paused = await Assert.ThrowsAsync<IamraException>(() => SandboxDatabaseFixture.GetAsync(fixture.Source(RedshiftTargetKind.Provisioned, SandboxDatabaseFixture.Unique("paused"), host: "127.0.0.1", port: Sandbox.PostgresPort)));
-            Assert.Equal(RedshiftErrors.ClusterNotAvailable, paused.ErrorId);
+            Assert.Equal(ErrorIds.Redshift.ClusterNotAvailable, paused.ErrorId);
         }
         finally
         {
@@ -276,7 +276,7 @@ public sealed class SandboxRedshiftTests(SandboxDatabaseFixture fixture, Xunit.A
 
         // The connection layer explains it.
         var failure = await Assert.ThrowsAsync<IamraException>(() => RedshiftConnection.OpenAsync(credential, ConnectionOptions(), NullOperationLog.Instance, CancellationToken.None));
-        Assert.Equal(ConnectionErrors.LoginFailed, failure.ErrorId);
+        Assert.Equal(ErrorIds.Connection.LoginFailed, failure.ErrorId);
         Assert.Contains("AutoCreate", failure.Message);
         Assert.False(Sandbox.DatabaseUserExists(name));
     }
@@ -290,12 +290,12 @@ public sealed class SandboxRedshiftTests(SandboxDatabaseFixture fixture, Xunit.A
         var wrong = AwsCredentialSources.FromKeys(real.AccessKeyId, "wrongSecretwrongSecretwrongSecretwrongSe", real.SessionToken);
 
         var provisioned = await Assert.ThrowsAsync<IamraException>(() => SandboxDatabaseFixture.GetAsync(fixture.Source(RedshiftTargetKind.Provisioned, "analytics_user", credentials: wrong)));
-        Assert.Equal(RedshiftErrors.SignatureRejected, provisioned.ErrorId);
+        Assert.Equal(ErrorIds.Aws.SignatureRejected, provisioned.ErrorId);
         Assert.Contains("SignatureDoesNotMatch", provisioned.Message);
         Assert.Contains("The request signature we calculated does not match the signature you provided", provisioned.Message);
 
         var serverless = await Assert.ThrowsAsync<IamraException>(() => SandboxDatabaseFixture.GetAsync(fixture.Source(RedshiftTargetKind.Serverless, credentials: wrong)));
-        Assert.Equal(RedshiftErrors.SignatureRejected, serverless.ErrorId);
+        Assert.Equal(ErrorIds.Aws.SignatureRejected, serverless.ErrorId);
         Assert.Contains("InvalidSignatureException", serverless.Message);
 
         var audit = Sandbox.Audit.Find("DescribeClusters", "SignatureDoesNotMatch")[^1];
@@ -308,13 +308,13 @@ public sealed class SandboxRedshiftTests(SandboxDatabaseFixture fixture, Xunit.A
     {
         var unknown = AwsCredentialSources.FromKeys("ASIAUNKNOWNUNKNOWN00", "secretsecretsecretsecretsecretsecret0000", "token");
         var e = await Assert.ThrowsAsync<IamraException>(() => SandboxDatabaseFixture.GetAsync(fixture.Source(RedshiftTargetKind.Provisioned, "analytics_user", credentials: unknown)));
-        Assert.Equal(RedshiftErrors.InvalidClientToken, e.ErrorId);
+        Assert.Equal(ErrorIds.Aws.InvalidClientToken, e.ErrorId);
         Assert.Contains("InvalidClientTokenId: The security token included in the request is invalid.", e.Message);
 
         var real = await fixture.Credentials.GetCredentialsAsync(CancellationToken.None);
         var foreignToken = AwsCredentialSources.FromKeys(real.AccessKeyId, real.SecretAccessKey, "another-sessions-token");
         var serverless = await Assert.ThrowsAsync<IamraException>(() => SandboxDatabaseFixture.GetAsync(fixture.Source(RedshiftTargetKind.Serverless, credentials: foreignToken)));
-        Assert.Equal(RedshiftErrors.InvalidClientToken, serverless.ErrorId);
+        Assert.Equal(ErrorIds.Aws.InvalidClientToken, serverless.ErrorId);
         Assert.Contains("UnrecognizedClientException", serverless.Message);
     }
 
@@ -327,23 +327,23 @@ public sealed class SandboxRedshiftTests(SandboxDatabaseFixture fixture, Xunit.A
 
         var e = await Assert.ThrowsAsync<IamraException>(() => SandboxDatabaseFixture.GetAsync(fixture.Source(RedshiftTargetKind.ProvisionedIam, credentials: new IamraSessionCredentialSource(session))));
 
-        Assert.Equal(RedshiftErrors.InvalidClientToken, e.ErrorId);
+        Assert.Equal(ErrorIds.Aws.InvalidClientToken, e.ErrorId);
     }
 
     [Fact]
     public async Task An_unknown_cluster_or_workgroup_is_not_found()
     {
         var cluster = await Assert.ThrowsAsync<IamraException>(() => SandboxDatabaseFixture.GetAsync(fixture.Source(RedshiftTargetKind.Provisioned, "analytics_user", cluster: "no-such-cluster")));
-        Assert.Equal(RedshiftErrors.ClusterNotFound, cluster.ErrorId);
+        Assert.Equal(ErrorIds.Redshift.ClusterNotFound, cluster.ErrorId);
         Assert.Contains("ClusterNotFound: Cluster no-such-cluster not found.", cluster.Message);
 
         // GetClusterCredentials itself (endpoint known, no DescribeClusters) says the same.
         var direct = await Assert.ThrowsAsync<IamraException>(() => SandboxDatabaseFixture.GetAsync(fixture.Source(RedshiftTargetKind.ProvisionedIam, cluster: "no-such-cluster", host: "127.0.0.1", port: Sandbox.PostgresPort)));
-        Assert.Equal(RedshiftErrors.ClusterNotFound, direct.ErrorId);
+        Assert.Equal(ErrorIds.Redshift.ClusterNotFound, direct.ErrorId);
         Assert.Contains(Sandbox.Audit.Find("GetClusterCredentialsWithIAM", "ClusterNotFound"), a => a.HttpStatus == 404 && a.ClusterIdentifier == "no-such-cluster");
 
         var workgroup = await Assert.ThrowsAsync<IamraException>(() => SandboxDatabaseFixture.GetAsync(fixture.Source(RedshiftTargetKind.Serverless, workgroup: "no-such-workgroup")));
-        Assert.Equal(RedshiftErrors.WorkgroupNotFound, workgroup.ErrorId);
+        Assert.Equal(ErrorIds.Redshift.WorkgroupNotFound, workgroup.ErrorId);
         Assert.Contains("ResourceNotFoundException", workgroup.Message);
     }
 
@@ -377,7 +377,7 @@ public sealed class SandboxRedshiftTests(SandboxDatabaseFixture fixture, Xunit.A
 
         var e = await Assert.ThrowsAsync<IamraException>(() => SandboxDatabaseFixture.GetAsync(fixture.Source(RedshiftTargetKind.Provisioned, SandboxDatabaseFixture.Unique("tamper"))));
 
-        Assert.Equal(RedshiftErrors.SignatureRejected, e.ErrorId);
+        Assert.Equal(ErrorIds.Aws.SignatureRejected, e.ErrorId);
         Assert.Contains(Sandbox.Audit.Find("DescribeClusters", "SignatureDoesNotMatch"), a => a.Fault == "TamperRequest(Body)" && a.AccessKeyId == credentials.AccessKeyId);
     }
 
@@ -468,14 +468,14 @@ public sealed class SandboxRedshiftTests(SandboxDatabaseFixture fixture, Xunit.A
 
         Sandbox.InjectFault("GetCredentials", SandboxFault.MalformedBody(SandboxMalformedBody.MissingFields));
         var malformed = await Assert.ThrowsAsync<IamraException>(() => SandboxDatabaseFixture.GetAsync(fixture.Source(RedshiftTargetKind.Serverless, durationSeconds: 1200)));
-        Assert.Equal(AwsErrors.InvalidResponse, malformed.ErrorId);
+        Assert.Equal(ErrorIds.Aws.InvalidResponse, malformed.ErrorId);
         Sandbox.InjectFault("GetClusterCredentials", SandboxFault.MalformedBody(SandboxMalformedBody.TruncatedJson));
         var truncated = await Assert.ThrowsAsync<IamraException>(() => SandboxDatabaseFixture.GetAsync(fixture.Source(RedshiftTargetKind.Provisioned, name, durationSeconds: 1200)));
-        Assert.Equal(AwsErrors.InvalidResponse, truncated.ErrorId);
+        Assert.Equal(ErrorIds.Aws.InvalidResponse, truncated.ErrorId);
 
         Sandbox.InjectFault("GetClusterCredentials", SandboxFault.ServiceError(403, "AccessDenied", "User: arn:aws:sts::123456789012:assumed-role/redshift-iamra-sandbox/x is not authorized to perform: redshift:GetClusterCredentials"));
         var denied = await Assert.ThrowsAsync<IamraException>(() => SandboxDatabaseFixture.GetAsync(fixture.Source(RedshiftTargetKind.Provisioned, name, durationSeconds: 1500)));
-        Assert.Equal(RedshiftErrors.AccessDenied, denied.ErrorId);
+        Assert.Equal(ErrorIds.Redshift.AccessDenied, denied.ErrorId);
         Assert.Contains("redshift:GetClusterCredentials on arn:aws:redshift:us-east-1:123456789012:dbuser:my-redshift-cluster/" + name, denied.Message);
     }
 
@@ -492,7 +492,7 @@ public sealed class SandboxRedshiftTests(SandboxDatabaseFixture fixture, Xunit.A
         {
             Assert.False(Sandbox.IsDatabaseRunning);
             var refused = Assert.Throws<IamraException>(() => connection.OpenConnection());
-            Assert.Equal(ConnectionErrors.ConnectFailed, refused.ErrorId);
+            Assert.Equal(ErrorIds.Connection.ConnectFailed, refused.ErrorId);
             Assert.Contains("connection refused", refused.Message);
 
             // The API keeps answering while the database is down.
@@ -554,7 +554,7 @@ public sealed class SandboxRedshiftTests(SandboxDatabaseFixture fixture, Xunit.A
         var e = await Assert.ThrowsAsync<IamraException>(() => RedshiftConnection.OpenAsync(credential, ConnectionOptions(root: Sandbox.OrgCaPath), NullOperationLog.Instance, CancellationToken.None));
 
         output.WriteLine(e.Message);
-        Assert.Equal(ConnectionErrors.TlsVerificationFailed, e.ErrorId);
+        Assert.Equal(ErrorIds.Connection.TlsVerificationFailed, e.ErrorId);
         Assert.Contains("chains to 'CN=RedshiftIamra Sandbox TLS Root CA, O=RedshiftIamra Sandbox' (the issuer of the server certificate)", e.Message);
         Assert.Contains("trusted: CN=RedshiftIamra Sandbox Org Root CA", e.Message);
         Assert.Contains("not among the trusted roots", e.Message);
@@ -569,7 +569,7 @@ public sealed class SandboxRedshiftTests(SandboxDatabaseFixture fixture, Xunit.A
         var e = await Assert.ThrowsAsync<IamraException>(() => RedshiftConnection.OpenAsync(credential, ConnectionOptions(), NullOperationLog.Instance, CancellationToken.None));
 
         output.WriteLine(e.Message);
-        Assert.Equal(ConnectionErrors.TlsVerificationFailed, e.ErrorId);
+        Assert.Equal(ErrorIds.Connection.TlsVerificationFailed, e.ErrorId);
         Assert.Contains("not for '127.0.0.2'", e.Message);
         Assert.Contains("127.0.0.1", e.Message);
     }

@@ -1,22 +1,5 @@
 namespace RedshiftIamra.Connections;
 
-/// <summary>Error ids for database connections and queries.</summary>
-public static class ConnectionErrors
-{
-    public const string RootCertificateNotFound = ErrorIds.Connection.RootCertificateNotFound;
-    public const string TlsVerificationFailed = ErrorIds.Connection.TlsVerificationFailed;
-    public const string LoginFailed = ErrorIds.Connection.LoginFailed;
-    public const string ConnectFailed = ErrorIds.Connection.ConnectFailed;
-    public const string QueryFailed = ErrorIds.Query.Failed;
-    public const string QueryCanceled = ErrorIds.Query.Canceled;
-    public const string QueryTimeout = ErrorIds.Query.Timeout;
-    public const string NoConnection = ErrorIds.Connection.NoConnection;
-    public const string ConnectionClosed = ErrorIds.Connection.Closed;
-    public const string InvalidParameter = ErrorIds.Query.InvalidParameter;
-    public const string UnreadableValue = ErrorIds.Query.UnreadableValue;
-    public const string ConnectionBusy = ErrorIds.Connection.Busy;
-}
-
 /// <summary>Turns a server's error for a statement into a message that says where and why.</summary>
 public static class QueryErrors
 {
@@ -33,7 +16,7 @@ public static class QueryErrors
             _ when e.SqlState.StartsWith(SqlStates.ClassDataException, StringComparison.Ordinal) => IamraErrorCategory.InvalidData,
             _ => IamraErrorCategory.InvalidOperation,
         };
-        var id = e.SqlState == SqlStates.QueryCanceled ? ConnectionErrors.QueryCanceled : ConnectionErrors.QueryFailed;
+        var id = e.SqlState == SqlStates.QueryCanceled ? ErrorIds.Query.Canceled : ErrorIds.Query.Failed;
         var at = e.Position > 0 ? $" at character {e.Position} (near '{Near(query, e.Position)}')" : string.Empty;
         var message = e.SqlState == SqlStates.QueryCanceled
             ? $"The query was canceled on the server: {e.MessageText} (SQLSTATE {SqlStates.QueryCanceled}). Raise -CommandTimeout or the statement timeout if it needs longer."
