@@ -451,6 +451,9 @@ public sealed class RedshiftConnection : IDisposable, IAsyncDisposable
             }
         }
 
+        // Never on the caller's thread: when the task has already ended, a synchronous continuation
+        // would run the clean-up inline, and a reader's clean-up on a silent network blocks, so a
+        // Stop() that promises to return within the grace would not.
         running.ContinueWith(_ =>
         {
             try
@@ -462,7 +465,7 @@ public sealed class RedshiftConnection : IDisposable, IAsyncDisposable
             {
                 // Already broken; nothing is left to release.
             }
-        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
     /// <summary>

@@ -172,15 +172,25 @@ public sealed class QueryFrozenNetworkTests(QueryDatabaseFixture fixture, ITestO
         await using var relayScope = relay;
         await using var connectionScope = connection;
         var pid = Q.BackendPid(connection);
+        var phases = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var clock = Stopwatch.StartNew();
         var stopped = Task.Run(() =>
         {
-            using var query = RedshiftQuery.Start(connection, "select g from generate_series(1, 10000000) g", null, null, CancellationToken.None);
-            Assert.NotNull(query.Read());
-            relay.Frozen = true;
-            query.Stop();
-            return query.Stopped;
+            bool result;
+            {
+                using var query = RedshiftQuery.Start(connection, "select g from generate_series(1, 10000000) g", null, null, CancellationToken.None);
+                phases.Enqueue($"started {clock.ElapsedMilliseconds}");
+                Assert.NotNull(query.Read());
+                phases.Enqueue($"read {clock.ElapsedMilliseconds}");
+                relay.Frozen = true;
+                query.Stop();
+                phases.Enqueue($"stopped {clock.ElapsedMilliseconds}");
+                result = query.Stopped;
+            }
+            phases.Enqueue($"disposed {clock.ElapsedMilliseconds}");
+            return result;
         });
-        Assert.Same(stopped, await Task.WhenAny(stopped, Task.Delay(HangGuard)));
+        Assert.True(ReferenceEquals(stopped, await Task.WhenAny(stopped, Task.Delay(HangGuard))), string.Join("; ", phases));
         Assert.True(await stopped);
         relay.Frozen = false;
         Assert.Equal(4, Q.Scalar(connection, "select 2 + 2"));
