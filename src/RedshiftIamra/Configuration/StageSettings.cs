@@ -39,6 +39,18 @@ public sealed record CertificateSourceSettings
 {
     public CertificateSourceKind Kind { get; init; }
 
+    /// <summary>
+    /// Names the source without the PKCS#11 URI: a URI may carry the token's PIN
+    /// (<c>pin-value</c>), so it is left out of the text a record would otherwise print.
+    /// </summary>
+    public override string ToString() => Kind switch
+    {
+        CertificateSourceKind.Pkcs11Uri => "PKCS#11 key (by URI)",
+        CertificateSourceKind.Pkcs11 => $"PKCS#11 key {KeyLabel ?? KeyId} in token {TokenLabel}",
+        CertificateSourceKind.Path => $"certificate file {CertificatePath}",
+        _ => $"certificate store {StoreLocation ?? "CurrentUser"}/{StoreName ?? "My"} {Thumbprint ?? Subject ?? SerialNumber}".TrimEnd(),
+    };
+
     public string? Thumbprint { get; init; }
 
     public string? Subject { get; init; }

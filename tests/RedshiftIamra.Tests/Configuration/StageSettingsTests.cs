@@ -15,6 +15,16 @@ public sealed class StageSettingsTests
 {
     private static SettingPrecedence Given(params string[] names) => new(new HashSet<string>(names, StringComparer.OrdinalIgnoreCase));
 
+    [Fact]
+    public void A_certificate_source_never_prints_a_PIN_its_PKCS11_URI_carries()
+    {
+        var source = new CertificateSourceSettings { Kind = CertificateSourceKind.Pkcs11Uri, Pkcs11Uri = "pkcs11:token=t;object=k?pin-value=123456" };
+        Assert.DoesNotContain("123456", source.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("pin-value", source.ToString(), StringComparison.Ordinal);
+        Assert.Contains("PKCS#11", source.ToString(), StringComparison.Ordinal);
+        Assert.Contains("/tmp/c.pem", (source with { Kind = CertificateSourceKind.Path, CertificatePath = "/tmp/c.pem" }).ToString(), StringComparison.Ordinal);
+    }
+
     /// <summary>A configuration with every setting set to a value no default has.</summary>
     private static RedshiftIamraConfig Everything() => new()
     {
